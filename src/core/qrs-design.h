@@ -87,6 +87,7 @@ gboolean            qrs_design_set_logo                 (QrsDesign          *sel
                                                          GBytes             *logo,
                                                          GError            **error);
 const char         *qrs_design_get_logo_sha256          (QrsDesign          *self);
+const char         *qrs_design_get_logo_media_type      (QrsDesign          *self);
 double              qrs_design_get_logo_ratio           (QrsDesign          *self);
 void                qrs_design_set_logo_ratio           (QrsDesign          *self,
                                                          double              ratio);
