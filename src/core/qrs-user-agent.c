@@ -1,0 +1,880 @@
+/* qrs-user-agent.c — what device, OS and browser sent a scan
+ *
+ * The patterns are uap-core's regexes.yaml, read at run time so that a
+ * package update improves the analysis without a rebuild.  The rules
+ * follow uap-core's docs/specification.md: the first matching pattern of
+ * each list wins; a *_replacement, if present, gives a field with $1…$9
+ * standing for the capture groups; without one, group 1 is the family
+ * (and, for devices, the model) and groups 2… are the versions; results
+ * are trimmed and an empty result counts as absent.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <yaml.h>
+
+#include "qrs-user-agent.h"
+
+#define DEFAULT_CACHE_SIZE 10000
+#define N_FIELDS           5
+
+typedef enum
+{
+  PART_BROWSER,
+  PART_OS,
+  PART_DEVICE,
+  N_PARTS
+} Part;
+
+typedef struct
+{
+  const char *list_key;
+  const char *replacement_keys[N_FIELDS];
+  guint       default_groups[N_FIELDS];      /* 0: absent unless replaced */
+} PartSpec;
+
+/* Fields in the order of QrsUserAgent: family, major, minor, patch,
+ * patch minor; for devices family, brand, model. */
+static const PartSpec part_specs[N_PARTS] = {
+  [PART_BROWSER] = {
+    "user_agent_parsers",
+    { "family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement" },
+    { 1, 2, 3, 4, 5 },
+  },
+  [PART_OS] = {
+    "os_parsers",
+    { "os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement" },
+    { 1, 2, 3, 4, 5 },
+  },
+  [PART_DEVICE] = {
+    "device_parsers",
+    { "device_replacement", "brand_replacement", "model_replacement", NULL, NULL },
+    { 1, 0, 1, 0, 0 },
+  },
+};
+
+typedef struct
+{
+  char               *pattern;
+  GRegexCompileFlags  flags;
+  char               *replacements[N_FIELDS];
+  GRegex             *regex;                  /* (atomic) compiled at first use */
+  int                 broken;                 /* (atomic) did not compile */
+} Rule;
+
+typedef struct
+{
+  GList         link;         /* in the LRU queue; data is the entry */
+  char         *key;          /* the normalised user agent */
+  QrsUserAgent *user_agent;
+} CacheEntry;
+
+struct _QrsUserAgentParser
+{
+  GObject     parent_instance;
+
+  GArray     *rules[N_PARTS];
+
+  /* One cache for all threads: the lock is held for a hash lookup and a
+   * copy, well under a microsecond, against tens of microseconds for a
+   * parse, and a shared cache hits more often than one per thread. */
+  GMutex      cache_lock;
+  GHashTable *cache;          /* key → CacheEntry */
+  GQueue      lru;            /* most recently used first */
+  guint       cache_size;
+};
+
+G_DEFINE_FINAL_TYPE (QrsUserAgentParser, qrs_user_agent_parser, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (QrsUserAgent, qrs_user_agent, qrs_user_agent_copy, qrs_user_agent_free)
+G_DEFINE_QUARK (qrs-user-agent-error-quark, qrs_user_agent_error)
+
+/**
+ * qrs_user_agent_copy:
+ * @self: a #QrsUserAgent
+ *
+ * Returns: (transfer full): a deep copy of @self
+ */
+QrsUserAgent *
+qrs_user_agent_copy (const QrsUserAgent *self)
+{
+  QrsUserAgent *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (QrsUserAgent, 1);
+  copy->browser_family = g_strdup (self->browser_family);
+  copy->browser_major = g_strdup (self->browser_major);
+  copy->browser_minor = g_strdup (self->browser_minor);
+  copy->browser_patch = g_strdup (self->browser_patch);
+  copy->browser_patch_minor = g_strdup (self->browser_patch_minor);
+  copy->os_family = g_strdup (self->os_family);
+  copy->os_major = g_strdup (self->os_major);
+  copy->os_minor = g_strdup (self->os_minor);
+  copy->os_patch = g_strdup (self->os_patch);
+  copy->os_patch_minor = g_strdup (self->os_patch_minor);
+  copy->device_family = g_strdup (self->device_family);
+  copy->device_brand = g_strdup (self->device_brand);
+  copy->device_model = g_strdup (self->device_model);
+  copy->device_class = self->device_class;
+  copy->is_bot = self->is_bot;
+
+  return copy;
+}
+
+void
+qrs_user_agent_free (QrsUserAgent *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->browser_family);
+  g_free (self->browser_major);
+  g_free (self->browser_minor);
+  g_free (self->browser_patch);
+  g_free (self->browser_patch_minor);
+  g_free (self->os_family);
+  g_free (self->os_major);
+  g_free (self->os_minor);
+  g_free (self->os_patch);
+  g_free (self->os_patch_minor);
+  g_free (self->device_family);
+  g_free (self->device_brand);
+  g_free (self->device_model);
+  g_free (self);
+}
+
+/**
+ * qrs_device_class_to_string:
+ * @device_class: a #QrsDeviceClass
+ *
+ * Returns: the stable identifier of @device_class, as stored with each
+ *   scan ("mobile", "tablet", …); not for display, the UI translates it
+ */
+const char *
+qrs_device_class_to_string (QrsDeviceClass device_class)
+{
+  switch (device_class)
+    {
+    case QRS_DEVICE_CLASS_OTHER: return "other";
+    case QRS_DEVICE_CLASS_MOBILE: return "mobile";
+    case QRS_DEVICE_CLASS_TABLET: return "tablet";
+    case QRS_DEVICE_CLASS_DESKTOP: return "desktop";
+    case QRS_DEVICE_CLASS_BOT: return "bot";
+    default: g_return_val_if_reached ("other");
+    }
+}
+
+static QrsUserAgent *
+user_agent_new_other (void)
+{
+  QrsUserAgent *ua = g_new0 (QrsUserAgent, 1);
+
+  ua->browser_family = g_strdup ("Other");
+  ua->os_family = g_strdup ("Other");
+  ua->device_family = g_strdup ("Other");
+  ua->device_class = QRS_DEVICE_CLASS_OTHER;
+
+  return ua;
+}
+
+static void
+rule_clear (gpointer data)
+{
+  Rule *rule = data;
+
+  g_clear_pointer (&rule->pattern, g_free);
+  for (guint i = 0; i < N_FIELDS; i++)
+    g_clear_pointer (&rule->replacements[i], g_free);
+  g_clear_pointer (&rule->regex, g_regex_unref);
+}
+
+static void
+cache_entry_free (CacheEntry *entry)
+{
+  g_free (entry->key);
+  qrs_user_agent_free (entry->user_agent);
+  g_free (entry);
+}
+
+/* Called with the cache lock held. */
+static void
+cache_trim (QrsUserAgentParser *self,
+            guint               n_entries)
+{
+  while (self->lru.length > n_entries)
+    {
+      GList *link = g_queue_pop_tail_link (&self->lru);
+      CacheEntry *entry = link->data;
+
+      g_hash_table_remove (self->cache, entry->key);
+      cache_entry_free (entry);
+    }
+}
+
+static void
+qrs_user_agent_parser_finalize (GObject *object)
+{
+  QrsUserAgentParser *self = (QrsUserAgentParser *)object;
+
+  cache_trim (self, 0);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
+  g_mutex_clear (&self->cache_lock);
+  for (guint i = 0; i < N_PARTS; i++)
+    g_clear_pointer (&self->rules[i], g_array_unref);
+
+  G_OBJECT_CLASS (qrs_user_agent_parser_parent_class)->finalize (object);
+}
+
+static void
+qrs_user_agent_parser_class_init (QrsUserAgentParserClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qrs_user_agent_parser_finalize;
+}
+
+static void
+qrs_user_agent_parser_init (QrsUserAgentParser *self)
+{
+  for (guint i = 0; i < N_PARTS; i++)
+    {
+      self->rules[i] = g_array_new (FALSE, TRUE, sizeof (Rule));
+      g_array_set_clear_func (self->rules[i], rule_clear);
+    }
+
+  g_mutex_init (&self->cache_lock);
+  self->cache = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->lru);
+  self->cache_size = DEFAULT_CACHE_SIZE;
+}
+
+/* Loading regexes.yaml */
+
+static void
+set_invalid (GError     **error,
+             const char  *path,
+             const char  *problem)
+{
+  g_set_error (error, QRS_USER_AGENT_ERROR, QRS_USER_AGENT_ERROR_INVALID,
+               _("The user-agent patterns in “%s” cannot be used (%s): reinstall the uap-core package."),
+               path, problem);
+}
+
+static gboolean
+scalar_equals (yaml_node_t *node,
+               const char  *text)
+{
+  return node != NULL &&
+         node->type == YAML_SCALAR_NODE &&
+         node->data.scalar.length == strlen (text) &&
+         memcmp (node->data.scalar.value, text, node->data.scalar.length) == 0;
+}
+
+static char *
+scalar_dup (yaml_node_t *node)
+{
+  g_assert (node->type == YAML_SCALAR_NODE);
+
+  return g_strndup ((const char *)node->data.scalar.value, node->data.scalar.length);
+}
+
+static yaml_node_t *
+mapping_lookup (yaml_document_t *document,
+                yaml_node_t     *mapping,
+                const char      *key)
+{
+  g_assert (mapping->type == YAML_MAPPING_NODE);
+
+  for (yaml_node_pair_t *pair = mapping->data.mapping.pairs.start;
+       pair < mapping->data.mapping.pairs.top;
+       pair++)
+    {
+      if (scalar_equals (yaml_document_get_node (document, pair->key), key))
+        return yaml_document_get_node (document, pair->value);
+    }
+
+  return NULL;
+}
+
+static gboolean
+load_rules (QrsUserAgentParser  *self,
+            yaml_document_t     *document,
+            yaml_node_t         *root,
+            Part                 part,
+            const char          *path,
+            GError             **error)
+{
+  const PartSpec *spec = &part_specs[part];
+  yaml_node_t *list = mapping_lookup (document, root, spec->list_key);
+
+  if (list == NULL || list->type != YAML_SEQUENCE_NODE)
+    {
+      g_autofree char *problem = g_strdup_printf (_("no list “%s”"), spec->list_key);
+
+      set_invalid (error, path, problem);
+      return FALSE;
+    }
+
+  for (yaml_node_item_t *item = list->data.sequence.items.start;
+       item < list->data.sequence.items.top;
+       item++)
+    {
+      yaml_node_t *entry = yaml_document_get_node (document, *item);
+      yaml_node_t *node;
+      Rule rule = { 0 };
+
+      if (entry == NULL || entry->type != YAML_MAPPING_NODE ||
+          (node = mapping_lookup (document, entry, "regex")) == NULL ||
+          node->type != YAML_SCALAR_NODE)
+        {
+          g_autofree char *problem = NULL;
+
+          problem = g_strdup_printf (_("an entry of “%s” near line %lu has no regex"),
+                                     spec->list_key,
+                                     entry != NULL ? (gulong)entry->start_mark.line + 1 : 0ul);
+          set_invalid (error, path, problem);
+          return FALSE;
+        }
+
+      rule.pattern = scalar_dup (node);
+
+      /* The only flag uap-core defines; others would be newer than us. */
+      node = mapping_lookup (document, entry, "regex_flag");
+      if (scalar_equals (node, "i"))
+        rule.flags |= G_REGEX_CASELESS;
+
+      for (guint i = 0; i < N_FIELDS; i++)
+        {
+          if (spec->replacement_keys[i] == NULL)
+            continue;
+          node = mapping_lookup (document, entry, spec->replacement_keys[i]);
+          if (node != NULL && node->type == YAML_SCALAR_NODE)
+            rule.replacements[i] = scalar_dup (node);
+        }
+
+      g_array_append_val (self->rules[part], rule);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+load_file (QrsUserAgentParser  *self,
+           const char          *path,
+           GError             **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  yaml_parser_t parser;
+  yaml_document_t document;
+  yaml_node_t *root;
+  gboolean ok = FALSE;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, QRS_USER_AGENT_ERROR, QRS_USER_AGENT_ERROR_MISSING,
+                   _("The user-agent patterns cannot be read (%s): install the uap-core package."),
+                   local_error->message);
+      return FALSE;
+    }
+
+  if (!yaml_parser_initialize (&parser))
+    g_error ("%s: out of memory", G_STRFUNC);
+  yaml_parser_set_input_string (&parser, (const unsigned char *)contents, length);
+
+  if (!yaml_parser_load (&parser, &document))
+    {
+      g_autofree char *problem = NULL;
+
+      problem = g_strdup_printf (_("line %lu: %s"),
+                                 (gulong)parser.problem_mark.line + 1,
+                                 parser.problem != NULL ? parser.problem : "?");
+      set_invalid (error, path, problem);
+      yaml_parser_delete (&parser);
+      return FALSE;
+    }
+
+  root = yaml_document_get_root_node (&document);
+  if (root == NULL || root->type != YAML_MAPPING_NODE)
+    set_invalid (error, path, _("it does not hold the three lists of patterns"));
+  else
+    ok = load_rules (self, &document, root, PART_BROWSER, path, error) &&
+         load_rules (self, &document, root, PART_OS, path, error) &&
+         load_rules (self, &document, root, PART_DEVICE, path, error);
+
+  yaml_document_delete (&document);
+  yaml_parser_delete (&parser);
+
+  if (ok && self->rules[PART_BROWSER]->len == 0)
+    {
+      set_invalid (error, path, _("it holds no browser patterns"));
+      ok = FALSE;
+    }
+
+  return ok;
+}
+
+/**
+ * qrs_user_agent_parser_new_from_file:
+ * @path: a uap-core regexes.yaml
+ * @error: a #GError
+ *
+ * Reads the patterns of @path.  Each is compiled when a user agent first
+ * reaches it, which keeps start-up short; a pattern GRegex refuses is
+ * reported once with g_warning() and skipped.
+ *
+ * Returns: (transfer full): a new parser, or %NULL with @error set
+ */
+QrsUserAgentParser *
+qrs_user_agent_parser_new_from_file (const char  *path,
+                                     GError     **error)
+{
+  g_autoptr(QrsUserAgentParser) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (QRS_TYPE_USER_AGENT_PARSER, NULL);
+  if (!load_file (self, path, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+typedef struct
+{
+  QrsUserAgentParser *parser;
+  GError             *error;
+} DefaultParser;
+
+static gpointer
+load_default_cb (gpointer data)
+{
+  DefaultParser *result = g_new0 (DefaultParser, 1);
+
+  result->parser = qrs_user_agent_parser_new_from_file (UAP_REGEXES_PATH, &result->error);
+  return result;
+}
+
+/**
+ * qrs_user_agent_parser_get_default:
+ * @error: a #GError
+ *
+ * The parser of the uap-core patterns installed on the system, loaded at
+ * the first call and kept for the life of the process.  A failure is kept
+ * too, and repeated to every caller: after installing uap-core, restart.
+ *
+ * Returns: (transfer none): the shared parser, or %NULL with @error set
+ */
+QrsUserAgentParser *
+qrs_user_agent_parser_get_default (GError **error)
+{
+  static GOnce once = G_ONCE_INIT;
+  DefaultParser *result;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  result = g_once (&once, load_default_cb, NULL);
+  if (result->parser == NULL)
+    {
+      g_propagate_error (error, g_error_copy (result->error));
+      return NULL;
+    }
+
+  return result->parser;
+}
+
+/* Matching */
+
+static GRegex *
+rule_get_regex (Rule *rule)
+{
+  g_autoptr(GError) error = NULL;
+  GRegex *regex;
+
+  regex = g_atomic_pointer_get (&rule->regex);
+  if (G_LIKELY (regex != NULL))
+    return regex;
+  if (g_atomic_int_get (&rule->broken))
+    return NULL;
+
+  regex = g_regex_new (rule->pattern, rule->flags | G_REGEX_OPTIMIZE, 0, &error);
+  if (regex == NULL)
+    {
+      if (g_atomic_int_compare_and_exchange (&rule->broken, 0, 1))
+        g_warning ("Skipping the uap-core pattern “%s”: %s", rule->pattern, error->message);
+      return NULL;
+    }
+
+  /* Newer GLib compiles a pattern for the JIT at its first match, writing
+   * into the GRegex; PCRE2 forbids doing that from two threads at once.
+   * Match once here, before any other thread can see this GRegex. */
+  g_regex_match (regex, "", 0, NULL);
+
+  /* Two threads may compile the same pattern; the first to publish wins. */
+  if (!g_atomic_pointer_compare_and_exchange (&rule->regex, NULL, regex))
+    {
+      g_regex_unref (regex);
+      regex = g_atomic_pointer_get (&rule->regex);
+    }
+
+  return regex;
+}
+
+static char *
+take_trimmed (GString *text)
+{
+  g_strstrip (text->str);
+  text->len = strlen (text->str);
+
+  if (text->len == 0)
+    {
+      g_string_free (text, TRUE);
+      return NULL;
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+append_group (GString    *out,
+              GMatchInfo *match_info,
+              const char *subject,
+              guint       group)
+{
+  int start = -1;
+  int end = -1;
+
+  if (g_match_info_fetch_pos (match_info, group, &start, &end) && start >= 0)
+    g_string_append_len (out, subject + start, end - start);
+}
+
+static char *
+expand_replacement (const char *replacement,
+                    GMatchInfo *match_info,
+                    const char *subject)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = replacement; *p != '\0'; p++)
+    {
+      if (p[0] == '$' && p[1] >= '1' && p[1] <= '9')
+        {
+          append_group (out, match_info, subject, p[1] - '0');
+          p++;
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+
+  return take_trimmed (out);
+}
+
+static char *
+fetch_group (GMatchInfo *match_info,
+             const char *subject,
+             guint       group)
+{
+  GString *out = g_string_new (NULL);
+
+  append_group (out, match_info, subject, group);
+  return take_trimmed (out);
+}
+
+/* Fills @fields with the answer of the first pattern of @part that matches
+ * @subject, or leaves them NULL when none does. */
+static void
+match_part (QrsUserAgentParser *self,
+            Part                part,
+            const char         *subject,
+            char               *fields[N_FIELDS])
+{
+  const PartSpec *spec = &part_specs[part];
+  GArray *rules = self->rules[part];
+
+  for (guint r = 0; r < rules->len; r++)
+    {
+      Rule *rule = &g_array_index (rules, Rule, r);
+      g_autoptr(GMatchInfo) match_info = NULL;
+      GRegex *regex = rule_get_regex (rule);
+
+      if (regex == NULL || !g_regex_match (regex, subject, 0, &match_info))
+        continue;
+
+      for (guint i = 0; i < N_FIELDS; i++)
+        {
+          if (rule->replacements[i] != NULL)
+            fields[i] = expand_replacement (rule->replacements[i], match_info, subject);
+          else if (spec->default_groups[i] != 0)
+            fields[i] = fetch_group (match_info, subject, spec->default_groups[i]);
+        }
+      return;
+    }
+}
+
+static gboolean
+is_one_of (const char         *text,
+           const char * const *list)
+{
+  return text != NULL && g_strv_contains (list, text);
+}
+
+/* uap names the device, OS and browser; which of our few classes that
+ * makes is decided here, in this order:
+ *  - bot: uap's marker for crawlers, device (or browser) family "Spider";
+ *  - tablet: iPad, Kindle, a family or brand uap calls a tablet, and
+ *    Android without "Mobile", Android's own convention for tablets;
+ *  - mobile: Android with "Mobile", iPhone and iPod, uap's generic phones,
+ *    the phone operating systems, and browsers uap calls "… Mobile";
+ *  - desktop: a desktop operating system on no particular device (uap
+ *    says "Other", or "Mac" for Macs);
+ *  - other: anything else, TVs, consoles, libraries such as curl. */
+static QrsDeviceClass
+classify (const QrsUserAgent *ua,
+          const char         *subject)
+{
+  static const char * const tablet_os[] = { "Kindle", "BlackBerry Tablet OS", NULL };
+  static const char * const mobile_devices[] = { "Generic Smartphone", "Generic Feature Phone", NULL };
+  static const char * const mobile_os[] = {
+    "iOS", "Windows Phone", "Windows Mobile", "BlackBerry OS", "KaiOS", "Firefox OS",
+    "Symbian OS", "Symbian^3", "Symbian^3 Anna", "Symbian^3 Belle", NULL
+  };
+  static const char * const mobile_browsers[] = { "Mobile Safari", "Opera Mini", NULL };
+  static const char * const plain_devices[] = { "Other", "Mac", NULL };
+  static const char * const desktop_os[] = {
+    "Windows", "Mac OS X", "Mac OS", "Linux", "Chrome OS", "Ubuntu", "Debian", "Fedora",
+    "Red Hat", "Gentoo", "FreeBSD", "OpenBSD", "NetBSD", "Solaris", NULL
+  };
+  const char *device = ua->device_family;
+  const char *os = ua->os_family;
+  const char *browser = ua->browser_family;
+
+  if (ua->is_bot)
+    return QRS_DEVICE_CLASS_BOT;
+
+  if (g_str_has_prefix (device, "iPad") ||
+      g_str_has_prefix (device, "Kindle") ||
+      strstr (device, "Tablet") != NULL ||
+      g_strcmp0 (ua->device_brand, "Generic_Android_Tablet") == 0 ||
+      is_one_of (os, tablet_os))
+    return QRS_DEVICE_CLASS_TABLET;
+
+  if (g_str_equal (os, "Android"))
+    return strstr (subject, "Mobile") != NULL ? QRS_DEVICE_CLASS_MOBILE : QRS_DEVICE_CLASS_TABLET;
+
+  if (g_str_has_prefix (device, "iPhone") ||
+      g_str_has_prefix (device, "iPod") ||
+      is_one_of (device, mobile_devices) ||
+      is_one_of (os, mobile_os) ||
+      is_one_of (browser, mobile_browsers) ||
+      g_str_has_suffix (browser, " Mobile"))
+    return QRS_DEVICE_CLASS_MOBILE;
+
+  if (is_one_of (device, plain_devices) && is_one_of (os, desktop_os))
+    return QRS_DEVICE_CLASS_DESKTOP;
+
+  return QRS_DEVICE_CLASS_OTHER;
+}
+
+static QrsUserAgent *
+analyse (QrsUserAgentParser *self,
+         const char         *subject)
+{
+  char *browser[N_FIELDS] = { NULL };
+  char *os[N_FIELDS] = { NULL };
+  char *device[N_FIELDS] = { NULL };
+  QrsUserAgent *ua = g_new0 (QrsUserAgent, 1);
+
+  match_part (self, PART_BROWSER, subject, browser);
+  match_part (self, PART_OS, subject, os);
+  match_part (self, PART_DEVICE, subject, device);
+
+  ua->browser_family = browser[0] != NULL ? browser[0] : g_strdup ("Other");
+  ua->browser_major = browser[1];
+  ua->browser_minor = browser[2];
+  ua->browser_patch = browser[3];
+  ua->browser_patch_minor = browser[4];
+  ua->os_family = os[0] != NULL ? os[0] : g_strdup ("Other");
+  ua->os_major = os[1];
+  ua->os_minor = os[2];
+  ua->os_patch = os[3];
+  ua->os_patch_minor = os[4];
+  ua->device_family = device[0] != NULL ? device[0] : g_strdup ("Other");
+  ua->device_brand = device[1];
+  ua->device_model = device[2];
+
+  ua->is_bot = g_str_equal (ua->device_family, "Spider") ||
+               g_str_equal (ua->browser_family, "Spider");
+  ua->device_class = classify (ua, subject);
+
+  return ua;
+}
+
+/* Cuts @user_agent to QRS_USER_AGENT_MAX_LENGTH bytes without splitting a
+ * character, and replaces invalid UTF-8, which GRegex cannot match. */
+static char *
+normalise (const char *user_agent)
+{
+  gsize length = strlen (user_agent);
+  gsize cut = MIN (length, QRS_USER_AGENT_MAX_LENGTH);
+  const char *end = NULL;
+  char *valid;
+  gsize valid_length;
+
+  if (g_utf8_validate_len (user_agent, cut, &end))
+    return g_strndup (user_agent, cut);
+
+  /* Valid text with its last character cut by the limit. */
+  if (cut < length)
+    {
+      gunichar c = g_utf8_get_char_validated (end, length - (end - user_agent));
+
+      if (c != (gunichar)-1 && c != (gunichar)-2 &&
+          (gsize)(g_utf8_next_char (end) - user_agent) > cut)
+        return g_strndup (user_agent, end - user_agent);
+    }
+
+  /* Each replacement character takes three bytes where the bad one took
+   * one: cut again, on a character boundary. */
+  valid = g_utf8_make_valid (user_agent, cut);
+  valid_length = strlen (valid);
+  if (valid_length > QRS_USER_AGENT_MAX_LENGTH)
+    {
+      char *boundary = g_utf8_find_prev_char (valid, valid + QRS_USER_AGENT_MAX_LENGTH + 1);
+
+      *boundary = '\0';
+    }
+
+  return valid;
+}
+
+static QrsUserAgent *
+cache_lookup (QrsUserAgentParser *self,
+              const char         *key)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_lock);
+  CacheEntry *entry = g_hash_table_lookup (self->cache, key);
+
+  if (entry == NULL)
+    return NULL;
+
+  g_queue_unlink (&self->lru, &entry->link);
+  g_queue_push_head_link (&self->lru, &entry->link);
+
+  return qrs_user_agent_copy (entry->user_agent);
+}
+
+static void
+cache_insert (QrsUserAgentParser *self,
+              char               *key,
+              const QrsUserAgent *user_agent)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->cache_lock);
+  CacheEntry *entry;
+
+  /* Another thread may have parsed the same string meanwhile. */
+  if (self->cache_size == 0 || g_hash_table_contains (self->cache, key))
+    {
+      g_free (key);
+      return;
+    }
+
+  entry = g_new0 (CacheEntry, 1);
+  entry->link.data = entry;
+  entry->key = key;
+  entry->user_agent = qrs_user_agent_copy (user_agent);
+
+  g_hash_table_insert (self->cache, entry->key, entry);
+  g_queue_push_head_link (&self->lru, &entry->link);
+  cache_trim (self, self->cache_size);
+}
+
+/**
+ * qrs_user_agent_parser_parse:
+ * @self: a #QrsUserAgentParser
+ * @user_agent: (nullable): the User-Agent header of a request
+ *
+ * Tells the browser, operating system and device that sent @user_agent.
+ * Safe to call from any thread.  Text past QRS_USER_AGENT_MAX_LENGTH bytes
+ * is ignored and invalid UTF-8 replaced; %NULL or "" gives "Other"
+ * everywhere.
+ *
+ * Returns: (transfer full): the analysis; free with qrs_user_agent_free()
+ */
+QrsUserAgent *
+qrs_user_agent_parser_parse (QrsUserAgentParser *self,
+                             const char         *user_agent)
+{
+  g_autofree char *key = NULL;
+  QrsUserAgent *ua;
+
+  g_return_val_if_fail (QRS_IS_USER_AGENT_PARSER (self), NULL);
+
+  if (user_agent == NULL || user_agent[0] == '\0')
+    return user_agent_new_other ();
+
+  key = normalise (user_agent);
+
+  ua = cache_lookup (self, key);
+  if (ua != NULL)
+    return ua;
+
+  ua = analyse (self, key);
+  cache_insert (self, g_steal_pointer (&key), ua);
+
+  return ua;
+}
+
+guint
+qrs_user_agent_parser_get_cache_size (QrsUserAgentParser *self)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QRS_IS_USER_AGENT_PARSER (self), 0);
+
+  locker = g_mutex_locker_new (&self->cache_lock);
+  return self->cache_size;
+}
+
+/**
+ * qrs_user_agent_parser_set_cache_size:
+ * @self: a #QrsUserAgentParser
+ * @n_entries: how many analyses to keep, 0 for none
+ *
+ * Bounds the cache of recent analyses, forgetting the least recently used
+ * ones first.  Each entry takes up to about 1 KiB.
+ */
+void
+qrs_user_agent_parser_set_cache_size (QrsUserAgentParser *self,
+                                      guint               n_entries)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_if_fail (QRS_IS_USER_AGENT_PARSER (self));
+
+  locker = g_mutex_locker_new (&self->cache_lock);
+  self->cache_size = n_entries;
+  cache_trim (self, n_entries);
+}
+
+/**
+ * qrs_user_agent_parser_get_n_cached:
+ * @self: a #QrsUserAgentParser
+ *
+ * Returns: how many analyses the cache holds now
+ */
+guint
+qrs_user_agent_parser_get_n_cached (QrsUserAgentParser *self)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QRS_IS_USER_AGENT_PARSER (self), 0);
+
+  locker = g_mutex_locker_new (&self->cache_lock);
+  return self->lru.length;
+}
