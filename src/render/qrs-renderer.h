@@ -26,6 +26,9 @@ typedef struct
   double caption_y;
   double caption_width;
   double caption_height;   /* 0 without a caption */
+  double logo_x;           /* the square the logo image fits in */
+  double logo_y;
+  double logo_size;        /* 0 without a logo */
 } QrsLayout;
 
 #define QRS_RENDER_ERROR (qrs_render_error_quark ())
