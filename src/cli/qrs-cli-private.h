@@ -1,0 +1,67 @@
+/* qrs-cli-private.h — the commands of qrstudio-cli and what they share
+ *
+ * A command is one file, qrs-cli-<name>.c, with one entry point that
+ * takes the arguments after the command's name (argv[0] is the name).
+ * To add one, declare its entry point here and list it in the table in
+ * qrs-cli.c.  A command with its own subcommands (`db migrate`) passes
+ * its own table to qrs_cli_dispatch().
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "qrs-lint.h"
+
+G_BEGIN_DECLS
+
+/* The exit statuses every command keeps to (docs/cli.md). */
+typedef enum
+{
+  QRS_CLI_EXIT_OK     = 0,
+  QRS_CLI_EXIT_FAILED = 1,  /* ran, but some of the work failed: rows of a batch, a lint error */
+  QRS_CLI_EXIT_USAGE  = 2,  /* bad input: nothing was written */
+} QrsCliExit;
+
+typedef int (*QrsCliCommandFunc) (int    argc,
+                                  char **argv);
+
+typedef struct
+{
+  const char        *name;
+  const char        *summary;    /* N_(), translated when shown */
+  QrsCliCommandFunc  run;
+} QrsCliCommand;
+
+int             qrs_cli_main                (int                   argc,
+                                             char                **argv);
+int             qrs_cli_dispatch            (const char           *prefix,
+                                             const QrsCliCommand  *commands,
+                                             guint                 n_commands,
+                                             int                   argc,
+                                             char                **argv);
+
+GOptionContext *qrs_cli_option_context_new  (const char           *parameter_string,
+                                             const char           *summary,
+                                             const char           *description);
+gboolean        qrs_cli_parse_options       (GOptionContext       *context,
+                                             const char           *command,
+                                             int                  *argc,
+                                             char               ***argv,
+                                             GError              **error);
+
+void            qrs_cli_print_error         (const char           *format,
+                                             ...) G_GNUC_PRINTF (1, 2);
+int             qrs_cli_fail                (const GError         *error);
+char           *qrs_cli_one_line            (const char           *message);
+gboolean        qrs_cli_stderr_is_terminal  (void);
+const char     *qrs_cli_lint_severity_label (QrsLintSeverity       severity);
+
+/* The commands */
+int             qrs_cli_export_run          (int                   argc,
+                                             char                **argv);
+int             qrs_cli_batch_run           (int                   argc,
+                                             char                **argv);
+
+G_END_DECLS
