@@ -1,0 +1,1660 @@
+/* qrs-code-store.c — codes in the database
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "qrs-code-private.h"
+#include "qrs-code-store.h"
+#include "qrs-database-private.h"
+
+/* How often a freshly drawn short id may collide before we give up: with
+ * 62^8 ids, even a million codes make one collision in 200 million. */
+#define SHORT_ID_ATTEMPTS 8
+
+struct _QrsCodeStore
+{
+  GObject      parent_instance;
+
+  QrsDatabase *database;
+  GMutex       mutex;
+  char        *short_url_base;
+};
+
+enum {
+  PROP_0,
+  PROP_DATABASE,
+  PROP_SHORT_URL_BASE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (QrsCodeStore, qrs_code_store, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (QrsRoute, qrs_route, qrs_route_copy, qrs_route_free)
+G_DEFINE_BOXED_TYPE (QrsCodeEvent, qrs_code_event, qrs_code_event_copy, qrs_code_event_free)
+
+/* The columns of a code, in the order code_from_result() reads them. */
+#define CODE_COLUMNS \
+  "id, version, created_at, created_by, updated_at, updated_by, kind, short_id, " \
+  "payload_type, payload::text, encoded, target_url, design::text, " \
+  "encode(logo_sha256, 'hex'), title, description, array_to_json(tags)::text, " \
+  "enabled, expires_at, utm_passthrough"
+#define N_CODE_COLUMNS 20
+
+/* Tags travel as a JSON array both ways, which spares us the quoting
+ * rules of PostgreSQL's array literals. */
+#define TAGS_PARAM(n) "ARRAY(SELECT jsonb_array_elements_text($" #n "::jsonb))"
+
+QrsRoute *
+qrs_route_copy (const QrsRoute *self)
+{
+  QrsRoute *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->short_id = g_strdup (self->short_id);
+  copy->target_url = g_strdup (self->target_url);
+  copy->expires_at = self->expires_at ? g_date_time_ref (self->expires_at) : NULL;
+  return copy;
+}
+
+void
+qrs_route_free (QrsRoute *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->short_id);
+  g_free (self->target_url);
+  g_clear_pointer (&self->expires_at, g_date_time_unref);
+  g_free (self);
+}
+
+QrsCodeEvent *
+qrs_code_event_copy (const QrsCodeEvent *self)
+{
+  QrsCodeEvent *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->short_id = g_strdup (self->short_id);
+  copy->action = g_strdup (self->action);
+  copy->happened_at = self->happened_at ? g_date_time_ref (self->happened_at) : NULL;
+  copy->actor = g_strdup (self->actor);
+  copy->old_target_url = g_strdup (self->old_target_url);
+  copy->new_target_url = g_strdup (self->new_target_url);
+  copy->old_expires_at = self->old_expires_at ? g_date_time_ref (self->old_expires_at) : NULL;
+  copy->new_expires_at = self->new_expires_at ? g_date_time_ref (self->new_expires_at) : NULL;
+  return copy;
+}
+
+void
+qrs_code_event_free (QrsCodeEvent *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->short_id);
+  g_free (self->action);
+  g_clear_pointer (&self->happened_at, g_date_time_unref);
+  g_free (self->actor);
+  g_free (self->old_target_url);
+  g_free (self->new_target_url);
+  g_clear_pointer (&self->old_expires_at, g_date_time_unref);
+  g_clear_pointer (&self->new_expires_at, g_date_time_unref);
+  g_free (self);
+}
+
+/**
+ * qrs_code_store_generate_short_id:
+ * @error: a #GError
+ *
+ * Draws %QRS_SHORT_ID_LENGTH characters from [A-Za-z0-9] with the
+ * system's cryptographic random source, so that short ids cannot be
+ * guessed from one another.
+ *
+ * Returns: (transfer full): a new short id, or %NULL if the system could
+ *   not provide randomness
+ */
+char *
+qrs_code_store_generate_short_id (GError **error)
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  char id[QRS_SHORT_ID_LENGTH + 1];
+  guint n = 0;
+
+  G_STATIC_ASSERT (sizeof alphabet - 1 == 62);
+
+  while (n < QRS_SHORT_ID_LENGTH)
+    {
+      guint8 bytes[32];
+      ssize_t got = getrandom (bytes, sizeof bytes, 0);
+
+      if (got < 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EINTR)
+            continue;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Could not draw a random short id: %s"), g_strerror (saved_errno));
+          return NULL;
+        }
+
+      /* Reject 248…255 so that every letter is equally likely (248 = 4 × 62). */
+      for (ssize_t i = 0; i < got && n < QRS_SHORT_ID_LENGTH; i++)
+        if (bytes[i] < 248)
+          id[n++] = alphabet[bytes[i] % 62];
+    }
+  id[n] = '\0';
+  return g_strdup (id);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+qrs_code_store_finalize (GObject *object)
+{
+  QrsCodeStore *self = (QrsCodeStore *)object;
+
+  g_clear_object (&self->database);
+  g_free (self->short_url_base);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (qrs_code_store_parent_class)->finalize (object);
+}
+
+static void
+qrs_code_store_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  QrsCodeStore *self = QRS_CODE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE:
+      g_value_set_object (value, self->database);
+      break;
+
+    case PROP_SHORT_URL_BASE:
+      g_mutex_lock (&self->mutex);
+      g_value_set_string (value, self->short_url_base);
+      g_mutex_unlock (&self->mutex);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_code_store_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  QrsCodeStore *self = QRS_CODE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE:
+      self->database = g_value_dup_object (value);
+      break;
+
+    case PROP_SHORT_URL_BASE:
+      qrs_code_store_set_short_url_base (self, g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_code_store_class_init (QrsCodeStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qrs_code_store_finalize;
+  object_class->get_property = qrs_code_store_get_property;
+  object_class->set_property = qrs_code_store_set_property;
+
+  properties[PROP_DATABASE] =
+    g_param_spec_object ("database", NULL, NULL,
+                         QRS_TYPE_DATABASE,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * QrsCodeStore:short-url-base:
+   *
+   * The address the redirect daemon answers under, such as
+   * "https://qr.example.edu/r/".  When set, the store writes a dynamic
+   * code's encoded text itself: this base followed by the short id.
+   */
+  properties[PROP_SHORT_URL_BASE] =
+    g_param_spec_string ("short-url-base", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+qrs_code_store_init (QrsCodeStore *self)
+{
+  g_mutex_init (&self->mutex);
+}
+
+QrsCodeStore *
+qrs_code_store_new (QrsDatabase *database)
+{
+  g_return_val_if_fail (QRS_IS_DATABASE (database), NULL);
+
+  return g_object_new (QRS_TYPE_CODE_STORE,
+                       "database", database,
+                       NULL);
+}
+
+QrsDatabase *
+qrs_code_store_get_database (QrsCodeStore *self)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  return self->database;
+}
+
+/**
+ * qrs_code_store_get_short_url_base:
+ * @self: a #QrsCodeStore
+ *
+ * Returns: (nullable): the short address base; read it from the thread
+ *   that sets it
+ */
+const char *
+qrs_code_store_get_short_url_base (QrsCodeStore *self)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  return self->short_url_base;
+}
+
+void
+qrs_code_store_set_short_url_base (QrsCodeStore *self,
+                                   const char   *short_url_base)
+{
+  gboolean changed;
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  if (short_url_base != NULL && *short_url_base == '\0')
+    short_url_base = NULL;
+
+  g_mutex_lock (&self->mutex);
+  changed = g_strcmp0 (self->short_url_base, short_url_base) != 0;
+  if (changed)
+    {
+      g_free (self->short_url_base);
+      self->short_url_base = g_strdup (short_url_base);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHORT_URL_BASE]);
+}
+
+static char *
+dup_short_url_base (QrsCodeStore *self)
+{
+  char *base;
+
+  g_mutex_lock (&self->mutex);
+  base = g_strdup (self->short_url_base);
+  g_mutex_unlock (&self->mutex);
+  return base;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rows                                                                */
+
+static char **
+tags_from_json (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *root;
+
+  if (json != NULL && json_parser_load_from_data (parser, json, -1, NULL)
+      && (root = json_parser_get_root (parser)) != NULL
+      && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *tag = json_array_get_string_element (array, i);
+
+          if (tag != NULL)
+            g_strv_builder_add (builder, tag);
+        }
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static char *
+tags_to_json (const char * const *tags)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; tags != NULL && tags[i] != NULL; i++)
+    json_builder_add_string_value (builder, tags[i]);
+  json_builder_end_array (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static QrsCode *
+code_from_result (const PGresult *result,
+                  int             row)
+{
+  g_autoptr(GDateTime) created_at = qrs_result_dup_date_time (result, row, 2);
+  g_autoptr(GDateTime) updated_at = qrs_result_dup_date_time (result, row, 4);
+  g_autoptr(GDateTime) expires_at = qrs_result_dup_date_time (result, row, 18);
+  g_auto(GStrv) tags = tags_from_json (PQgetvalue (result, row, 16));
+  QrsCodeKind kind = QRS_CODE_KIND_STATIC;
+  QrsCode *code;
+
+  qrs_code_kind_from_string (PQgetvalue (result, row, 6), &kind);
+
+  code = qrs_code_new (kind);
+  qrs_code_set_stored (code,
+                       qrs_result_get_int64 (result, row, 0),
+                       (int)qrs_result_get_int64 (result, row, 1),
+                       created_at, PQgetvalue (result, row, 3),
+                       updated_at, PQgetvalue (result, row, 5));
+  qrs_code_set_short_id (code, PQgetvalue (result, row, 7));
+  qrs_code_set_payload_type (code, PQgetvalue (result, row, 8));
+  qrs_code_set_payload (code, PQgetvalue (result, row, 9));
+  qrs_code_set_encoded (code, PQgetvalue (result, row, 10));
+  qrs_code_set_target_url (code, PQgetvalue (result, row, 11));
+  qrs_code_set_design (code, PQgetvalue (result, row, 12));
+  qrs_code_set_logo_sha256 (code, PQgetvalue (result, row, 13));
+  qrs_code_set_title (code, PQgetvalue (result, row, 14));
+  qrs_code_set_description (code, PQgetvalue (result, row, 15));
+  qrs_code_set_tags (code, (const char * const *)tags);
+  qrs_code_set_enabled (code, qrs_result_get_boolean (result, row, 17));
+  qrs_code_set_expires_at (code, expires_at);
+  qrs_code_set_utm_passthrough (code, qrs_result_get_boolean (result, row, 19));
+  return code;
+}
+
+static GPtrArray *
+codes_from_result (const PGresult *result,
+                   guint64        *total)
+{
+  GPtrArray *codes = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (codes, code_from_result (result, i));
+
+  if (total != NULL && PQntuples (result) > 0)
+    *total = (guint64)qrs_result_get_int64 (result, 0, N_CODE_COLUMNS);
+
+  return codes;
+}
+
+/* The values of a code as statement parameters, in the order of
+ * INSERT_CODE: kind, short id, payload type, payload, encoded, target,
+ * design, logo, title, description, tags, enabled, expiry, UTM. */
+#define N_CODE_PARAMS 14
+
+typedef struct
+{
+  char *owned[N_CODE_PARAMS];
+  const char *values[N_CODE_PARAMS];
+} CodeParams;
+
+static void
+code_params_clear (CodeParams *params)
+{
+  for (guint i = 0; i < N_CODE_PARAMS; i++)
+    g_free (params->owned[i]);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CodeParams, code_params_clear)
+
+static void
+code_params_init (CodeParams *params,
+                  QrsCode    *code,
+                  const char *short_id,
+                  const char *encoded)
+{
+  memset (params, 0, sizeof *params);
+
+  params->values[0] = qrs_code_kind_to_string (qrs_code_get_kind (code));
+  params->values[1] = short_id;
+  params->values[2] = qrs_code_get_payload_type (code);
+  params->values[3] = qrs_code_get_payload (code);
+  params->values[4] = encoded;
+  params->values[5] = qrs_code_get_target_url (code);
+  params->values[6] = qrs_code_get_design (code);
+  params->values[7] = qrs_code_get_logo_sha256 (code);
+  params->values[8] = qrs_code_get_title (code);
+  params->values[9] = qrs_code_get_description (code);
+  params->values[10] = params->owned[10] = tags_to_json (qrs_code_get_tags (code));
+  params->values[11] = qrs_code_get_enabled (code) ? "true" : "false";
+  params->values[12] = params->owned[12] = qrs_date_time_to_param (qrs_code_get_expires_at (code));
+  params->values[13] = qrs_code_get_utm_passthrough (code) ? "true" : "false";
+}
+
+static const char insert_code_sql[] =
+  "INSERT INTO public.codes (kind, short_id, payload_type, payload, encoded, target_url, design, "
+  "                          logo_sha256, title, description, tags, enabled, expires_at, "
+  "                          utm_passthrough) "
+  "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, decode($8, 'hex'), $9, $10, "
+  "        " TAGS_PARAM (11) ", $12::boolean, $13::timestamptz, $14::boolean) "
+  "RETURNING " CODE_COLUMNS;
+
+static const char update_code_sql[] =
+  "UPDATE public.codes "
+  "   SET kind = $1, short_id = $2, payload_type = $3, payload = $4::jsonb, encoded = $5, "
+  "       target_url = $6, design = $7::jsonb, logo_sha256 = decode($8, 'hex'), title = $9, "
+  "       description = $10, tags = " TAGS_PARAM (11) ", enabled = $12::boolean, "
+  "       expires_at = $13::timestamptz, utm_passthrough = $14::boolean "
+  " WHERE id = $15::bigint AND version = $16::integer "
+  "RETURNING " CODE_COLUMNS;
+
+/* Why an update or delete touched no row: gone, or changed by someone
+ * else since it was read. */
+static void
+set_missing_or_conflict_error (QrsConnection  *connection,
+                               gint64          id,
+                               GCancellable   *cancellable,
+                               GError        **error)
+{
+  g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  const char *params[] = { id_param };
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GDateTime) updated_at = NULL;
+  g_autofree char *when = NULL;
+
+  result = qrs_connection_exec (connection,
+                                "SELECT updated_by, updated_at FROM public.codes WHERE id = $1::bigint",
+                                1, params, cancellable, error);
+  if (result == NULL)
+    return;
+
+  if (PQntuples (result) == 0)
+    {
+      g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
+                   _("The code %" G_GINT64_FORMAT " does not exist (any more)."), id);
+      return;
+    }
+
+  updated_at = qrs_result_dup_date_time (result, 0, 1);
+  when = updated_at ? g_date_time_format (updated_at, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
+  g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT,
+               _("Someone else (%s, at %s) saved this code after you opened it. Reload it to see their changes, then make yours again."),
+               PQgetvalue (result, 0, 0), when);
+}
+
+/* Inserts or updates @code.  A dynamic code without a short id gets a
+ * random one, drawn again if it happens to be taken. */
+static QrsCode *
+write_code (QrsCodeStore  *self,
+            QrsCode       *code,
+            gboolean       update,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autofree char *base = dup_short_url_base (self);
+  gboolean dynamic = qrs_code_get_kind (code) == QRS_CODE_KIND_DYNAMIC;
+  gboolean draw = dynamic && qrs_code_get_short_id (code) == NULL;
+  g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, qrs_code_get_id (code));
+  g_autofree char *version_param = g_strdup_printf ("%d", qrs_code_get_version (code));
+  QrsConnection *connection;
+  QrsCode *stored = NULL;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+
+  for (guint attempt = 0; attempt < SHORT_ID_ATTEMPTS; attempt++)
+    {
+      g_auto(CodeParams) params;
+      g_autoptr(PGresult) result = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *short_id = NULL;
+      g_autofree char *encoded = NULL;
+      const char *values[N_CODE_PARAMS + 2];
+
+      if (draw)
+        {
+          short_id = qrs_code_store_generate_short_id (error);
+          if (short_id == NULL)
+            break;
+        }
+      else
+        short_id = g_strdup (qrs_code_get_short_id (code));
+
+      if (dynamic && base != NULL && short_id != NULL)
+        encoded = g_strconcat (base, short_id, NULL);
+      else
+        encoded = g_strdup (qrs_code_get_encoded (code));
+
+      code_params_init (&params, code, short_id, encoded);
+      memcpy (values, params.values, sizeof params.values);
+      values[N_CODE_PARAMS] = id_param;
+      values[N_CODE_PARAMS + 1] = version_param;
+
+      result = qrs_connection_exec (connection,
+                                    update ? update_code_sql : insert_code_sql,
+                                    update ? N_CODE_PARAMS + 2 : N_CODE_PARAMS,
+                                    values, cancellable, &local_error);
+      if (result != NULL)
+        {
+          if (PQntuples (result) == 1)
+            stored = code_from_result (result, 0);
+          else
+            set_missing_or_conflict_error (connection, qrs_code_get_id (code), cancellable, error);
+          break;
+        }
+
+      if (!draw || !g_error_matches (local_error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_DUPLICATE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          break;
+        }
+      g_debug ("Short id %s is taken; drawing another", short_id);
+    }
+
+  if (stored == NULL && error != NULL && *error == NULL)
+    g_set_error_literal (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_DUPLICATE,
+                         _("Could not find a free short id; try again."));
+
+  qrs_database_release (self->database, connection);
+  return stored;
+}
+
+/**
+ * qrs_code_store_create:
+ * @self: a #QrsCodeStore
+ * @code: the code to store; its id and version are ignored
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Stores a new code.  A dynamic code without a short id gets a random one
+ * (see qrs_code_store_generate_short_id()); one with a short id keeps it,
+ * or fails with %QRS_DATABASE_ERROR_DUPLICATE when it is taken.
+ *
+ * Returns: (transfer full): the code as stored, with its id, version 1
+ *   and timestamps
+ */
+QrsCode *
+qrs_code_store_create (QrsCodeStore  *self,
+                       QrsCode       *code,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (QRS_IS_CODE (code), NULL);
+
+  return write_code (self, code, FALSE, cancellable, error);
+}
+
+/**
+ * qrs_code_store_update:
+ * @self: a #QrsCodeStore
+ * @code: a code read from the store and changed
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Saves @code if nobody saved it since it was read (its version is still
+ * the current one); otherwise fails with %QRS_DATABASE_ERROR_CONFLICT and
+ * changes nothing.
+ *
+ * Returns: (transfer full): the code as stored, with its new version
+ */
+QrsCode *
+qrs_code_store_update (QrsCodeStore  *self,
+                       QrsCode       *code,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (QRS_IS_CODE (code), NULL);
+
+  if (qrs_code_get_id (code) <= 0)
+    {
+      g_set_error_literal (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
+                           _("This code was never saved, so it cannot be updated."));
+      return NULL;
+    }
+
+  return write_code (self, code, TRUE, cancellable, error);
+}
+
+static QrsCode *
+fetch_one_code (QrsCodeStore  *self,
+                const char    *sql,
+                const char    *param,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  const char *params[] = { param };
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection, sql, 1, params, cancellable, error);
+  qrs_database_release (self->database, connection);
+
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) == 0)
+    {
+      g_set_error_literal (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
+                           _("There is no such code."));
+      return NULL;
+    }
+  return code_from_result (result, 0);
+}
+
+QrsCode *
+qrs_code_store_get (QrsCodeStore  *self,
+                    gint64         id,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autofree char *param = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  return fetch_one_code (self,
+                         "SELECT " CODE_COLUMNS " FROM public.codes WHERE id = $1::bigint",
+                         param, cancellable, error);
+}
+
+QrsCode *
+qrs_code_store_get_by_short_id (QrsCodeStore  *self,
+                                const char    *short_id,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (short_id != NULL, NULL);
+
+  return fetch_one_code (self,
+                         "SELECT " CODE_COLUMNS " FROM public.codes WHERE short_id = $1",
+                         short_id, cancellable, error);
+}
+
+/**
+ * qrs_code_store_delete:
+ * @self: a #QrsCodeStore
+ * @id: the code's id
+ * @version: the version read, or 0 to delete whatever the current one is
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Deletes a code with its scans and rollups; its audit trail stays.
+ *
+ * Returns: %TRUE if deleted
+ */
+gboolean
+qrs_code_store_delete (QrsCodeStore  *self,
+                       gint64         id,
+                       int            version,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  g_autofree char *version_param = version > 0 ? g_strdup_printf ("%d", version) : NULL;
+  const char *params[] = { id_param, version_param };
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), FALSE);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return FALSE;
+
+  if (!qrs_connection_begin (connection, cancellable, error))
+    goto out;
+
+  result = qrs_connection_exec (connection,
+                                "DELETE FROM public.codes "
+                                " WHERE id = $1::bigint AND ($2::integer IS NULL OR version = $2::integer) "
+                                "RETURNING id",
+                                2, params, cancellable, error);
+  if (result == NULL)
+    goto out;
+  if (PQntuples (result) == 0)
+    {
+      set_missing_or_conflict_error (connection, id, cancellable, error);
+      goto out;
+    }
+
+  /* No foreign keys lead from scans to codes (see sql/0001_schema.sql),
+   * so the store removes them. */
+  if (!qrs_connection_command (connection, "DELETE FROM public.scan_daily WHERE code_id = $1::bigint",
+                               1, params, cancellable, error)
+      || !qrs_connection_command (connection, "DELETE FROM public.scan_visitors WHERE code_id = $1::bigint",
+                                  1, params, cancellable, error)
+      || !qrs_connection_command (connection, "DELETE FROM public.scans WHERE code_id = $1::bigint",
+                                  1, params, cancellable, error))
+    goto out;
+
+  ok = qrs_connection_commit (connection, cancellable, error);
+
+out:
+  qrs_database_release (self->database, connection);
+  return ok;
+}
+
+static GPtrArray *
+fetch_codes (QrsCodeStore        *self,
+             const char          *sql,
+             const char          *count_sql,
+             int                  n_params,
+             const char * const  *params,
+             guint                offset,
+             guint64             *total,
+             GCancellable        *cancellable,
+             GError             **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(PGresult) count = NULL;
+  QrsConnection *connection;
+  GPtrArray *codes;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+
+  result = qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
+
+  /* Past the last page the window count has no row to ride on. */
+  if (result != NULL && PQntuples (result) == 0 && offset > 0 && total != NULL)
+    {
+      count = qrs_connection_exec (connection, count_sql, n_params - 2, params, cancellable, error);
+      if (count == NULL)
+        g_clear_pointer (&result, PQclear);
+    }
+  qrs_database_release (self->database, connection);
+
+  if (result == NULL)
+    return NULL;
+
+  if (total != NULL)
+    *total = count ? (guint64)qrs_result_get_int64 (count, 0, 0) : 0;
+  codes = codes_from_result (result, total);
+  return codes;
+}
+
+/**
+ * qrs_code_store_list:
+ * @self: a #QrsCodeStore
+ * @sort: the order
+ * @descending: newest or last first
+ * @offset: how many codes to skip
+ * @limit: how many codes at most, or 0 for all
+ * @total: (out) (optional): how many codes there are in all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: (transfer container) (element-type QrsCode): one page of codes
+ */
+GPtrArray *
+qrs_code_store_list (QrsCodeStore  *self,
+                     QrsCodeSort    sort,
+                     gboolean       descending,
+                     guint          offset,
+                     guint          limit,
+                     guint64       *total,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  g_autofree char *offset_param = g_strdup_printf ("%u", offset);
+  const char *params[] = { limit_param, offset_param };
+  g_autofree char *sql = NULL;
+  const char *column;
+  const char *direction = descending ? "DESC" : "ASC";
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  switch (sort)
+    {
+    case QRS_CODE_SORT_UPDATED: column = "updated_at"; break;
+    case QRS_CODE_SORT_CREATED: column = "created_at"; break;
+    case QRS_CODE_SORT_TITLE: column = "lower(title)"; break;
+    case QRS_CODE_SORT_ID: column = "id"; break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  /* Only the fixed column and direction above are spliced in; values
+   * travel as parameters. */
+  sql = g_strdup_printf ("SELECT " CODE_COLUMNS ", count(*) OVER () FROM public.codes "
+                         "ORDER BY %s %s, id %s LIMIT $1::bigint OFFSET $2::bigint",
+                         column, direction, direction);
+
+  return fetch_codes (self, sql, "SELECT count(*) FROM public.codes",
+                      2, params, offset, total, cancellable, error);
+}
+
+/**
+ * qrs_code_store_search:
+ * @self: a #QrsCodeStore
+ * @query: words to look for, as typed into a search box: words, "quoted
+ *   phrases", "or", and -excluded words
+ * @offset: how many matches to skip
+ * @limit: how many matches at most, or 0 for all
+ * @total: (out) (optional): how many codes match in all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Searches titles, tags, descriptions, encoded texts and targets in
+ * English and in Spanish at once, accents folded, best matches first; a
+ * short id matches itself.  An empty query lists every code.
+ *
+ * Returns: (transfer container) (element-type QrsCode): one page of matches
+ */
+GPtrArray *
+qrs_code_store_search (QrsCodeStore  *self,
+                       const char    *query,
+                       guint          offset,
+                       guint          limit,
+                       guint64       *total,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  g_autofree char *offset_param = g_strdup_printf ("%u", offset);
+  g_autofree char *stripped = NULL;
+  const char *params[3];
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  stripped = g_strstrip (g_strdup (query));
+  if (*stripped == '\0')
+    return qrs_code_store_list (self, QRS_CODE_SORT_UPDATED, TRUE, offset, limit, total,
+                                cancellable, error);
+
+  params[0] = stripped;
+  params[1] = limit_param;
+  params[2] = offset_param;
+
+#define SEARCH_QUERY \
+  "(websearch_to_tsquery('public.qrstudio_english', $1) " \
+  " || websearch_to_tsquery('public.qrstudio_spanish', $1))"
+
+  return fetch_codes (self,
+                      "SELECT " CODE_COLUMNS ", count(*) OVER () FROM public.codes "
+                      " WHERE search @@ " SEARCH_QUERY " OR short_id = $1 "
+                      " ORDER BY (short_id = $1) IS TRUE DESC, "
+                      "          ts_rank_cd(search, " SEARCH_QUERY ") DESC, updated_at DESC, id DESC "
+                      " LIMIT $2::bigint OFFSET $3::bigint",
+                      "SELECT count(*) FROM public.codes "
+                      " WHERE search @@ " SEARCH_QUERY " OR short_id = $1",
+                      3, params, offset, total, cancellable, error);
+#undef SEARCH_QUERY
+}
+
+static QrsCode *
+update_one_field (QrsCodeStore  *self,
+                  const char    *sql,
+                  gint64         id,
+                  const char    *value,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  const char *params[] = { id_param, value };
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection, sql, 2, params, cancellable, error);
+  qrs_database_release (self->database, connection);
+
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) == 0)
+    {
+      g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
+                   _("The code %" G_GINT64_FORMAT " does not exist (any more)."), id);
+      return NULL;
+    }
+  return code_from_result (result, 0);
+}
+
+/**
+ * qrs_code_store_set_target:
+ * @self: a #QrsCodeStore
+ * @id: a dynamic code's id
+ * @target_url: where its short address should lead now
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Changes only the target, whatever else changed meanwhile; the redirect
+ * daemons hear of it at once.
+ *
+ * Returns: (transfer full): the code as stored
+ */
+QrsCode *
+qrs_code_store_set_target (QrsCodeStore  *self,
+                           gint64         id,
+                           const char    *target_url,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (target_url != NULL, NULL);
+
+  return update_one_field (self,
+                           "UPDATE public.codes SET target_url = $2 WHERE id = $1::bigint "
+                           "RETURNING " CODE_COLUMNS,
+                           id, target_url, cancellable, error);
+}
+
+QrsCode *
+qrs_code_store_set_enabled (QrsCodeStore  *self,
+                            gint64         id,
+                            gboolean       enabled,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  return update_one_field (self,
+                           "UPDATE public.codes SET enabled = $2::boolean WHERE id = $1::bigint "
+                           "RETURNING " CODE_COLUMNS,
+                           id, enabled ? "true" : "false", cancellable, error);
+}
+
+/**
+ * qrs_code_store_set_expires_at:
+ * @self: a #QrsCodeStore
+ * @id: a code's id
+ * @expires_at: (nullable): when the code stops redirecting, or %NULL for never
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: (transfer full): the code as stored
+ */
+QrsCode *
+qrs_code_store_set_expires_at (QrsCodeStore  *self,
+                               gint64         id,
+                               GDateTime     *expires_at,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autofree char *param = qrs_date_time_to_param (expires_at);
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  return update_one_field (self,
+                           "UPDATE public.codes SET expires_at = $2::timestamptz WHERE id = $1::bigint "
+                           "RETURNING " CODE_COLUMNS,
+                           id, param, cancellable, error);
+}
+
+static int
+nullable_boolean (const PGresult *result,
+                  int             row,
+                  int             column)
+{
+  if (PQgetisnull (result, row, column))
+    return -1;
+  return qrs_result_get_boolean (result, row, column) ? 1 : 0;
+}
+
+/**
+ * qrs_code_store_list_events:
+ * @self: a #QrsCodeStore
+ * @code_id: a code's id, which need not exist any more
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: (transfer container) (element-type QrsCodeEvent): the code's
+ *   audit trail, oldest first
+ */
+GPtrArray *
+qrs_code_store_list_events (QrsCodeStore  *self,
+                            gint64         code_id,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autofree char *param = g_strdup_printf ("%" G_GINT64_FORMAT, code_id);
+  const char *params[] = { param };
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+  GPtrArray *events;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection,
+                                "SELECT id, code_id, short_id, action, happened_at, actor, "
+                                "       old_target_url, new_target_url, old_enabled, new_enabled, "
+                                "       old_expires_at, new_expires_at "
+                                "  FROM public.code_events WHERE code_id = $1::bigint ORDER BY id",
+                                1, params, cancellable, error);
+  qrs_database_release (self->database, connection);
+  if (result == NULL)
+    return NULL;
+
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_code_event_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      QrsCodeEvent *event = g_new0 (QrsCodeEvent, 1);
+
+      event->id = qrs_result_get_int64 (result, i, 0);
+      event->code_id = qrs_result_get_int64 (result, i, 1);
+      event->short_id = qrs_result_dup_string (result, i, 2);
+      event->action = qrs_result_dup_string (result, i, 3);
+      event->happened_at = qrs_result_dup_date_time (result, i, 4);
+      event->actor = qrs_result_dup_string (result, i, 5);
+      event->old_target_url = qrs_result_dup_string (result, i, 6);
+      event->new_target_url = qrs_result_dup_string (result, i, 7);
+      event->old_enabled = nullable_boolean (result, i, 8);
+      event->new_enabled = nullable_boolean (result, i, 9);
+      event->old_expires_at = qrs_result_dup_date_time (result, i, 10);
+      event->new_expires_at = qrs_result_dup_date_time (result, i, 11);
+      g_ptr_array_add (events, event);
+    }
+  return events;
+}
+
+/* ------------------------------------------------------------------ */
+/* Routes, for the redirect daemon: only the columns its role may read */
+
+#define ROUTE_COLUMNS "id, short_id, target_url, enabled, expires_at, utm_passthrough, version"
+
+static QrsRoute *
+route_from_result (const PGresult *result,
+                   int             row)
+{
+  QrsRoute *route = g_new0 (QrsRoute, 1);
+
+  route->code_id = qrs_result_get_int64 (result, row, 0);
+  route->short_id = qrs_result_dup_string (result, row, 1);
+  route->target_url = qrs_result_dup_string (result, row, 2);
+  route->enabled = qrs_result_get_boolean (result, row, 3);
+  route->expires_at = qrs_result_dup_date_time (result, row, 4);
+  route->utm_passthrough = qrs_result_get_boolean (result, row, 5);
+  route->version = (int)qrs_result_get_int64 (result, row, 6);
+  return route;
+}
+
+/**
+ * qrs_code_store_get_route:
+ * @self: a #QrsCodeStore
+ * @short_id: a short id
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: (transfer full): the route of the dynamic code with @short_id,
+ *   or %NULL with %QRS_DATABASE_ERROR_NOT_FOUND
+ */
+QrsRoute *
+qrs_code_store_get_route (QrsCodeStore  *self,
+                          const char    *short_id,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  const char *params[] = { short_id };
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (short_id != NULL, NULL);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection,
+                                "SELECT " ROUTE_COLUMNS " FROM public.codes "
+                                " WHERE kind = 'dynamic' AND short_id = $1",
+                                1, params, cancellable, error);
+  qrs_database_release (self->database, connection);
+
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) == 0)
+    {
+      g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
+                   _("There is no dynamic code “%s”."), short_id);
+      return NULL;
+    }
+  return route_from_result (result, 0);
+}
+
+/**
+ * qrs_code_store_list_routes:
+ * @self: a #QrsCodeStore
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: (transfer container) (element-type QrsRoute): the routes of
+ *   every dynamic code, disabled and expired ones included
+ */
+GPtrArray *
+qrs_code_store_list_routes (QrsCodeStore  *self,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+  GPtrArray *routes;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection,
+                                "SELECT " ROUTE_COLUMNS " FROM public.codes WHERE kind = 'dynamic'",
+                                0, NULL, cancellable, error);
+  qrs_database_release (self->database, connection);
+  if (result == NULL)
+    return NULL;
+
+  routes = g_ptr_array_new_full (PQntuples (result), (GDestroyNotify)qrs_route_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (routes, route_from_result (result, i));
+  return routes;
+}
+
+/* ------------------------------------------------------------------ */
+/* Asynchronous variants                                               */
+
+typedef struct
+{
+  QrsCode     *code;
+  gint64       id;
+  int          version;
+  char        *text;
+  GDateTime   *date_time;
+  gboolean     flag;
+  QrsCodeSort  sort;
+  guint        offset;
+  guint        limit;
+} Args;
+
+static void
+args_free (Args *args)
+{
+  g_clear_object (&args->code);
+  g_free (args->text);
+  g_clear_pointer (&args->date_time, g_date_time_unref);
+  g_free (args);
+}
+
+typedef struct
+{
+  GPtrArray *items;
+  guint64    total;
+} Page;
+
+static void
+page_free (Page *page)
+{
+  g_clear_pointer (&page->items, g_ptr_array_unref);
+  g_free (page);
+}
+
+static Args *
+args_new (void)
+{
+  return g_new0 (Args, 1);
+}
+
+static void
+run (QrsCodeStore        *self,
+     gpointer             source_tag,
+     QrsStoreThreadFunc   func,
+     Args                *args,
+     GDestroyNotify       result_free,
+     GCancellable        *cancellable,
+     GAsyncReadyCallback  callback,
+     gpointer             user_data)
+{
+  qrs_store_run_in_thread (self, source_tag, func, args, (GDestroyNotify)args_free, result_free,
+                           cancellable, callback, user_data);
+}
+
+static gpointer
+create_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return qrs_code_store_create (source, ((Args *)data)->code, cancellable, error);
+}
+
+/**
+ * qrs_code_store_create_async:
+ * @self: a #QrsCodeStore
+ * @code: the code to store; copied, so it may change meanwhile
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Runs qrs_code_store_create() on a worker thread.
+ */
+void
+qrs_code_store_create_async (QrsCodeStore        *self,
+                             QrsCode             *code,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (QRS_IS_CODE (code));
+
+  args->code = qrs_code_copy (code);
+  run (self, qrs_code_store_create_async, create_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_create_finish (QrsCodeStore  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_create_async, error);
+}
+
+static gpointer
+get_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return qrs_code_store_get (source, ((Args *)data)->id, cancellable, error);
+}
+
+void
+qrs_code_store_get_async (QrsCodeStore        *self,
+                          gint64               id,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  args->id = id;
+  run (self, qrs_code_store_get_async, get_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_get_finish (QrsCodeStore  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_get_async, error);
+}
+
+static gpointer
+get_by_short_id_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return qrs_code_store_get_by_short_id (source, ((Args *)data)->text, cancellable, error);
+}
+
+void
+qrs_code_store_get_by_short_id_async (QrsCodeStore        *self,
+                                      const char          *short_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (short_id != NULL);
+
+  args->text = g_strdup (short_id);
+  run (self, qrs_code_store_get_by_short_id_async, get_by_short_id_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_get_by_short_id_finish (QrsCodeStore  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_get_by_short_id_async, error);
+}
+
+static gpointer
+update_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return qrs_code_store_update (source, ((Args *)data)->code, cancellable, error);
+}
+
+/**
+ * qrs_code_store_update_async:
+ * @self: a #QrsCodeStore
+ * @code: the code to save; copied, so it may change meanwhile
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Runs qrs_code_store_update() on a worker thread.
+ */
+void
+qrs_code_store_update_async (QrsCodeStore        *self,
+                             QrsCode             *code,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (QRS_IS_CODE (code));
+
+  args->code = qrs_code_copy (code);
+  run (self, qrs_code_store_update_async, update_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_update_finish (QrsCodeStore  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_update_async, error);
+}
+
+static gpointer
+delete_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_code_store_delete (source, args->id, args->version, cancellable, error)
+         ? QRS_STORE_DONE : NULL;
+}
+
+void
+qrs_code_store_delete_async (QrsCodeStore        *self,
+                             gint64               id,
+                             int                  version,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  args->id = id;
+  args->version = version;
+  run (self, qrs_code_store_delete_async, delete_thread, args, NULL,
+       cancellable, callback, user_data);
+}
+
+gboolean
+qrs_code_store_delete_finish (QrsCodeStore  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_delete_async, error) != NULL;
+}
+
+static gpointer
+list_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+  Page *page = g_new0 (Page, 1);
+
+  if (args->text != NULL)
+    page->items = qrs_code_store_search (source, args->text, args->offset, args->limit,
+                                         &page->total, cancellable, error);
+  else
+    page->items = qrs_code_store_list (source, args->sort, args->flag, args->offset, args->limit,
+                                       &page->total, cancellable, error);
+  if (page->items == NULL)
+    g_clear_pointer (&page, page_free);
+  return page;
+}
+
+static GPtrArray *
+page_finish (QrsCodeStore  *self,
+             GAsyncResult  *result,
+             gpointer       source_tag,
+             guint64       *total,
+             GError       **error)
+{
+  Page *page = qrs_store_run_finish (self, result, source_tag, error);
+  GPtrArray *items;
+
+  if (total != NULL)
+    *total = page ? page->total : 0;
+  if (page == NULL)
+    return NULL;
+  items = g_steal_pointer (&page->items);
+  page_free (page);
+  return items;
+}
+
+void
+qrs_code_store_list_async (QrsCodeStore        *self,
+                           QrsCodeSort          sort,
+                           gboolean             descending,
+                           guint                offset,
+                           guint                limit,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  args->sort = sort;
+  args->flag = descending;
+  args->offset = offset;
+  args->limit = limit;
+  run (self, qrs_code_store_list_async, list_thread, args, (GDestroyNotify)page_free,
+       cancellable, callback, user_data);
+}
+
+GPtrArray *
+qrs_code_store_list_finish (QrsCodeStore  *self,
+                            GAsyncResult  *result,
+                            guint64       *total,
+                            GError       **error)
+{
+  return page_finish (self, result, qrs_code_store_list_async, total, error);
+}
+
+void
+qrs_code_store_search_async (QrsCodeStore        *self,
+                             const char          *query,
+                             guint                offset,
+                             guint                limit,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  args->text = g_strdup (query);
+  args->offset = offset;
+  args->limit = limit;
+  run (self, qrs_code_store_search_async, list_thread, args, (GDestroyNotify)page_free,
+       cancellable, callback, user_data);
+}
+
+GPtrArray *
+qrs_code_store_search_finish (QrsCodeStore  *self,
+                              GAsyncResult  *result,
+                              guint64       *total,
+                              GError       **error)
+{
+  return page_finish (self, result, qrs_code_store_search_async, total, error);
+}
+
+static gpointer
+set_target_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_code_store_set_target (source, args->id, args->text, cancellable, error);
+}
+
+void
+qrs_code_store_set_target_async (QrsCodeStore        *self,
+                                 gint64               id,
+                                 const char          *target_url,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (target_url != NULL);
+
+  args->id = id;
+  args->text = g_strdup (target_url);
+  run (self, qrs_code_store_set_target_async, set_target_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_set_target_finish (QrsCodeStore  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_set_target_async, error);
+}
+
+static gpointer
+set_enabled_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_code_store_set_enabled (source, args->id, args->flag, cancellable, error);
+}
+
+void
+qrs_code_store_set_enabled_async (QrsCodeStore        *self,
+                                  gint64               id,
+                                  gboolean             enabled,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  args->id = id;
+  args->flag = enabled;
+  run (self, qrs_code_store_set_enabled_async, set_enabled_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_set_enabled_finish (QrsCodeStore  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_set_enabled_async, error);
+}
+
+static gpointer
+set_expires_at_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_code_store_set_expires_at (source, args->id, args->date_time, cancellable, error);
+}
+
+void
+qrs_code_store_set_expires_at_async (QrsCodeStore        *self,
+                                     gint64               id,
+                                     GDateTime           *expires_at,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  args->id = id;
+  args->date_time = expires_at ? g_date_time_ref (expires_at) : NULL;
+  run (self, qrs_code_store_set_expires_at_async, set_expires_at_thread, args, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+QrsCode *
+qrs_code_store_set_expires_at_finish (QrsCodeStore  *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_set_expires_at_async, error);
+}
+
+static gpointer
+list_events_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return qrs_code_store_list_events (source, ((Args *)data)->id, cancellable, error);
+}
+
+void
+qrs_code_store_list_events_async (QrsCodeStore        *self,
+                                  gint64               code_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Args *args = args_new ();
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  args->id = code_id;
+  run (self, qrs_code_store_list_events_async, list_events_thread, args,
+       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+qrs_code_store_list_events_finish (QrsCodeStore  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_list_events_async, error);
+}
