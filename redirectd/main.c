@@ -1,0 +1,335 @@
+/* main.c — qrstudio-redirectd: answers /r/{short_id}, records every scan
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "qrs-redirect-config.h"
+#include "qrs-redirect-metrics.h"
+#include "qrs-redirect-server.h"
+#include "qrs-route-listener.h"
+#include "qrs-route-table.h"
+#include "qrs-scan-writer.h"
+#include "qrs-spool.h"
+#include "qrs-user-agent.h"
+
+/* SIGTERM to exit within 5 s: requests get 2 s, the database 2 s. */
+#define STOP_REQUESTS_MS  2000
+#define STOP_DRAIN_MS     2000
+
+typedef struct
+{
+  QrsRedirectFlags    flags;
+  QrsRedirectConfig  *config;
+  GMainLoop          *loop;
+  QrsRouteTable      *routes;
+  QrsSpool           *spool;
+  QrsRedirectMetrics *metrics;
+  QrsRedirectServer  *server;
+  QrsRouteListener   *listener;
+  QrsScanWriter      *writer;
+  SoupServer         *metrics_server;
+  int                 exit_status;
+} Daemon;
+
+static gboolean
+database_configured (QrsRedirectConfig *config)
+{
+  /* "none" runs from the snapshot alone: for tests and emergencies. */
+  return g_strcmp0 (config->database, "none") != 0;
+}
+
+static void
+metrics_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Daemon *daemon = user_data;
+  QrsRedirectGauges gauges = { 0 };
+  char *text;
+  guint64 written;
+
+  if (!g_str_equal (path, "/metrics"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET &&
+      soup_server_message_get_method (msg) != SOUP_METHOD_HEAD)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
+      return;
+    }
+
+  written = daemon->writer ? qrs_scan_writer_get_written (daemon->writer) : 0;
+  gauges.scans_spooled = qrs_spool_get_appended (daemon->spool);
+  gauges.scans_written = written;
+  gauges.scans_pending = gauges.scans_spooled > written ? gauges.scans_spooled - written : 0;
+  gauges.scans_dropped = qrs_spool_get_dropped (daemon->spool);
+  gauges.spool_skipped = qrs_spool_get_skipped (daemon->spool);
+  gauges.spool_bytes = qrs_spool_get_bytes (daemon->spool);
+  gauges.spool_max_bytes = qrs_spool_get_max_bytes (daemon->spool);
+  gauges.routes_loaded = qrs_route_table_get_size (daemon->routes);
+  gauges.route_lookups = qrs_route_table_get_lookups (daemon->routes);
+  gauges.routes_from_snapshot = qrs_route_table_get_source (daemon->routes) == QRS_ROUTE_SOURCE_SNAPSHOT;
+  gauges.database_up = daemon->listener != NULL && qrs_route_listener_is_connected (daemon->listener);
+  gauges.last_reload = qrs_route_table_get_loaded_at (daemon->routes);
+
+  text = qrs_redirect_metrics_render (daemon->metrics, &gauges);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+static gboolean
+start_metrics (Daemon  *daemon,
+               GError **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+
+  if (daemon->config->metrics_host == NULL)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (daemon->config->metrics_host);
+  socket_address = g_inet_socket_address_new (address, daemon->config->metrics_port);
+  daemon->metrics_server = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_handler (daemon->metrics_server, NULL, metrics_cb, daemon, NULL);
+  if (!soup_server_listen (daemon->metrics_server, socket_address, 0, error))
+    {
+      g_prefix_error (error, _("Cannot serve metrics on %s:%u: "),
+                      daemon->config->metrics_host, daemon->config->metrics_port);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_port_file (Daemon  *daemon,
+                 GError **error)
+{
+  g_autofree char *text = NULL;
+  guint metrics_port = 0;
+
+  if (daemon->config->port_file == NULL)
+    return TRUE;
+
+  if (daemon->metrics_server != NULL)
+    {
+      GSList *uris = soup_server_get_uris (daemon->metrics_server);
+
+      if (uris != NULL)
+        metrics_port = g_uri_get_port (uris->data);
+      g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+    }
+
+  /* The public port, then the metrics port (0 when off). */
+  text = g_strdup_printf ("%u\n%u\n", qrs_redirect_server_get_port (daemon->server), metrics_port);
+  return g_file_set_contents_full (daemon->config->port_file, text, -1,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_message ("Stopping");
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+reload_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(QrsRedirectConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  config = qrs_redirect_config_load (&daemon->flags, &error);
+  if (config == NULL)
+    {
+      g_warning ("Keeping the old configuration: %s", error->message);
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (g_strcmp0 (config->listen_host, daemon->config->listen_host) != 0 ||
+      config->listen_port != daemon->config->listen_port ||
+      config->workers != daemon->config->workers ||
+      g_strcmp0 (config->state_dir, daemon->config->state_dir) != 0 ||
+      g_strcmp0 (config->spool_dir, daemon->config->spool_dir) != 0 ||
+      g_strcmp0 (config->metrics_host, daemon->config->metrics_host) != 0 ||
+      config->metrics_port != daemon->config->metrics_port)
+    g_message ("The listen addresses, workers and directories change only on restart");
+
+  qrs_redirect_server_set_config (daemon->server, config);
+  qrs_spool_set_max_bytes (daemon->spool, config->spool_max);
+  if (daemon->listener != NULL && database_configured (config))
+    qrs_route_listener_reload (daemon->listener, config->database);
+
+  g_clear_pointer (&daemon->config, qrs_redirect_config_unref);
+  daemon->config = g_steal_pointer (&config);
+  g_message ("Configuration reloaded; reloading the routes");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+start (Daemon  *daemon,
+       GError **error)
+{
+  QrsRedirectConfig *config = daemon->config;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(QrsUserAgentParser) parser = NULL;
+  QrsScanWriterOptions options;
+
+  if (g_mkdir_with_parents (config->state_dir, 0700) < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   _("Cannot create the state directory %s: %s"), config->state_dir, g_strerror (errno));
+      return FALSE;
+    }
+
+  daemon->routes = qrs_route_table_new ();
+  if (g_file_test (config->snapshot_path, G_FILE_TEST_EXISTS))
+    {
+      if (qrs_route_table_load_snapshot (daemon->routes, config->snapshot_path, &local_error))
+        g_message ("Serving %u routes from the snapshot until the database answers",
+                   qrs_route_table_get_size (daemon->routes));
+      else
+        g_warning ("%s", local_error->message);
+      g_clear_error (&local_error);
+    }
+
+  daemon->spool = qrs_spool_open (config->spool_dir, config->spool_max, config->spool_segment_size, error);
+  if (daemon->spool == NULL)
+    return FALSE;
+
+  parser = qrs_user_agent_parser_get_default (&local_error);
+  if (parser == NULL)
+    g_warning ("Scans will not be classified: %s", local_error->message);
+  g_clear_error (&local_error);
+
+  options.batch_rows = config->batch_rows;
+  options.batch_interval_ms = config->batch_interval_ms;
+  options.fsync_interval_ms = config->fsync_interval_ms;
+  options.retry_max_ms = config->database_retry_max_ms;
+  daemon->writer = qrs_scan_writer_new (daemon->spool, parser, &options);
+  qrs_scan_writer_start (daemon->writer);
+
+  if (database_configured (config))
+    {
+      daemon->listener = qrs_route_listener_new (daemon->routes, config->database,
+                                                 config->snapshot_path,
+                                                 config->database_retry_max_ms);
+      qrs_route_listener_start (daemon->listener);
+    }
+
+  daemon->metrics = qrs_redirect_metrics_new ();
+  daemon->server = qrs_redirect_server_new (config, daemon->routes, daemon->spool, daemon->metrics);
+  if (!qrs_redirect_server_start (daemon->server, error))
+    return FALSE;
+
+  if (!start_metrics (daemon, error))
+    return FALSE;
+  if (!write_port_file (daemon, error))
+    return FALSE;
+
+  g_message ("Answering on %s port %u with %u workers", config->listen_host,
+             qrs_redirect_server_get_port (daemon->server), config->workers);
+  return TRUE;
+}
+
+static void
+stop (Daemon *daemon)
+{
+  if (daemon->metrics_server != NULL)
+    soup_server_disconnect (daemon->metrics_server);
+  if (daemon->server != NULL)
+    qrs_redirect_server_stop (daemon->server, STOP_REQUESTS_MS);
+  if (daemon->listener != NULL)
+    qrs_route_listener_stop (daemon->listener);
+  if (daemon->writer != NULL)
+    qrs_scan_writer_stop (daemon->writer, STOP_DRAIN_MS);
+  if (daemon->spool != NULL)
+    qrs_spool_close (daemon->spool);
+
+  g_clear_object (&daemon->metrics_server);
+  g_clear_object (&daemon->server);
+  g_clear_object (&daemon->listener);
+  g_clear_object (&daemon->writer);
+  g_clear_object (&daemon->spool);
+  g_clear_object (&daemon->routes);
+  g_clear_pointer (&daemon->metrics, qrs_redirect_metrics_free);
+  g_clear_pointer (&daemon->config, qrs_redirect_config_unref);
+  g_clear_pointer (&daemon->loop, g_main_loop_unref);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree GOptionEntry *entries = NULL;
+  g_autoptr(GError) error = NULL;
+  Daemon daemon = { 0 };
+  guint signal_ids[3];
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  daemon.flags.workers = -1;
+  entries = qrs_redirect_flags_get_entries (&daemon.flags);
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Answer the short URLs of QR Studio's dynamic codes and record every scan."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("qrstudio-redirectd: %s\n", error->message);
+      return 2;
+    }
+
+  daemon.config = qrs_redirect_config_load (&daemon.flags, &error);
+  if (daemon.config == NULL)
+    {
+      g_printerr ("qrstudio-redirectd: %s\n", error->message);
+      qrs_redirect_flags_clear (&daemon.flags);
+      return 2;
+    }
+  if (daemon.config->verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  signal_ids[0] = g_unix_signal_add (SIGTERM, quit_cb, &daemon);
+  signal_ids[1] = g_unix_signal_add (SIGINT, quit_cb, &daemon);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, reload_cb, &daemon);
+
+  if (!start (&daemon, &error))
+    {
+      g_printerr ("qrstudio-redirectd: %s\n", error->message);
+      daemon.exit_status = 1;
+    }
+  else
+    g_main_loop_run (daemon.loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
+  stop (&daemon);
+  qrs_redirect_flags_clear (&daemon.flags);
+
+  return daemon.exit_status;
+}

@@ -1,0 +1,903 @@
+/* qrs-redirect-server.c — the public listener: /r/{short_id}
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "qrs-redirect-pages.h"
+#include "qrs-redirect-server.h"
+
+#define SALT_LENGTH     32
+#define LOCATION_MAX    8192
+#define QUERY_MAX       2048
+#define USEC_PER_DAY    (G_USEC_PER_SEC * G_GINT64_CONSTANT (86400))
+
+typedef struct
+{
+  QrsRedirectServer *server;        /* not a reference: it owns us */
+  guint              index;
+  int                fd;
+  GThread           *thread;
+  GMainContext      *context;
+  SoupServer        *soup;
+  QrsRedirectConfig *config;        /* the worker thread's own */
+  GError            *start_error;
+  gboolean           started;
+  atomic_int         in_flight;
+  atomic_bool        draining;
+  atomic_bool        quit;
+  gint64             salt_day;
+  guint8             salt[SALT_LENGTH];
+} Worker;
+
+struct _QrsRedirectServer
+{
+  GObject             parent_instance;
+
+  QrsRedirectConfig  *config;
+  QrsRouteTable      *routes;
+  QrsSpool           *spool;
+  QrsRedirectMetrics *metrics;
+  GPtrArray          *workers;
+  guint16             port;
+
+  GMutex              start_lock;
+  GCond               start_cond;
+
+  /* The visitor-hash salt: random, one per UTC day, in memory only. */
+  GMutex              salt_lock;
+  gint64              salt_day;
+  guint8              salt[SALT_LENGTH];
+};
+
+G_DEFINE_FINAL_TYPE (QrsRedirectServer, qrs_redirect_server, G_TYPE_OBJECT)
+
+static GQuark started_quark;
+
+static void
+qrs_redirect_server_finalize (GObject *object)
+{
+  QrsRedirectServer *self = (QrsRedirectServer *)object;
+
+  qrs_redirect_server_stop (self, 0);
+  g_clear_pointer (&self->workers, g_ptr_array_unref);
+  g_clear_pointer (&self->config, qrs_redirect_config_unref);
+  g_clear_object (&self->routes);
+  g_clear_object (&self->spool);
+  g_mutex_clear (&self->start_lock);
+  g_cond_clear (&self->start_cond);
+  g_mutex_clear (&self->salt_lock);
+  explicit_bzero (self->salt, sizeof self->salt);
+
+  G_OBJECT_CLASS (qrs_redirect_server_parent_class)->finalize (object);
+}
+
+static void
+qrs_redirect_server_class_init (QrsRedirectServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qrs_redirect_server_finalize;
+
+  started_quark = g_quark_from_static_string ("qrs-redirect-started");
+}
+
+static void
+worker_free (Worker *worker)
+{
+  if (worker->fd >= 0)
+    close (worker->fd);
+  g_clear_pointer (&worker->config, qrs_redirect_config_unref);
+  g_clear_pointer (&worker->context, g_main_context_unref);
+  g_clear_error (&worker->start_error);
+  explicit_bzero (worker->salt, sizeof worker->salt);
+  g_free (worker);
+}
+
+static void
+qrs_redirect_server_init (QrsRedirectServer *self)
+{
+  g_mutex_init (&self->start_lock);
+  g_cond_init (&self->start_cond);
+  g_mutex_init (&self->salt_lock);
+  self->salt_day = -1;
+  self->workers = g_ptr_array_new_with_free_func ((GDestroyNotify)worker_free);
+}
+
+/**
+ * qrs_redirect_server_new:
+ * @metrics: (transfer none): lives as long as the server
+ */
+QrsRedirectServer *
+qrs_redirect_server_new (QrsRedirectConfig  *config,
+                         QrsRouteTable      *routes,
+                         QrsSpool           *spool,
+                         QrsRedirectMetrics *metrics)
+{
+  QrsRedirectServer *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (QRS_IS_ROUTE_TABLE (routes), NULL);
+  g_return_val_if_fail (QRS_IS_SPOOL (spool), NULL);
+  g_return_val_if_fail (metrics != NULL, NULL);
+
+  self = g_object_new (QRS_TYPE_REDIRECT_SERVER, NULL);
+  self->config = qrs_redirect_config_ref (config);
+  self->routes = g_object_ref (routes);
+  self->spool = g_object_ref (spool);
+  self->metrics = metrics;
+
+  return self;
+}
+
+/* ------------------------------------------------------------------ */
+/* What a request tells us, cleaned for the scan record                */
+
+/**
+ * qrs_redirect_clean_user_agent:
+ *
+ * Valid UTF-8 without control characters, at most 512 bytes, cut at a
+ * character boundary.
+ *
+ * Returns: (transfer full): the user agent, "" when there is none
+ */
+char *
+qrs_redirect_clean_user_agent (const char *user_agent)
+{
+  char *clean;
+  gsize length;
+
+  if (user_agent == NULL)
+    return g_strdup ("");
+
+  clean = g_utf8_make_valid (user_agent, strnlen (user_agent, QRS_SCAN_USER_AGENT_MAX * 4));
+  for (char *p = clean; *p; p++)
+    if ((guchar)*p < 0x20 || (guchar)*p == 0x7f)
+      *p = ' ';
+
+  length = strlen (clean);
+  if (length > QRS_SCAN_USER_AGENT_MAX)
+    {
+      gsize cut = QRS_SCAN_USER_AGENT_MAX;
+
+      /* Back off to the first byte of the character that does not fit. */
+      while (cut > 0 && ((guchar)clean[cut] & 0xC0) == 0x80)
+        cut--;
+      clean[cut] = '\0';
+    }
+  return clean;
+}
+
+/**
+ * qrs_redirect_referrer_host:
+ *
+ * Only the host of the Referer is kept: the path may be private.
+ *
+ * Returns: (transfer full) (nullable): the host in lower case
+ */
+char *
+qrs_redirect_referrer_host (const char *referer)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (referer == NULL || referer[0] == '\0' || strlen (referer) > 4096)
+    return NULL;
+
+  uri = g_uri_parse (referer, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL || host[0] == '\0' ||
+      strlen (host) > QRS_SCAN_REFERRER_MAX)
+    return NULL;
+
+  for (const char *p = host; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".-:[]", *p) == NULL)
+      return NULL;
+
+  return g_ascii_strdown (host, -1);
+}
+
+/**
+ * qrs_redirect_client_address:
+ * @config: the configuration with the trusted proxies
+ * @peer: the address the connection came from
+ * @forwarded_for: (nullable): the X-Forwarded-For header, all of it
+ *
+ * Believes X-Forwarded-For only when @peer is a trusted proxy, and then
+ * only up to the first address, from the right, that is not one: what is
+ * left of that was written by the client and may be anything.
+ *
+ * Returns: (transfer full): the visitor's address
+ */
+GInetAddress *
+qrs_redirect_client_address (QrsRedirectConfig *config,
+                             GInetAddress      *peer,
+                             const char        *forwarded_for)
+{
+  g_auto(GStrv) hops = NULL;
+  GInetAddress *client;
+  guint n;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (G_IS_INET_ADDRESS (peer), NULL);
+
+  client = g_object_ref (peer);
+  if (forwarded_for == NULL || !qrs_redirect_config_is_trusted_proxy (config, peer))
+    return client;
+
+  hops = g_strsplit (forwarded_for, ",", 64);
+  n = g_strv_length (hops);
+  for (guint i = n; i > 0; i--)
+    {
+      GInetAddress *hop = g_inet_address_new_from_string (g_strstrip (hops[i - 1]));
+
+      if (hop == NULL)
+        break;
+      g_object_unref (client);
+      client = hop;
+      if (!qrs_redirect_config_is_trusted_proxy (config, hop))
+        break;
+    }
+  return client;
+}
+
+static gboolean
+is_query_safe (const char *query)
+{
+  gsize length = 0;
+
+  for (const char *p = query; *p; p++, length++)
+    if ((guchar)*p <= 0x20 || (guchar)*p >= 0x7f || *p == '#' || length >= QUERY_MAX)
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * qrs_redirect_build_location:
+ * @route: the route
+ * @query: (nullable): the request's query, still percent-encoded
+ *
+ * The target, with the query passed on when the code asks for it (UTM
+ * pass-through), and any byte outside ASCII percent-encoded, so the
+ * Location header is always plain ASCII.
+ *
+ * Returns: (transfer full): the Location
+ */
+char *
+qrs_redirect_build_location (const QrsRoute *route,
+                             const char     *query)
+{
+  GString *location;
+  const char *target;
+  const char *fragment;
+  gsize before_fragment;
+
+  g_return_val_if_fail (route != NULL, NULL);
+
+  target = route->target_url;
+  fragment = strchr (target, '#');
+  before_fragment = fragment ? (gsize)(fragment - target) : strlen (target);
+
+  location = g_string_sized_new (before_fragment + 64);
+  for (gsize i = 0; i < before_fragment; i++)
+    {
+      guchar c = target[i];
+      if (c >= 0x80)
+        g_string_append_printf (location, "%%%02X", c);
+      else
+        g_string_append_c (location, c);
+    }
+
+  if (route->utm_passthrough && query != NULL && query[0] != '\0' && is_query_safe (query))
+    {
+      gboolean has_query = memchr (target, '?', before_fragment) != NULL;
+      char last = location->len ? location->str[location->len - 1] : '\0';
+
+      if (!has_query)
+        g_string_append_c (location, '?');
+      else if (last != '?' && last != '&')
+        g_string_append_c (location, '&');
+      g_string_append (location, query);
+    }
+
+  for (const char *p = fragment; p != NULL && *p; p++)
+    {
+      if ((guchar)*p >= 0x80)
+        g_string_append_printf (location, "%%%02X", (guchar)*p);
+      else
+        g_string_append_c (location, *p);
+    }
+
+  if (location->len > LOCATION_MAX)
+    {
+      g_string_free (location, TRUE);
+      return g_strdup (route->target_url);
+    }
+  return g_string_free (location, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The visitor hash                                                    */
+
+static void
+refresh_salt (Worker *worker,
+              gint64  day)
+{
+  QrsRedirectServer *self = worker->server;
+
+  g_mutex_lock (&self->salt_lock);
+  if (self->salt_day != day)
+    {
+      /* A new day, a new salt: yesterday's visitors can no longer be
+       * linked to today's, and a restart forgets them all. */
+      if (getrandom (self->salt, sizeof self->salt, 0) != sizeof self->salt)
+        g_error ("The kernel gave no random bytes for the visitor salt: %s", g_strerror (errno));
+      self->salt_day = day;
+    }
+  memcpy (worker->salt, self->salt, sizeof worker->salt);
+  worker->salt_day = day;
+  g_mutex_unlock (&self->salt_lock);
+}
+
+static void
+compute_visitor_hash (Worker       *worker,
+                      gint64        now,
+                      GInetAddress *client,
+                      const char   *user_agent,
+                      guint8        hash[16])
+{
+  g_autoptr(GHmac) hmac = NULL;
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+  gint64 day = now / USEC_PER_DAY;
+  const guint8 separator = 0;
+
+  if (worker->salt_day != day)
+    refresh_salt (worker, day);
+
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, worker->salt, sizeof worker->salt);
+  g_hmac_update (hmac, g_inet_address_to_bytes (client), g_inet_address_get_native_size (client));
+  g_hmac_update (hmac, &separator, 1);
+  if (user_agent != NULL)
+    g_hmac_update (hmac, (const guchar *)user_agent, strnlen (user_agent, 8192));
+  g_hmac_get_digest (hmac, digest, &digest_length);
+  memcpy (hash, digest, 16);
+  explicit_bzero (digest, sizeof digest);
+}
+
+/* ------------------------------------------------------------------ */
+/* Answers                                                             */
+
+static void
+add_common_headers (Worker            *worker,
+                    SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Referrer-Policy", worker->config->referrer_policy);
+  if (worker->config->hsts != NULL)
+    soup_message_headers_replace (headers, "Strict-Transport-Security", worker->config->hsts);
+  if (atomic_load (&worker->draining))
+    soup_message_headers_replace (headers, "Connection", "close");
+}
+
+static void
+answer_page (Worker            *worker,
+             SoupServerMessage *msg,
+             guint              status,
+             QrsRedirectPage    page)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const char *language;
+  const char *body;
+  gsize length;
+
+  language = qrs_redirect_pages_pick_language (soup_message_headers_get_one (request, "Accept-Language"));
+  body = qrs_redirect_pages_get (page, language, &length);
+
+  soup_server_message_set_status (msg, status, NULL);
+  add_common_headers (worker, msg);
+  soup_message_headers_replace (headers, "Content-Security-Policy", QRS_REDIRECT_PAGE_CSP);
+  soup_message_headers_replace (headers, "Content-Language", language);
+  soup_message_headers_replace (headers, "Vary", "Accept-Language");
+  if (status == SOUP_STATUS_METHOD_NOT_ALLOWED)
+    soup_message_headers_replace (headers, "Allow", "GET, HEAD");
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, body, length);
+}
+
+static void
+answer_text (Worker            *worker,
+             SoupServerMessage *msg,
+             guint              status,
+             const char        *text)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  add_common_headers (worker, msg);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
+                                    text, strlen (text));
+}
+
+static void
+record_scan (Worker            *worker,
+             SoupServerMessage *msg,
+             const QrsRoute    *route,
+             gint64             now)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  const char *user_agent = soup_message_headers_get_one (request, "User-Agent");
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree char *clean_agent = qrs_redirect_clean_user_agent (user_agent);
+  g_autofree char *referrer = qrs_redirect_referrer_host (soup_message_headers_get_one (request, "Referer"));
+  g_autofree char *language = qrs_primary_language (soup_message_headers_get_one (request, "Accept-Language"));
+  g_autoptr(GInetAddress) client = NULL;
+  QrsScanRecord record = { 0 };
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    client = qrs_redirect_client_address (worker->config,
+                                          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)),
+                                          soup_message_headers_get_list (request, "X-Forwarded-For"));
+  else
+    client = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  qrs_scan_record_new_event_id (record.event_id, now);
+  record.code_id = route->code_id;
+  record.scanned_at = now;
+  compute_visitor_hash (worker, now, client, user_agent, record.visitor_hash);
+  record.user_agent = clean_agent;
+  record.referrer_host = referrer;
+  record.language = language;
+
+  /* Dropped scans are counted by the spool; the visitor is redirected
+   * all the same. */
+  qrs_spool_append (worker->server->spool, &record);
+}
+
+static void
+answer_redirect (Worker            *worker,
+                 SoupServerMessage *msg,
+                 const char        *short_id)
+{
+  g_autoptr(QrsRoute) route = NULL;
+  g_autofree char *location = NULL;
+  gint64 now = g_get_real_time ();
+
+  route = qrs_route_table_lookup (worker->server->routes, short_id);
+  if (route == NULL)
+    {
+      answer_page (worker, msg, SOUP_STATUS_NOT_FOUND, QRS_REDIRECT_PAGE_NOT_FOUND);
+      return;
+    }
+  if (qrs_route_get_answer (route, now) == QRS_ROUTE_ANSWER_GONE)
+    {
+      answer_page (worker, msg, SOUP_STATUS_GONE, QRS_REDIRECT_PAGE_GONE);
+      return;
+    }
+
+  location = qrs_redirect_build_location (route, g_uri_get_query (soup_server_message_get_uri (msg)));
+
+  /* The scan is in the spool before the visitor has the answer. */
+  record_scan (worker, msg, route, now);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
+  add_common_headers (worker, msg);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
+  soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+}
+
+static gboolean
+is_get_or_head (SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  return method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+}
+
+static gboolean
+is_known_path (const char *path)
+{
+  return g_str_has_prefix (path, "/r/") || g_str_equal (path, "/healthz") || g_str_equal (path, "/readyz");
+}
+
+/* Before the body is read: a method we do not serve gets its 405 without
+ * the server reading a body nobody wants. */
+static void
+early_request_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  Worker *worker = user_data;
+
+  if (!is_get_or_head (msg))
+    {
+      if (is_known_path (path))
+        answer_page (worker, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, QRS_REDIRECT_PAGE_METHOD_NOT_ALLOWED);
+      else
+        answer_page (worker, msg, SOUP_STATUS_NOT_FOUND, QRS_REDIRECT_PAGE_NOT_FOUND);
+    }
+}
+
+static void
+request_cb (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Worker *worker = user_data;
+
+  if (!is_known_path (path))
+    {
+      answer_page (worker, msg, SOUP_STATUS_NOT_FOUND, QRS_REDIRECT_PAGE_NOT_FOUND);
+      return;
+    }
+  if (!is_get_or_head (msg))
+    {
+      answer_page (worker, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, QRS_REDIRECT_PAGE_METHOD_NOT_ALLOWED);
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/r/"))
+    {
+      const char *short_id = path + strlen ("/r/");
+
+      /* Anything that cannot be a short id never reaches the table. */
+      if (!qrs_short_id_is_valid (short_id, -1) || short_id[strlen (short_id)] != '\0' ||
+          strlen (short_id) > 32)
+        answer_page (worker, msg, SOUP_STATUS_NOT_FOUND, QRS_REDIRECT_PAGE_NOT_FOUND);
+      else
+        answer_redirect (worker, msg, short_id);
+    }
+  else if (g_str_equal (path, "/healthz"))
+    answer_text (worker, msg, SOUP_STATUS_OK, "ok\n");
+  else
+    {
+      switch (qrs_route_table_get_source (worker->server->routes))
+        {
+        case QRS_ROUTE_SOURCE_DATABASE:
+          answer_text (worker, msg, SOUP_STATUS_OK, "ready\n");
+          break;
+        case QRS_ROUTE_SOURCE_SNAPSHOT:
+          /* Still serving every printed code, from the snapshot. */
+          answer_text (worker, msg, SOUP_STATUS_OK, "degraded\n");
+          break;
+        case QRS_ROUTE_SOURCE_NONE:
+        default:
+          answer_text (worker, msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "not ready\n");
+          break;
+        }
+    }
+}
+
+static void
+request_read_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Worker *worker = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  /* Marks the message in flight until it is finished or aborted; a
+   * connection idling in keep-alive has a message that was never read. */
+  g_object_set_qdata_full (G_OBJECT (msg), started_quark, g_memdup2 (&now, sizeof now), g_free);
+  atomic_fetch_add (&worker->in_flight, 1);
+}
+
+static void
+request_done_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Worker *worker = user_data;
+  gint64 *started = g_object_steal_qdata (G_OBJECT (msg), started_quark);
+  gint64 duration = 0;
+
+  if (started != NULL)
+    {
+      duration = g_get_monotonic_time () - *started;
+      g_free (started);
+      atomic_fetch_sub (&worker->in_flight, 1);
+    }
+  qrs_redirect_metrics_observe (worker->server->metrics, soup_server_message_get_status (msg), duration);
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                             */
+
+static gpointer
+worker_thread (gpointer data)
+{
+  Worker *worker = data;
+  QrsRedirectServer *self = worker->server;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (worker->context);
+
+  /* No Server header: the software and its version are nobody's business. */
+  worker->soup = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_early_handler (worker->soup, NULL, early_request_cb, worker, NULL);
+  soup_server_add_handler (worker->soup, NULL, request_cb, worker, NULL);
+  g_signal_connect (worker->soup, "request-read", G_CALLBACK (request_read_cb), worker);
+  g_signal_connect (worker->soup, "request-finished", G_CALLBACK (request_done_cb), worker);
+  g_signal_connect (worker->soup, "request-aborted", G_CALLBACK (request_done_cb), worker);
+
+  socket = g_socket_new_from_fd (worker->fd, &error);
+  if (socket != NULL)
+    {
+      /* The GSocket owns the descriptor now. */
+      worker->fd = -1;
+      soup_server_listen_socket (worker->soup, socket, 0, &error);
+    }
+
+  g_mutex_lock (&self->start_lock);
+  worker->started = TRUE;
+  if (error != NULL)
+    worker->start_error = g_steal_pointer (&error);
+  g_cond_broadcast (&self->start_cond);
+  g_mutex_unlock (&self->start_lock);
+
+  while (worker->start_error == NULL && !atomic_load (&worker->quit))
+    g_main_context_iteration (worker->context, TRUE);
+
+  if (worker->soup != NULL)
+    soup_server_disconnect (worker->soup);
+  /* Let the connections we closed finish their teardown. */
+  while (g_main_context_iteration (worker->context, FALSE))
+    ;
+  g_clear_object (&worker->soup);
+  while (g_main_context_iteration (worker->context, FALSE))
+    ;
+
+  g_main_context_pop_thread_default (worker->context);
+  return NULL;
+}
+
+static int
+create_listen_socket (const char  *host,
+                      guint16      port,
+                      guint16     *bound_port,
+                      GError     **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  struct sockaddr_storage native;
+  socklen_t native_length = sizeof native;
+  int family;
+  int one = 1;
+  int fd;
+
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address"), host);
+      return -1;
+    }
+  family = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
+  socket_address = g_inet_socket_address_new (address, port);
+  if (!g_socket_address_to_native (socket_address, &native, sizeof native, error))
+    return -1;
+
+  /* Not g_socket_bind(): it clears SO_REUSEPORT on stream sockets. */
+  fd = socket (family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    goto failed;
+  if (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+    goto failed;
+  if (family == AF_INET6 && setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+    goto failed;
+  if (bind (fd, (struct sockaddr *)&native, g_socket_address_get_native_size (socket_address)) < 0)
+    goto failed;
+  if (listen (fd, 4096) < 0)
+    goto failed;
+
+  if (getsockname (fd, (struct sockaddr *)&native, &native_length) < 0)
+    goto failed;
+  *bound_port = g_ntohs (family == AF_INET6 ? ((struct sockaddr_in6 *)&native)->sin6_port
+                                            : ((struct sockaddr_in *)&native)->sin_port);
+  return fd;
+
+failed:
+  {
+    int saved_errno = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("Cannot listen on %s port %u: %s"), host, port, g_strerror (saved_errno));
+    return -1;
+  }
+}
+
+/**
+ * qrs_redirect_server_start:
+ *
+ * Binds one SO_REUSEPORT socket per worker (the first decides the port
+ * when the configuration says 0) and starts the workers.
+ */
+gboolean
+qrs_redirect_server_start (QrsRedirectServer  *self,
+                           GError            **error)
+{
+  guint16 port;
+
+  g_return_val_if_fail (QRS_IS_REDIRECT_SERVER (self), FALSE);
+  g_return_val_if_fail (self->workers->len == 0, FALSE);
+
+  port = self->config->listen_port;
+  for (guint i = 0; i < self->config->workers; i++)
+    {
+      Worker *worker = g_new0 (Worker, 1);
+
+      worker->server = self;
+      worker->index = i;
+      worker->salt_day = -1;
+      worker->config = qrs_redirect_config_ref (self->config);
+      worker->context = g_main_context_new ();
+      g_ptr_array_add (self->workers, worker);
+
+      worker->fd = create_listen_socket (self->config->listen_host, port, &port, error);
+      if (worker->fd < 0)
+        return FALSE;
+    }
+  self->port = port;
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+      g_autofree char *name = g_strdup_printf ("redirect-%u", i);
+
+      worker->thread = g_thread_new (name, worker_thread, worker);
+    }
+
+  g_mutex_lock (&self->start_lock);
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      while (!worker->started)
+        g_cond_wait (&self->start_cond, &self->start_lock);
+    }
+  g_mutex_unlock (&self->start_lock);
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      if (worker->start_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&worker->start_error));
+          qrs_redirect_server_stop (self, 0);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+guint16
+qrs_redirect_server_get_port (QrsRedirectServer *self)
+{
+  g_return_val_if_fail (QRS_IS_REDIRECT_SERVER (self), 0);
+
+  return self->port;
+}
+
+typedef struct
+{
+  Worker            *worker;
+  QrsRedirectConfig *config;
+} ConfigSwap;
+
+static gboolean
+swap_config_cb (gpointer data)
+{
+  ConfigSwap *swap = data;
+
+  g_clear_pointer (&swap->worker->config, qrs_redirect_config_unref);
+  swap->worker->config = g_steal_pointer (&swap->config);
+  g_free (swap);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * qrs_redirect_server_set_config:
+ *
+ * Hands a reloaded configuration to every worker, in its own thread, so
+ * no request ever looks at a configuration being replaced.  The listen
+ * address and the number of workers stay as they were.
+ */
+void
+qrs_redirect_server_set_config (QrsRedirectServer *self,
+                                QrsRedirectConfig *config)
+{
+  g_return_if_fail (QRS_IS_REDIRECT_SERVER (self));
+  g_return_if_fail (config != NULL);
+
+  g_clear_pointer (&self->config, qrs_redirect_config_unref);
+  self->config = qrs_redirect_config_ref (config);
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+      ConfigSwap *swap = g_new0 (ConfigSwap, 1);
+
+      swap->worker = worker;
+      swap->config = qrs_redirect_config_ref (config);
+      g_main_context_invoke (worker->context, swap_config_cb, swap);
+    }
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * qrs_redirect_server_stop:
+ * @timeout_ms: how long requests in flight may take to finish
+ *
+ * Stops accepting at once, lets the requests in flight finish (telling
+ * their clients not to keep the connection), then closes every
+ * connection and joins the workers.
+ */
+void
+qrs_redirect_server_stop (QrsRedirectServer *self,
+                          guint              timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  g_return_if_fail (QRS_IS_REDIRECT_SERVER (self));
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      atomic_store (&worker->draining, TRUE);
+      /* A listening socket shut down refuses new connections while its
+       * descriptor stays valid for the worker still polling it. */
+      if (worker->soup != NULL)
+        {
+          GSList *listeners = soup_server_get_listeners (worker->soup);
+
+          for (GSList *l = listeners; l != NULL; l = l->next)
+            shutdown (g_socket_get_fd (l->data), SHUT_RDWR);
+          g_slist_free (listeners);
+        }
+    }
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      while (atomic_load (&worker->in_flight) > 0 && g_get_monotonic_time () < deadline)
+        g_usleep (2000);
+    }
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      Worker *worker = g_ptr_array_index (self->workers, i);
+
+      if (worker->thread == NULL)
+        continue;
+      atomic_store (&worker->quit, TRUE);
+      g_main_context_invoke (worker->context, wake_cb, NULL);
+      g_thread_join (g_steal_pointer (&worker->thread));
+    }
+}

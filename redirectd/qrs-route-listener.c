@@ -1,0 +1,501 @@
+/* qrs-route-listener.c — keeps the route table current from PostgreSQL
+ *
+ * The store's QrsDatabase is a pool for short calls; LISTEN needs one
+ * connection held for as long as the daemon runs, watched with poll()
+ * beside a wake-up descriptor, so this thread owns a libpq connection of
+ * its own.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "qrs-route-listener.h"
+
+#define CHANNEL              "qrstudio_codes"
+#define SNAPSHOT_DELAY_US    (2 * G_USEC_PER_SEC)
+#define HEARTBEAT_US         (30 * G_USEC_PER_SEC)
+
+/* Every route query selects these columns, in this order. */
+#define ROUTE_COLUMNS \
+  "SELECT id, short_id, target_url, enabled," \
+  "       CASE WHEN expires_at IS NULL THEN 0" \
+  "            ELSE greatest(1, (extract(epoch FROM expires_at) * 1000000)::bigint) END," \
+  "       utm_passthrough" \
+  "  FROM public.codes" \
+  " WHERE kind = 'dynamic' AND short_id IS NOT NULL AND target_url IS NOT NULL"
+
+struct _QrsRouteListener
+{
+  GObject         parent_instance;
+
+  QrsRouteTable  *routes;
+  char           *snapshot_path;
+  guint           retry_max_ms;
+  int             wake_fd;
+  GThread        *thread;
+
+  GMutex          lock;
+  char           *conninfo;        /* guarded by lock */
+  gboolean        reload;          /* guarded by lock */
+  gboolean        reconnect;       /* guarded by lock */
+  gboolean        stopping;        /* guarded by lock */
+
+  atomic_bool     connected;
+};
+
+G_DEFINE_FINAL_TYPE (QrsRouteListener, qrs_route_listener, G_TYPE_OBJECT)
+
+static void
+qrs_route_listener_finalize (GObject *object)
+{
+  QrsRouteListener *self = (QrsRouteListener *)object;
+
+  qrs_route_listener_stop (self);
+  if (self->wake_fd >= 0)
+    close (self->wake_fd);
+  g_clear_object (&self->routes);
+  g_clear_pointer (&self->snapshot_path, g_free);
+  g_clear_pointer (&self->conninfo, g_free);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (qrs_route_listener_parent_class)->finalize (object);
+}
+
+static void
+qrs_route_listener_class_init (QrsRouteListenerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qrs_route_listener_finalize;
+}
+
+static void
+qrs_route_listener_init (QrsRouteListener *self)
+{
+  g_mutex_init (&self->lock);
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->wake_fd < 0)
+    g_error ("Cannot create an eventfd: %s", g_strerror (errno));
+}
+
+QrsRouteListener *
+qrs_route_listener_new (QrsRouteTable *routes,
+                        const char    *conninfo,
+                        const char    *snapshot_path,
+                        guint          retry_max_ms)
+{
+  QrsRouteListener *self;
+
+  g_return_val_if_fail (QRS_IS_ROUTE_TABLE (routes), NULL);
+  g_return_val_if_fail (conninfo != NULL, NULL);
+
+  self = g_object_new (QRS_TYPE_ROUTE_LISTENER, NULL);
+  self->routes = g_object_ref (routes);
+  self->conninfo = g_strdup (conninfo);
+  self->snapshot_path = g_strdup (snapshot_path);
+  self->retry_max_ms = MAX (retry_max_ms, 100);
+
+  return self;
+}
+
+static void
+wake (QrsRouteListener *self)
+{
+  guint64 one = 1;
+
+  if (write (self->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    g_warning ("Cannot wake the route listener: %s", g_strerror (errno));
+}
+
+static void
+drain_wake (QrsRouteListener *self)
+{
+  guint64 value;
+
+  while (read (self->wake_fd, &value, sizeof value) > 0)
+    ;
+}
+
+/* What the thread should do next, taken under the lock. */
+typedef struct
+{
+  gboolean stopping;
+  gboolean reload;
+  gboolean reconnect;
+} Requests;
+
+static Requests
+take_requests (QrsRouteListener *self)
+{
+  Requests requests;
+
+  g_mutex_lock (&self->lock);
+  requests.stopping = self->stopping;
+  requests.reload = self->reload;
+  requests.reconnect = self->reconnect;
+  self->reload = FALSE;
+  self->reconnect = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  return requests;
+}
+
+/* Sleeps up to @us unless woken; TRUE when stopping. */
+static gboolean
+sleep_unless_woken (QrsRouteListener *self,
+                    gint64            us)
+{
+  struct pollfd pfd = { self->wake_fd, POLLIN, 0 };
+
+  if (poll (&pfd, 1, (int)(us / 1000)) > 0)
+    drain_wake (self);
+
+  g_mutex_lock (&self->lock);
+  us = self->stopping;
+  g_mutex_unlock (&self->lock);
+  return us != 0;
+}
+
+static PGconn *
+connect_database (QrsRouteListener  *self,
+                  GError           **error)
+{
+  g_autofree char *conninfo = NULL;
+  const char *keywords[] = { "dbname", "connect_timeout", "fallback_application_name",
+                             "keepalives", "keepalives_idle", "keepalives_interval",
+                             "keepalives_count", NULL };
+  const char *values[G_N_ELEMENTS (keywords)];
+  PGconn *conn;
+
+  g_mutex_lock (&self->lock);
+  conninfo = g_strdup (self->conninfo);
+  g_mutex_unlock (&self->lock);
+
+  values[0] = conninfo;
+  values[1] = "2";
+  values[2] = "qrstudio-redirectd";
+  values[3] = "1";
+  values[4] = "10";
+  values[5] = "5";
+  values[6] = "3";
+  values[7] = NULL;
+
+  conn = PQconnectdbParams (keywords, values, TRUE);
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      g_autofree char *message = g_strdup (PQerrorMessage (conn));
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "%s", g_strstrip (message));
+      PQfinish (conn);
+      return NULL;
+    }
+  return conn;
+}
+
+static gboolean
+command_ok (PGconn      *conn,
+            const char  *sql,
+            GError     **error)
+{
+  PGresult *result = PQexec (conn, sql);
+  gboolean ok = PQresultStatus (result) == PGRES_COMMAND_OK || PQresultStatus (result) == PGRES_TUPLES_OK;
+
+  if (!ok)
+    {
+      g_autofree char *message = g_strdup (PQerrorMessage (conn));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", g_strstrip (message));
+    }
+  PQclear (result);
+  return ok;
+}
+
+static QrsRoute *
+route_from_row (PGresult *result,
+                int       row)
+{
+  gint64 code_id = g_ascii_strtoll (PQgetvalue (result, row, 0), NULL, 10);
+  gint64 expires_at = g_ascii_strtoll (PQgetvalue (result, row, 4), NULL, 10);
+
+  return qrs_route_new (code_id,
+                        PQgetvalue (result, row, 1),
+                        PQgetvalue (result, row, 2),
+                        PQgetvalue (result, row, 3)[0] == 't',
+                        expires_at,
+                        PQgetvalue (result, row, 5)[0] == 't');
+}
+
+static void
+save_snapshot (QrsRouteListener *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->snapshot_path == NULL)
+    return;
+  if (!qrs_route_table_save_snapshot (self->routes, self->snapshot_path, &error))
+    g_warning ("%s", error->message);
+}
+
+static gboolean
+load_all_routes (QrsRouteListener  *self,
+                 PGconn            *conn,
+                 GError           **error)
+{
+  g_autoptr(GPtrArray) routes = NULL;
+  PGresult *result;
+  int n;
+
+  result = PQexecParams (conn, ROUTE_COLUMNS, 0, NULL, NULL, NULL, NULL, 0);
+  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+    {
+      g_autofree char *message = g_strdup (PQerrorMessage (conn));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", g_strstrip (message));
+      PQclear (result);
+      return FALSE;
+    }
+
+  n = PQntuples (result);
+  routes = g_ptr_array_new_full (n, (GDestroyNotify)qrs_route_unref);
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (routes, route_from_row (result, i));
+  PQclear (result);
+
+  qrs_route_table_replace_all (self->routes, routes, QRS_ROUTE_SOURCE_DATABASE);
+  g_message ("Loaded %d routes from the database", n);
+  save_snapshot (self);
+  return TRUE;
+}
+
+static gboolean
+load_one_route (QrsRouteListener  *self,
+                PGconn            *conn,
+                const char        *short_id,
+                GError           **error)
+{
+  const char *params[1] = { short_id };
+  PGresult *result;
+
+  if (!qrs_short_id_is_valid (short_id, -1))
+    return TRUE;
+
+  result = PQexecParams (conn, ROUTE_COLUMNS " AND short_id = $1", 1, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+    {
+      g_autofree char *message = g_strdup (PQerrorMessage (conn));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", g_strstrip (message));
+      PQclear (result);
+      return FALSE;
+    }
+
+  if (PQntuples (result) > 0)
+    {
+      g_autoptr(QrsRoute) route = route_from_row (result, 0);
+      qrs_route_table_update (self->routes, short_id, route);
+    }
+  else
+    qrs_route_table_update (self->routes, short_id, NULL);
+  PQclear (result);
+
+  g_debug ("Route %s reloaded", short_id);
+  return TRUE;
+}
+
+/* Serves one connection until it fails or we stop; FALSE when stopping. */
+static gboolean
+serve_connection (QrsRouteListener *self,
+                  PGconn           *conn)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 snapshot_due = 0;
+  gint64 heartbeat_due = g_get_monotonic_time () + HEARTBEAT_US;
+
+  if (!command_ok (conn, "LISTEN " CHANNEL, &error) || !load_all_routes (self, conn, &error))
+    {
+      g_warning ("Cannot load the routes: %s", error->message);
+      return TRUE;
+    }
+  atomic_store (&self->connected, TRUE);
+
+  for (;;)
+    {
+      struct pollfd pfds[2] = {
+        { PQsocket (conn), POLLIN, 0 },
+        { self->wake_fd, POLLIN, 0 },
+      };
+      gint64 now = g_get_monotonic_time ();
+      gint64 next = heartbeat_due;
+      PGnotify *notify;
+      Requests requests;
+
+      if (snapshot_due != 0)
+        next = MIN (next, snapshot_due);
+      if (poll (pfds, 2, (int)MAX ((next - now) / 1000, 0)) < 0 && errno != EINTR)
+        break;
+      if (pfds[1].revents)
+        drain_wake (self);
+
+      requests = take_requests (self);
+      if (requests.stopping)
+        break;
+      if (requests.reconnect)
+        return TRUE;
+      if (requests.reload && !load_all_routes (self, conn, &error))
+        break;
+
+      if (pfds[0].revents && !PQconsumeInput (conn))
+        break;
+      while ((notify = PQnotifies (conn)) != NULL)
+        {
+          gboolean ok = load_one_route (self, conn, notify->extra, &error);
+
+          PQfreemem (notify);
+          if (!ok)
+            break;
+          if (snapshot_due == 0)
+            snapshot_due = g_get_monotonic_time () + SNAPSHOT_DELAY_US;
+        }
+      if (error != NULL)
+        break;
+
+      now = g_get_monotonic_time ();
+      if (snapshot_due != 0 && now >= snapshot_due)
+        {
+          save_snapshot (self);
+          snapshot_due = 0;
+        }
+      /* A quiet connection to a vanished server looks healthy until
+       * something is sent on it. */
+      if (now >= heartbeat_due)
+        {
+          if (!command_ok (conn, "SELECT 1", &error))
+            break;
+          heartbeat_due = now + HEARTBEAT_US;
+        }
+      if (PQstatus (conn) != CONNECTION_OK)
+        break;
+    }
+
+  if (snapshot_due != 0)
+    save_snapshot (self);
+  if (error != NULL)
+    g_warning ("Lost the database connection of the route listener: %s", error->message);
+  else if (PQstatus (conn) != CONNECTION_OK)
+    g_warning ("Lost the database connection of the route listener: %s", PQerrorMessage (conn));
+
+  return !take_requests (self).stopping;
+}
+
+static gpointer
+listener_thread (gpointer data)
+{
+  QrsRouteListener *self = data;
+  guint retry_ms = 100;
+  gboolean logged = FALSE;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      PGconn *conn;
+      gboolean go_on;
+
+      if (take_requests (self).stopping)
+        break;
+
+      conn = connect_database (self, &error);
+      if (conn == NULL)
+        {
+          if (!logged)
+            g_warning ("Cannot reach the database for routes, serving %s: %s",
+                       qrs_route_table_get_source (self->routes) == QRS_ROUTE_SOURCE_NONE
+                         ? "nothing yet" : "the routes in memory",
+                       error->message);
+          logged = TRUE;
+          if (sleep_unless_woken (self, (gint64)retry_ms * 1000))
+            break;
+          retry_ms = MIN (retry_ms * 2, self->retry_max_ms);
+          continue;
+        }
+
+      logged = FALSE;
+      retry_ms = 100;
+      go_on = serve_connection (self, conn);
+      PQfinish (conn);
+
+      atomic_store (&self->connected, FALSE);
+      /* Still serving, but no longer sure to be current. */
+      if (qrs_route_table_get_source (self->routes) == QRS_ROUTE_SOURCE_DATABASE)
+        qrs_route_table_set_source (self->routes, QRS_ROUTE_SOURCE_SNAPSHOT);
+      if (!go_on)
+        break;
+      if (sleep_unless_woken (self, (gint64)retry_ms * 1000))
+        break;
+    }
+
+  return NULL;
+}
+
+void
+qrs_route_listener_start (QrsRouteListener *self)
+{
+  g_return_if_fail (QRS_IS_ROUTE_LISTENER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->thread = g_thread_new ("route-listener", listener_thread, self);
+}
+
+/**
+ * qrs_route_listener_reload:
+ * @conninfo: (nullable): a new connection string, or %NULL for the same
+ *
+ * Loads every route again (SIGHUP); reconnects first when @conninfo
+ * differs from the one in use.
+ */
+void
+qrs_route_listener_reload (QrsRouteListener *self,
+                           const char       *conninfo)
+{
+  g_return_if_fail (QRS_IS_ROUTE_LISTENER (self));
+
+  g_mutex_lock (&self->lock);
+  self->reload = TRUE;
+  if (conninfo != NULL && g_strcmp0 (conninfo, self->conninfo) != 0)
+    {
+      g_free (self->conninfo);
+      self->conninfo = g_strdup (conninfo);
+      self->reconnect = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  wake (self);
+}
+
+void
+qrs_route_listener_stop (QrsRouteListener *self)
+{
+  g_return_if_fail (QRS_IS_ROUTE_LISTENER (self));
+
+  if (self->thread == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_mutex_unlock (&self->lock);
+  wake (self);
+
+  g_thread_join (g_steal_pointer (&self->thread));
+}
+
+gboolean
+qrs_route_listener_is_connected (QrsRouteListener *self)
+{
+  g_return_val_if_fail (QRS_IS_ROUTE_LISTENER (self), FALSE);
+
+  return atomic_load (&self->connected);
+}

@@ -1,0 +1,343 @@
+/* qrs-scan-writer.c — the thread between the spool and the database
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+
+#include "qrs-scan-writer.h"
+
+struct _QrsScanWriter
+{
+  GObject               parent_instance;
+
+  QrsSpool             *spool;
+  QrsUserAgentParser   *parser;
+  QrsScanWriterOptions  options;
+
+  QrsScanIngestFunc     ingest;
+  gpointer              ingest_data;
+  GDestroyNotify        ingest_destroy;
+
+  GThread              *thread;
+  GMutex                lock;
+  GCond                 cond;
+  gboolean              stopping;          /* guarded by lock */
+  gint64                drain_deadline;    /* guarded by lock */
+
+  _Atomic guint64       written;
+  atomic_bool           database_up;
+};
+
+G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
+
+static void
+qrs_scan_writer_finalize (GObject *object)
+{
+  QrsScanWriter *self = (QrsScanWriter *)object;
+
+  qrs_scan_writer_stop (self, 0);
+  if (self->ingest_destroy != NULL)
+    self->ingest_destroy (self->ingest_data);
+  g_clear_object (&self->spool);
+  g_clear_object (&self->parser);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (qrs_scan_writer_parent_class)->finalize (object);
+}
+
+static void
+qrs_scan_writer_class_init (QrsScanWriterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qrs_scan_writer_finalize;
+}
+
+static void
+qrs_scan_writer_init (QrsScanWriter *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+/**
+ * qrs_scan_writer_new:
+ * @spool: the spool to drain
+ * @parser: (nullable): classifies the user agents
+ * @options: batching and timing
+ */
+QrsScanWriter *
+qrs_scan_writer_new (QrsSpool                   *spool,
+                     QrsUserAgentParser         *parser,
+                     const QrsScanWriterOptions *options)
+{
+  QrsScanWriter *self;
+
+  g_return_val_if_fail (QRS_IS_SPOOL (spool), NULL);
+  g_return_val_if_fail (parser == NULL || QRS_IS_USER_AGENT_PARSER (parser), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self = g_object_new (QRS_TYPE_SCAN_WRITER, NULL);
+  self->spool = g_object_ref (spool);
+  self->parser = parser ? g_object_ref (parser) : NULL;
+  self->options = *options;
+  self->options.batch_rows = MAX (self->options.batch_rows, 1);
+  self->options.batch_interval_ms = MAX (self->options.batch_interval_ms, 1);
+  self->options.fsync_interval_ms = MAX (self->options.fsync_interval_ms, 1);
+  self->options.retry_max_ms = MAX (self->options.retry_max_ms, 100);
+
+  return self;
+}
+
+/**
+ * qrs_scan_writer_set_ingest:
+ *
+ * Without an ingest function the writer only makes the spool durable,
+ * and the scans wait on disk for a database.  Call before starting.
+ */
+void
+qrs_scan_writer_set_ingest (QrsScanWriter     *self,
+                            QrsScanIngestFunc  ingest,
+                            gpointer           user_data,
+                            GDestroyNotify     destroy)
+{
+  g_return_if_fail (QRS_IS_SCAN_WRITER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  if (self->ingest_destroy != NULL)
+    self->ingest_destroy (self->ingest_data);
+  self->ingest = ingest;
+  self->ingest_data = user_data;
+  self->ingest_destroy = destroy;
+}
+
+static void
+clear_row (QrsScanRow *row)
+{
+  qrs_scan_record_clear (&row->record);
+  g_clear_pointer (&row->agent, qrs_user_agent_free);
+}
+
+/* Waits up to @ms, or less when told to stop.  Returns TRUE when stopping. */
+static gboolean
+wait_for (QrsScanWriter *self,
+          guint          ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
+  gboolean stopping;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stopping)
+    if (!g_cond_wait_until (&self->cond, &self->lock, end))
+      break;
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+
+  return stopping;
+}
+
+static gint64
+get_drain_deadline (QrsScanWriter *self)
+{
+  gint64 deadline;
+
+  g_mutex_lock (&self->lock);
+  deadline = self->drain_deadline;
+  g_mutex_unlock (&self->lock);
+
+  return deadline;
+}
+
+static gboolean
+flush_batch (QrsScanWriter          *self,
+             GArray                 *rows,
+             const QrsSpoolPosition *after,
+             gboolean               *logged_down)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Classified here, off the request path, and again after a failed
+   * commit only for the rows not done yet. */
+  for (guint i = 0; self->parser != NULL && i < rows->len; i++)
+    {
+      QrsScanRow *row = &g_array_index (rows, QrsScanRow, i);
+
+      if (row->agent == NULL)
+        row->agent = qrs_user_agent_parser_parse (self->parser, row->record.user_agent);
+    }
+
+  if (!self->ingest ((const QrsScanRow *)rows->data, rows->len, self->ingest_data, &error))
+    {
+      atomic_store (&self->database_up, FALSE);
+      if (!*logged_down)
+        g_warning ("Cannot write %u scans to the database, keeping them in the spool: %s",
+                   rows->len, error->message);
+      *logged_down = TRUE;
+      return FALSE;
+    }
+
+  if (*logged_down)
+    g_message ("The database takes scans again; draining the spool");
+  *logged_down = FALSE;
+  atomic_store (&self->database_up, TRUE);
+  atomic_fetch_add (&self->written, rows->len);
+
+  /* Only now, with the rows committed, may the ledger pass them.  If we
+   * die between the two, they are sent again and ignored. */
+  if (!qrs_spool_commit (self->spool, after, &error))
+    g_warning ("%s", error->message);
+
+  g_array_set_size (rows, 0);
+  return TRUE;
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  QrsScanWriter *self = data;
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (QrsScanRow));
+  g_autoptr(GArray) records = g_array_new (FALSE, TRUE, sizeof (QrsScanRecord));
+  QrsSpoolPosition position;
+  gint64 batch_started = 0;
+  gint64 retry_at = 0;
+  guint retry_ms = 100;
+  gboolean logged_down = FALSE;
+  gboolean sync_failing = FALSE;
+  gboolean busy = FALSE;
+
+  g_array_set_clear_func (rows, (GDestroyNotify)clear_row);
+  qrs_spool_get_ledger (self->spool, &position);
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean stopping;
+      gint64 now;
+
+      /* Draining a backlog goes on without pausing. */
+      stopping = busy ? wait_for (self, 0) : wait_for (self, self->options.fsync_interval_ms);
+
+      if (!qrs_spool_sync (self->spool, &error))
+        {
+          if (!sync_failing)
+            g_warning ("%s", error->message);
+          sync_failing = TRUE;
+          g_clear_error (&error);
+        }
+      else
+        sync_failing = FALSE;
+
+      now = g_get_monotonic_time ();
+      busy = FALSE;
+
+      if (self->ingest != NULL && now >= retry_at)
+        {
+          if (rows->len < self->options.batch_rows)
+            {
+              guint n = qrs_spool_read (self->spool, &position, self->options.batch_rows - rows->len,
+                                        records, &error);
+
+              if (error != NULL)
+                {
+                  g_warning ("%s", error->message);
+                  g_clear_error (&error);
+                }
+              if (n > 0 && rows->len == 0)
+                batch_started = now;
+              for (guint i = 0; i < records->len; i++)
+                {
+                  QrsScanRow row = { g_array_index (records, QrsScanRecord, i), NULL };
+                  g_array_append_val (rows, row);
+                }
+              /* The rows own the strings now. */
+              g_array_set_size (records, 0);
+            }
+
+          if (rows->len > 0 &&
+              (rows->len >= self->options.batch_rows || stopping ||
+               now - batch_started >= (gint64)self->options.batch_interval_ms * 1000))
+            {
+              if (flush_batch (self, rows, &position, &logged_down))
+                {
+                  retry_ms = 100;
+                  busy = qrs_spool_has_pending (self->spool, &position);
+                }
+              else
+                {
+                  retry_at = g_get_monotonic_time () + (gint64)retry_ms * 1000;
+                  retry_ms = MIN (retry_ms * 2, self->options.retry_max_ms);
+                }
+            }
+        }
+
+      if (stopping)
+        {
+          /* Finish what we can before the deadline; the rest stays in
+           * the spool for the next start. */
+          if (self->ingest == NULL || g_get_monotonic_time () >= get_drain_deadline (self) ||
+              g_get_monotonic_time () < retry_at ||
+              (rows->len == 0 && !qrs_spool_has_pending (self->spool, &position)))
+            break;
+          busy = TRUE;
+        }
+    }
+
+  return NULL;
+}
+
+void
+qrs_scan_writer_start (QrsScanWriter *self)
+{
+  g_return_if_fail (QRS_IS_SCAN_WRITER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->thread = g_thread_new ("scan-writer", writer_thread, self);
+}
+
+/**
+ * qrs_scan_writer_stop:
+ * @drain_timeout_ms: how long to go on writing to the database
+ *
+ * Makes the spool durable and writes what it can within the time given.
+ */
+void
+qrs_scan_writer_stop (QrsScanWriter *self,
+                      guint          drain_timeout_ms)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (QRS_IS_SCAN_WRITER (self));
+
+  if (self->thread == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  self->drain_deadline = g_get_monotonic_time () + (gint64)drain_timeout_ms * 1000;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  g_thread_join (g_steal_pointer (&self->thread));
+
+  if (!qrs_spool_sync (self->spool, &error))
+    g_warning ("%s", error->message);
+}
+
+guint64
+qrs_scan_writer_get_written (QrsScanWriter *self)
+{
+  g_return_val_if_fail (QRS_IS_SCAN_WRITER (self), 0);
+
+  return atomic_load (&self->written);
+}
+
+gboolean
+qrs_scan_writer_is_database_up (QrsScanWriter *self)
+{
+  g_return_val_if_fail (QRS_IS_SCAN_WRITER (self), FALSE);
+
+  return atomic_load (&self->database_up);
+}

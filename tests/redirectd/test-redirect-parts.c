@@ -1,0 +1,537 @@
+/* test-redirect-parts.c — route table, snapshot, configuration and the
+ * request helpers, in process
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "qrs-redirect-config.h"
+#include "qrs-redirect-pages.h"
+#include "qrs-redirect-server.h"
+#include "qrs-route-table.h"
+
+static void
+test_short_id_shape (void)
+{
+  g_autofree char *long_id = g_strnfill (33, 'a');
+
+  g_assert_true (qrs_short_id_is_valid ("abcd", -1));
+  g_assert_true (qrs_short_id_is_valid ("Open_Day-2025", -1));
+  g_assert_true (qrs_short_id_is_valid ("abcdefghijklmnopqrstuvwxyz012345", -1));
+  g_assert_false (qrs_short_id_is_valid (long_id, -1));
+  g_assert_false (qrs_short_id_is_valid ("abc", -1));
+  g_assert_false (qrs_short_id_is_valid ("", -1));
+  g_assert_false (qrs_short_id_is_valid (NULL, -1));
+  g_assert_false (qrs_short_id_is_valid ("../../etc/passwd", -1));
+  g_assert_false (qrs_short_id_is_valid ("abcd'; DROP TABLE codes;--", -1));
+  g_assert_false (qrs_short_id_is_valid ("abcd efg", -1));
+  g_assert_false (qrs_short_id_is_valid ("abc\xff\xfe", -1));
+  g_assert_false (qrs_short_id_is_valid ("añoo", -1));
+  g_assert_false (qrs_short_id_is_valid ("abcd/", -1));
+  /* A NUL inside the length counts as a bad character. */
+  g_assert_false (qrs_short_id_is_valid ("ab\0cd", 5));
+}
+
+static void
+test_route_answers (void)
+{
+  gint64 now = g_get_real_time ();
+  g_autoptr(QrsRoute) live = qrs_route_new (1, "live", "https://a.example/", TRUE, 0, FALSE);
+  g_autoptr(QrsRoute) off = qrs_route_new (2, "off1", "https://a.example/", FALSE, 0, FALSE);
+  g_autoptr(QrsRoute) expired = qrs_route_new (3, "old1", "https://a.example/", TRUE, now - 1, FALSE);
+  g_autoptr(QrsRoute) later = qrs_route_new (4, "soon", "https://a.example/", TRUE, now + G_USEC_PER_SEC, FALSE);
+
+  g_assert_cmpint (qrs_route_get_answer (live, now), ==, QRS_ROUTE_ANSWER_REDIRECT);
+  g_assert_cmpint (qrs_route_get_answer (off, now), ==, QRS_ROUTE_ANSWER_GONE);
+  g_assert_cmpint (qrs_route_get_answer (expired, now), ==, QRS_ROUTE_ANSWER_GONE);
+  g_assert_cmpint (qrs_route_get_answer (later, now), ==, QRS_ROUTE_ANSWER_REDIRECT);
+  g_assert_cmpint (qrs_route_get_answer (later, now + 2 * G_USEC_PER_SEC), ==, QRS_ROUTE_ANSWER_GONE);
+}
+
+static GPtrArray *
+sample_routes (void)
+{
+  GPtrArray *routes = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_route_unref);
+
+  g_ptr_array_add (routes, qrs_route_new (1, "open-day", "https://example.edu/open-day", TRUE, 0, TRUE));
+  g_ptr_array_add (routes, qrs_route_new (2, "off1", "https://example.edu/off", FALSE, 0, FALSE));
+  g_ptr_array_add (routes, qrs_route_new (3, "old1", "http://example.edu/old", TRUE, 1000, FALSE));
+  return routes;
+}
+
+static void
+test_route_table (void)
+{
+  g_autoptr(QrsRouteTable) table = qrs_route_table_new ();
+  g_autoptr(GPtrArray) routes = sample_routes ();
+  g_autoptr(QrsRoute) kept = NULL;
+  g_autoptr(QrsRoute) found = NULL;
+  g_autoptr(QrsRoute) changed = NULL;
+
+  g_assert_cmpint (qrs_route_table_get_source (table), ==, QRS_ROUTE_SOURCE_NONE);
+  g_assert_null (qrs_route_table_lookup (table, "open-day"));
+
+  qrs_route_table_replace_all (table, routes, QRS_ROUTE_SOURCE_DATABASE);
+  g_assert_cmpint (qrs_route_table_get_source (table), ==, QRS_ROUTE_SOURCE_DATABASE);
+  g_assert_cmpuint (qrs_route_table_get_size (table), ==, 3);
+  g_assert_cmpint (qrs_route_table_get_loaded_at (table), >, 0);
+
+  /* A route handed out survives its replacement. */
+  kept = qrs_route_table_lookup (table, "open-day");
+  g_assert_nonnull (kept);
+  changed = qrs_route_new (1, "open-day", "https://example.edu/new", TRUE, 0, FALSE);
+  qrs_route_table_update (table, "open-day", changed);
+  found = qrs_route_table_lookup (table, "open-day");
+  g_assert_cmpstr (found->target_url, ==, "https://example.edu/new");
+  g_assert_cmpstr (kept->target_url, ==, "https://example.edu/open-day");
+
+  qrs_route_table_update (table, "off1", NULL);
+  g_assert_null (qrs_route_table_lookup (table, "off1"));
+  g_assert_cmpuint (qrs_route_table_get_size (table), ==, 2);
+  g_assert_cmpuint (qrs_route_table_get_lookups (table), ==, 4);
+
+  g_assert_finalize_object (g_steal_pointer (&table));
+}
+
+static void
+test_snapshot_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsRouteTable) table = qrs_route_table_new ();
+  g_autoptr(QrsRouteTable) loaded = qrs_route_table_new ();
+  g_autoptr(GPtrArray) routes = sample_routes ();
+  g_autofree char *dir = g_dir_make_tmp ("qrs-snapshot-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "routes.json", NULL);
+  g_autoptr(QrsRoute) route = NULL;
+
+  qrs_route_table_replace_all (table, routes, QRS_ROUTE_SOURCE_DATABASE);
+  g_assert_true (qrs_route_table_save_snapshot (table, path, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (qrs_route_table_load_snapshot (loaded, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (qrs_route_table_get_source (loaded), ==, QRS_ROUTE_SOURCE_SNAPSHOT);
+  g_assert_cmpuint (qrs_route_table_get_size (loaded), ==, 3);
+  route = qrs_route_table_lookup (loaded, "old1");
+  g_assert_cmpint (route->code_id, ==, 3);
+  g_assert_cmpstr (route->target_url, ==, "http://example.edu/old");
+  g_assert_true (route->enabled);
+  g_assert_cmpint (route->expires_at, ==, 1000);
+  g_clear_pointer (&route, qrs_route_unref);
+  route = qrs_route_table_lookup (loaded, "open-day");
+  g_assert_true (route->utm_passthrough);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_snapshot_rejects_bad_files (void)
+{
+  const char *bad[] = {
+    "not json",
+    "[]",
+    "{\"format\":\"something-else\",\"version\":1,\"routes\":[]}",
+    "{\"format\":\"qrstudio-redirectd-routes\",\"version\":2,\"routes\":[]}",
+    "{\"format\":\"qrstudio-redirectd-routes\",\"version\":1}",
+    "{\"format\":\"qrstudio-redirectd-routes\",\"version\":1,\"routes\":[{\"short_id\":\"../x\",\"target_url\":\"https://a/\"}]}",
+    "{\"format\":\"qrstudio-redirectd-routes\",\"version\":1,\"routes\":[{\"short_id\":\"abcd\",\"target_url\":\"javascript:alert(1)\"}]}",
+    "{\"format\":\"qrstudio-redirectd-routes\",\"version\":1,\"routes\":[{\"short_id\":\"abcd\",\"target_url\":\"https://a/\\r\\nSet-Cookie: x\"}]}",
+  };
+  g_autofree char *dir = g_dir_make_tmp ("qrs-snapshot-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "routes.json", NULL);
+  g_autoptr(QrsRouteTable) table = qrs_route_table_new ();
+  g_autoptr(GPtrArray) routes = sample_routes ();
+
+  qrs_route_table_replace_all (table, routes, QRS_ROUTE_SOURCE_DATABASE);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (g_file_set_contents (path, bad[i], -1, NULL));
+      g_assert_false (qrs_route_table_load_snapshot (table, path, &error));
+      g_assert_error (error, QRS_ROUTE_TABLE_ERROR, QRS_ROUTE_TABLE_ERROR_SNAPSHOT);
+      /* A bad snapshot leaves the table as it was. */
+      g_assert_cmpuint (qrs_route_table_get_size (table), ==, 3);
+      g_assert_cmpint (qrs_route_table_get_source (table), ==, QRS_ROUTE_SOURCE_DATABASE);
+    }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_location (void)
+{
+  struct { const char *target; gboolean pass; const char *query; const char *expected; } cases[] = {
+    { "https://a.example/x", FALSE, "utm_source=print", "https://a.example/x" },
+    { "https://a.example/x", TRUE, NULL, "https://a.example/x" },
+    { "https://a.example/x", TRUE, "", "https://a.example/x" },
+    { "https://a.example/x", TRUE, "utm_source=print", "https://a.example/x?utm_source=print" },
+    { "https://a.example/x?a=1", TRUE, "utm_source=print", "https://a.example/x?a=1&utm_source=print" },
+    { "https://a.example/x?", TRUE, "b=2", "https://a.example/x?b=2" },
+    { "https://a.example/x#top", TRUE, "b=2", "https://a.example/x?b=2#top" },
+    { "https://a.example/x?a=1#top", TRUE, "b=2", "https://a.example/x?a=1&b=2#top" },
+    /* Nothing that could split a header or smuggle a fragment passes. */
+    { "https://a.example/x", TRUE, "a=1 b", "https://a.example/x" },
+    { "https://a.example/x", TRUE, "a=1\r\nSet-Cookie:x", "https://a.example/x" },
+    { "https://a.example/x", TRUE, "a=1#frag", "https://a.example/x" },
+    { "https://a.example/x", TRUE, "a=\xc3\xb1", "https://a.example/x" },
+    /* Non-ASCII in the target is percent-encoded. */
+    { "https://a.example/año", FALSE, NULL, "https://a.example/a%C3%B1o" },
+    { "https://a.example/x#sección", FALSE, NULL, "https://a.example/x#secci%C3%B3n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(QrsRoute) route = qrs_route_new (1, "abcd", cases[i].target, TRUE, 0, cases[i].pass);
+      g_autofree char *location = qrs_redirect_build_location (route, cases[i].query);
+
+      g_assert_cmpstr (location, ==, cases[i].expected);
+    }
+}
+
+static void
+test_user_agent_cleaning (void)
+{
+  g_autofree char *long_agent = g_strnfill (2000, 'x');
+  g_autofree char *multibyte = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  g_autofree char *d = NULL;
+  g_autofree char *e = NULL;
+  GString *s = g_string_new ("x");
+
+  for (guint i = 0; i < 400; i++)
+    g_string_append (s, "ñ");
+  multibyte = g_string_free (s, FALSE);
+
+  a = qrs_redirect_clean_user_agent (NULL);
+  g_assert_cmpstr (a, ==, "");
+  b = qrs_redirect_clean_user_agent (long_agent);
+  g_assert_cmpuint (strlen (b), ==, 512);
+  /* 1 + 2×255 = 511 bytes: the 256th ñ would straddle the limit. */
+  c = qrs_redirect_clean_user_agent (multibyte);
+  g_assert_cmpuint (strlen (c), ==, 511);
+  g_assert_true (g_utf8_validate (c, -1, NULL));
+  d = qrs_redirect_clean_user_agent ("Bad\xff\xfe Agent\t1");
+  g_assert_true (g_utf8_validate (d, -1, NULL));
+  g_assert_null (strchr (d, '\t'));
+  e = qrs_redirect_clean_user_agent ("Mozilla/5.0");
+  g_assert_cmpstr (e, ==, "Mozilla/5.0");
+}
+
+static void
+test_referrer_host (void)
+{
+  struct { const char *referer; const char *host; } cases[] = {
+    { NULL, NULL },
+    { "", NULL },
+    { "https://News.Example.ORG/a/private/path?q=secret", "news.example.org" },
+    { "http://[2001:db8::1]:8080/x", "2001:db8::1" },
+    { "not a url", NULL },
+    { "android-app://com.example.reader/", "com.example.reader" },
+    { "https://ex%20ample.org/", NULL },
+    { "https://exa'mple.org/", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *host = qrs_redirect_referrer_host (cases[i].referer);
+      g_assert_cmpstr (host, ==, cases[i].host);
+    }
+}
+
+static QrsRedirectConfig *
+config_with_proxies (const char *proxies)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qrs-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "redirectd.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("[redirectd]\ntrusted-proxies=%s\n", proxies);
+  QrsRedirectFlags flags = { 0 };
+  QrsRedirectConfig *config;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  flags.workers = -1;
+  flags.config_file = g_strdup (path);
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_no_error (error);
+  qrs_redirect_flags_clear (&flags);
+  g_unlink (path);
+  g_rmdir (dir);
+  return config;
+}
+
+static char *
+client_of (QrsRedirectConfig *config,
+           const char        *peer,
+           const char        *forwarded_for)
+{
+  g_autoptr(GInetAddress) peer_address = g_inet_address_new_from_string (peer);
+  g_autoptr(GInetAddress) client = qrs_redirect_client_address (config, peer_address, forwarded_for);
+
+  return g_inet_address_to_string (client);
+}
+
+static void
+test_forwarded_for (void)
+{
+  g_autoptr(QrsRedirectConfig) config = config_with_proxies ("10.0.0.0/8;::1/128");
+  struct { const char *peer; const char *xff; const char *client; } cases[] = {
+    /* Not from a trusted proxy: the header is the client's own words. */
+    { "203.0.113.9", "198.51.100.7", "203.0.113.9" },
+    { "10.1.2.3", NULL, "10.1.2.3" },
+    { "10.1.2.3", "198.51.100.7", "198.51.100.7" },
+    { "::1", "2001:db8::7", "2001:db8::7" },
+    /* The rightmost untrusted hop; what the client wrote left of it is ignored. */
+    { "10.1.2.3", "1.2.3.4, 198.51.100.7, 10.9.9.9", "198.51.100.7" },
+    { "10.1.2.3", "garbage, 198.51.100.7", "198.51.100.7" },
+    { "10.1.2.3", "198.51.100.7, garbage", "10.1.2.3" },
+    { "10.1.2.3", "10.4.4.4", "10.4.4.4" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *client = client_of (config, cases[i].peer, cases[i].xff);
+      g_assert_cmpstr (client, ==, cases[i].client);
+    }
+}
+
+static void
+test_config_defaults_and_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsRedirectConfig) config = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qrs-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "redirectd.conf", NULL);
+  const char *bad[] = {
+    "[redirectd]\nlisten=localhost:80\n",
+    "[redirectd]\nlisten=127.0.0.1\n",
+    "[redirectd]\nlisten=127.0.0.1:99999\n",
+    "[redirectd]\nspool-max=lots\n",
+    "[redirectd]\nreferrer-policy=whatever\n",
+    "[redirectd]\ntrusted-proxies=10.0.0.0/33\n",
+    "[redirectd]\nworkers=0\n",
+    "[redirectd]\nbatch-rows=-4\n",
+    "[redirectd\n",
+  };
+  QrsRedirectFlags flags = { 0 };
+  guint64 size;
+
+  flags.workers = -1;
+  flags.config_file = g_strdup (path);
+  g_assert_true (g_file_set_contents (path, "", -1, NULL));
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->listen_host, ==, "127.0.0.1");
+  g_assert_cmpuint (config->listen_port, ==, 8080);
+  g_assert_cmpstr (config->metrics_host, ==, "127.0.0.1");
+  g_assert_cmpuint (config->metrics_port, ==, 9108);
+  g_assert_cmpuint (config->spool_max, ==, G_GUINT64_CONSTANT (1) << 30);
+  g_assert_cmpstr (config->referrer_policy, ==, "strict-origin-when-cross-origin");
+  g_assert_null (config->hsts);
+  g_assert_cmpuint (config->workers, ==, g_get_num_processors ());
+  g_assert_cmpuint (config->batch_rows, ==, 1000);
+  g_assert_cmpuint (config->batch_interval_ms, ==, 100);
+  g_assert_cmpuint (config->fsync_interval_ms, ==, 50);
+  g_clear_pointer (&config, qrs_redirect_config_unref);
+
+  /* Flags win over the file. */
+  g_assert_true (g_file_set_contents (path, "[redirectd]\nlisten=[::1]:81\nworkers=3\nhsts=max-age=60\n"
+                                            "metrics-listen=off\nspool-max=2M\n", -1, NULL));
+  flags.listen = g_strdup ("127.0.0.2:8081");
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->listen_host, ==, "127.0.0.2");
+  g_assert_cmpuint (config->listen_port, ==, 8081);
+  g_assert_cmpuint (config->workers, ==, 3);
+  g_assert_cmpstr (config->hsts, ==, "max-age=60");
+  g_assert_null (config->metrics_host);
+  g_assert_cmpuint (config->spool_max, ==, 2 << 20);
+  g_clear_pointer (&config, qrs_redirect_config_unref);
+  g_clear_pointer (&flags.listen, g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_true (g_file_set_contents (path, bad[i], -1, NULL));
+      config = qrs_redirect_config_load (&flags, &error);
+      g_assert_null (config);
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+    }
+
+  /* An explicit file that is missing is an error; the default may be. */
+  g_unlink (path);
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_FILE);
+  g_clear_error (&error);
+  qrs_redirect_flags_clear (&flags);
+  g_rmdir (dir);
+
+  g_assert_true (qrs_parse_byte_size ("1GiB", &size, NULL));
+  g_assert_cmpuint (size, ==, G_GUINT64_CONSTANT (1) << 30);
+  g_assert_true (qrs_parse_byte_size ("512 K", &size, NULL));
+  g_assert_cmpuint (size, ==, 512 << 10);
+  g_assert_false (qrs_parse_byte_size ("-1", &size, NULL));
+  g_assert_false (qrs_parse_byte_size ("99999999999T", &size, NULL));
+}
+
+/* Every key the daemon knows is in the example, with its default, and
+ * the example's defaults load. */
+static void
+test_config_example (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *example = g_build_filename (g_getenv ("QRS_SOURCE_ROOT"), "data", "redirectd.conf.example", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GString) uncommented = g_string_new (NULL);
+  g_autoptr(GPtrArray) documented = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qrs-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "redirectd.conf", NULL);
+  const char * const *keys = qrs_redirect_config_get_keys ();
+  QrsRedirectFlags flags = { 0 };
+  QrsRedirectConfig *config;
+
+  g_assert_true (g_file_get_contents (example, &text, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      const char *equals = strchr (line, '=');
+
+      if (line[0] == '[')
+        g_string_append_printf (uncommented, "%s\n", line);
+      /* "#key=default" — not "# e.g. key=value". */
+      if (line[0] == '#' && equals != NULL && line[1] != ' ' && strchr (line, ' ') == NULL)
+        {
+          char *key = g_strndup (line + 1, equals - line - 1);
+          g_ptr_array_add (documented, key);
+          /* Placeholders stay commented; real defaults must load. */
+          if (strstr (equals, "STATE-DIR") == NULL)
+            g_string_append_printf (uncommented, "%s\n", line + 1);
+        }
+    }
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_assert_true (g_ptr_array_find_with_equal_func (documented, keys[i], g_str_equal, NULL));
+  g_assert_cmpuint (documented->len, ==, g_strv_length ((char **)keys));
+
+  g_assert_true (g_file_set_contents (path, uncommented->str, -1, NULL));
+  flags.workers = -1;
+  flags.config_file = g_strdup (path);
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->spool_max, ==, G_GUINT64_CONSTANT (1) << 30);
+  qrs_redirect_config_unref (config);
+
+  /* A misspelt key is refused, not ignored. */
+  g_assert_true (g_file_set_contents (path, "[redirectd]\nlisen=127.0.0.1:80\n", -1, NULL));
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_null (config);
+  g_assert_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "lisen"));
+
+  qrs_redirect_flags_clear (&flags);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The unit keeps its hardening. */
+static void
+test_systemd_unit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unit = g_build_filename (g_getenv ("QRS_SOURCE_ROOT"), "data", "qrstudio-redirectd.service", NULL);
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  const char *expected[][2] = {
+    { "DynamicUser", "yes" },
+    { "StateDirectory", "qrstudio-redirectd" },
+    { "ProtectSystem", "strict" },
+    { "NoNewPrivileges", "yes" },
+    { "RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX" },
+    { "PrivateTmp", "yes" },
+    { "ProtectHome", "yes" },
+    { "CapabilityBoundingSet", "" },
+    { "MemoryDenyWriteExecute", "yes" },
+    { "KillSignal", "SIGTERM" },
+  };
+
+  g_assert_true (g_key_file_load_from_file (key_file, unit, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *value = g_key_file_get_value (key_file, "Service", expected[i][0], &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (value, ==, expected[i][1]);
+    }
+}
+
+static void
+test_pages (void)
+{
+  gsize length;
+  const char *page;
+
+  g_assert_cmpstr (qrs_redirect_pages_pick_language (NULL), ==, "en");
+  g_assert_cmpstr (qrs_redirect_pages_pick_language ("es-MX,es;q=0.9,en;q=0.5"), ==, "es");
+  g_assert_cmpstr (qrs_redirect_pages_pick_language ("de-DE,en;q=0.3,es;q=0.2"), ==, "en");
+  g_assert_cmpstr (qrs_redirect_pages_pick_language ("de, es;q=0.5"), ==, "es");
+  g_assert_cmpstr (qrs_redirect_pages_pick_language ("fr"), ==, "en");
+  g_assert_cmpstr (qrs_redirect_pages_pick_language ("en;q=0.1, es;q=0.9"), ==, "es");
+  g_assert_cmpstr (qrs_redirect_pages_pick_language ("\xff\xfe;;;=,"), ==, "en");
+
+  page = qrs_redirect_pages_get (QRS_REDIRECT_PAGE_GONE, "es", &length);
+  g_assert_cmpuint (strlen (page), ==, length);
+  g_assert_true (g_utf8_validate (page, length, NULL));
+  g_assert_nonnull (strstr (page, "<html lang=\"es\">"));
+  g_assert_nonnull (strstr (page, "ya no está activo"));
+  /* Self-contained: nothing for the browser to fetch. */
+  g_assert_null (strstr (page, "src="));
+  g_assert_null (strstr (page, "href="));
+  g_assert_null (strstr (page, "<script"));
+
+  page = qrs_redirect_pages_get (QRS_REDIRECT_PAGE_NOT_FOUND, "en", &length);
+  g_assert_nonnull (strstr (page, "<html lang=\"en\">"));
+
+  {
+    g_autofree char *a = qrs_primary_language ("es-MX,es;q=0.9");
+    g_autofree char *b = qrs_primary_language ("*");
+    g_autofree char *c = qrs_primary_language ("EN-gb");
+    g_autofree char *d = qrs_primary_language ("x1-foo, ' OR 1=1");
+    g_assert_cmpstr (a, ==, "es");
+    g_assert_null (b);
+    g_assert_cmpstr (c, ==, "en");
+    g_assert_null (d);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/route/short-id-shape", test_short_id_shape);
+  g_test_add_func ("/route/answers", test_route_answers);
+  g_test_add_func ("/route/table", test_route_table);
+  g_test_add_func ("/route/snapshot-round-trip", test_snapshot_round_trip);
+  g_test_add_func ("/route/snapshot-rejects-bad-files", test_snapshot_rejects_bad_files);
+  g_test_add_func ("/request/location", test_location);
+  g_test_add_func ("/request/user-agent-cleaning", test_user_agent_cleaning);
+  g_test_add_func ("/request/referrer-host", test_referrer_host);
+  g_test_add_func ("/request/forwarded-for", test_forwarded_for);
+  g_test_add_func ("/config/defaults-and-errors", test_config_defaults_and_errors);
+  g_test_add_func ("/config/example-documents-every-key", test_config_example);
+  g_test_add_func ("/config/systemd-unit", test_systemd_unit);
+  g_test_add_func ("/pages/languages", test_pages);
+
+  return g_test_run ();
+}

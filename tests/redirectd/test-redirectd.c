@@ -1,0 +1,934 @@
+/* test-redirectd.c — qrstudio-redirectd run as a process on port 0 and
+ * spoken to over loopback HTTP, as a phone and an attacker would
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "qrs-spool.h"
+
+#define SNAPSHOT \
+  "{\"format\":\"qrstudio-redirectd-routes\",\"version\":1,\"saved_at\":0,\"routes\":[" \
+  "{\"code_id\":11,\"short_id\":\"open-day\",\"target_url\":\"https://example.edu/open-day?lang=en#top\"," \
+  " \"enabled\":true,\"expires_at\":0,\"utm_passthrough\":true}," \
+  "{\"code_id\":12,\"short_id\":\"plain1\",\"target_url\":\"https://example.edu/plain\"," \
+  " \"enabled\":true,\"expires_at\":0,\"utm_passthrough\":false}," \
+  "{\"code_id\":13,\"short_id\":\"off1\",\"target_url\":\"https://example.edu/off\"," \
+  " \"enabled\":false,\"expires_at\":0,\"utm_passthrough\":false}," \
+  "{\"code_id\":14,\"short_id\":\"old1\",\"target_url\":\"https://example.edu/old\"," \
+  " \"enabled\":true,\"expires_at\":1000000,\"utm_passthrough\":false}" \
+  "]}"
+
+typedef struct
+{
+  char        *dir;
+  char        *config_path;
+  GSubprocess *process;
+  guint16      port;
+  guint16      metrics_port;
+  SoupSession *session;
+} Fixture;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+write_config (Fixture    *fixture,
+              const char *text)
+{
+  g_assert_true (g_file_set_contents (fixture->config_path, text, -1, NULL));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *snapshot = NULL;
+
+  fixture->dir = g_dir_make_tmp ("qrs-redirectd-XXXXXX", NULL);
+  fixture->config_path = g_build_filename (fixture->dir, "redirectd.conf", NULL);
+  write_config (fixture, "[redirectd]\n");
+  if (data == NULL)
+    {
+      snapshot = g_build_filename (fixture->dir, "routes.json", NULL);
+      g_assert_true (g_file_set_contents (snapshot, SNAPSHOT, -1, NULL));
+    }
+  fixture->session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 16,
+                                                    "timeout", 10, NULL);
+}
+
+static char *
+read_log (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "log", NULL);
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, NULL);
+  return text ? text : g_strdup ("");
+}
+
+/* A test that fails must not leave its daemon behind. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+daemon_start (Fixture            *fixture,
+              const char * const *extra)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port_file = g_build_filename (fixture->dir, "port", NULL);
+  g_autofree char *log_file = g_build_filename (fixture->dir, "log", NULL);
+  const char *binary = g_getenv ("QRS_REDIRECTD");
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (binary);
+  g_unlink (port_file);
+
+  g_ptr_array_add (argv, g_strdup (binary));
+  g_ptr_array_add (argv, g_strdup_printf ("--config=%s", fixture->config_path));
+  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
+  g_ptr_array_add (argv, g_strdup ("--metrics-listen=127.0.0.1:0"));
+  g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", fixture->dir));
+  g_ptr_array_add (argv, g_strdup_printf ("--port-file=%s", port_file));
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+  g_ptr_array_add (argv, NULL);
+
+  /* The daemon's warnings are for its log, not fatal as in the tests. */
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_set_stderr_file_path (launcher, log_file);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  fixture->process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
+  g_assert_no_error (error);
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (g_file_get_contents (port_file, &text, NULL, NULL) &&
+          (lines = g_strsplit (text, "\n", 3)) != NULL && g_strv_length (lines) >= 2)
+        {
+          fixture->port = (guint16)g_ascii_strtoull (lines[0], NULL, 10);
+          fixture->metrics_port = (guint16)g_ascii_strtoull (lines[1], NULL, 10);
+          break;
+        }
+      if (g_subprocess_get_identifier (fixture->process) == NULL || g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *log = read_log (fixture);
+          g_error ("qrstudio-redirectd did not start:\n%s", log);
+        }
+      g_usleep (20000);
+    }
+  g_assert_cmpuint (fixture->port, >, 0);
+}
+
+/* Returns how long the daemon took to exit, in µs. */
+static gint64
+daemon_stop (Fixture *fixture,
+             int      signal_number)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  if (fixture->process == NULL)
+    return 0;
+  g_subprocess_send_signal (fixture->process, signal_number);
+  g_subprocess_wait (fixture->process, NULL, &error);
+  g_assert_no_error (error);
+  if (signal_number != SIGKILL)
+    {
+      if (!g_subprocess_get_if_exited (fixture->process) || g_subprocess_get_exit_status (fixture->process) != 0)
+        {
+          g_autofree char *log = read_log (fixture);
+          g_error ("qrstudio-redirectd did not exit cleanly:\n%s", log);
+        }
+    }
+  g_clear_object (&fixture->process);
+  return g_get_monotonic_time () - start;
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  daemon_stop (fixture, SIGTERM);
+  g_clear_object (&fixture->session);
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->config_path);
+}
+
+typedef struct
+{
+  guint        status;
+  GBytes      *body;
+  SoupMessage *msg;
+} Reply;
+
+static void
+reply_clear (Reply *reply)
+{
+  g_clear_pointer (&reply->body, g_bytes_unref);
+  g_clear_object (&reply->msg);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
+
+static Reply
+request (Fixture            *fixture,
+         const char         *method,
+         const char         *path,
+         const char * const *headers)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", fixture->port, path);
+  Reply reply = { 0 };
+
+  reply.msg = soup_message_new (method, uri);
+  g_assert_nonnull (reply.msg);
+  soup_message_add_flags (reply.msg, SOUP_MESSAGE_NO_REDIRECT);
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (reply.msg), headers[i], headers[i + 1]);
+  reply.body = soup_session_send_and_read (fixture->session, reply.msg, NULL, &error);
+  g_assert_no_error (error);
+  reply.status = soup_message_get_status (reply.msg);
+  return reply;
+}
+
+static const char *
+response_header (Reply      *reply,
+                 const char *name)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers (reply->msg), name);
+}
+
+static char *
+body_text (Reply *reply)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (reply->body, &length);
+
+  return g_strndup (data, length);
+}
+
+/* Every answer of the public listener carries these. */
+static void
+assert_common_headers (Reply *reply)
+{
+  g_assert_cmpstr (response_header (reply, "Cache-Control"), ==, "no-store");
+  g_assert_cmpstr (response_header (reply, "X-Content-Type-Options"), ==, "nosniff");
+  g_assert_cmpstr (response_header (reply, "Referrer-Policy"), ==, "strict-origin-when-cross-origin");
+  g_assert_null (response_header (reply, "Strict-Transport-Security"));
+  g_assert_null (response_header (reply, "Server"));
+}
+
+static guint64
+metric (Fixture    *fixture,
+        const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/metrics", fixture->metrics_port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(GBytes) body = soup_session_send_and_read (fixture->session, msg, NULL, &error);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize length;
+  const char *data;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  data = g_bytes_get_data (body, &length);
+  text = g_strndup (data, length);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], name) && lines[i][strlen (name)] == ' ')
+      return g_ascii_strtoull (lines[i] + strlen (name) + 1, NULL, 10);
+  g_error ("No metric %s in:\n%s", name, text);
+}
+
+static GArray *
+read_spool (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (fixture->dir, "spool", NULL);
+  g_autoptr(QrsSpool) spool = NULL;
+  GArray *records = g_array_new (FALSE, TRUE, sizeof (QrsScanRecord));
+  QrsSpoolPosition position;
+
+  g_array_set_clear_func (records, (GDestroyNotify)qrs_scan_record_clear);
+  spool = qrs_spool_open (dir, G_MAXUINT64, 1 << 20, &error);
+  g_assert_no_error (error);
+  qrs_spool_get_ledger (spool, &position);
+  while (qrs_spool_read (spool, &position, 10000, records, &error) > 0)
+    ;
+  g_assert_no_error (error);
+  return records;
+}
+
+static void
+test_redirect (Fixture       *fixture,
+               gconstpointer  data)
+{
+  const char *agent[] = { "User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", NULL };
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=2", NULL });
+
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/open-day", agent);
+    g_assert_cmpuint (reply.status, ==, 302);
+    g_assert_cmpstr (response_header (&reply, "Location"), ==, "https://example.edu/open-day?lang=en#top");
+    g_assert_cmpuint (g_bytes_get_size (reply.body), ==, 0);
+    assert_common_headers (&reply);
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "HEAD", "/r/plain1", agent);
+    g_assert_cmpuint (reply.status, ==, 302);
+    g_assert_cmpstr (response_header (&reply, "Location"), ==, "https://example.edu/plain");
+    assert_common_headers (&reply);
+  }
+  {
+    /* UTM pass-through only where the code asks for it. */
+    g_auto(Reply) with = request (fixture, "GET", "/r/open-day?utm_source=poster&utm_medium=print", agent);
+    g_auto(Reply) without = request (fixture, "GET", "/r/plain1?utm_source=poster", agent);
+
+    g_assert_cmpstr (response_header (&with, "Location"), ==,
+                     "https://example.edu/open-day?lang=en&utm_source=poster&utm_medium=print#top");
+    g_assert_cmpstr (response_header (&without, "Location"), ==, "https://example.edu/plain");
+  }
+
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 4);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"302\"}"), ==, 4);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_routes_loaded"), ==, 4);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_routes_from_snapshot"), ==, 1);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_database_up"), ==, 0);
+}
+
+static void
+assert_page (Reply      *reply,
+             guint       status,
+             const char *language,
+             const char *words)
+{
+  g_autofree char *text = body_text (reply);
+
+  g_assert_cmpuint (reply->status, ==, status);
+  assert_common_headers (reply);
+  g_assert_cmpstr (response_header (reply, "Content-Security-Policy"), ==,
+                   "default-src 'none'; style-src 'unsafe-inline'");
+  g_assert_cmpstr (response_header (reply, "Content-Type"), ==, "text/html; charset=utf-8");
+  g_assert_cmpstr (response_header (reply, "Content-Language"), ==, language);
+  g_assert_null (response_header (reply, "Location"));
+  g_assert_true (g_str_has_prefix (text, "<!DOCTYPE html>"));
+  g_assert_nonnull (strstr (text, words));
+}
+
+static void
+test_not_found_and_gone (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  const char *spanish[] = { "Accept-Language", "es-MX,es;q=0.9,en;q=0.4", NULL };
+  const char *german[] = { "Accept-Language", "de-DE,de;q=0.9", NULL };
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/unknown1", NULL);
+    assert_page (&reply, 404, "en", "leads nowhere");
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/unknown1", spanish);
+    assert_page (&reply, 404, "es", "no lleva a ninguna parte");
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/off1", NULL);
+    assert_page (&reply, 410, "en", "no longer active");
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/old1", spanish);
+    assert_page (&reply, 410, "es", "ya no está activo");
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "HEAD", "/r/off1", german);
+    g_assert_cmpuint (reply.status, ==, 410);
+    g_assert_cmpstr (response_header (&reply, "Content-Language"), ==, "en");
+    g_assert_cmpuint (g_bytes_get_size (reply.body), ==, 0);
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/no", NULL);
+    assert_page (&reply, 404, "en", "leads nowhere");
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/", NULL);
+    assert_page (&reply, 404, "en", "leads nowhere");
+  }
+
+  /* Neither 404 nor 410 is a scan. */
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
+  /* The short id that cannot be one never reached the table. */
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_route_lookups_total"), ==, 5);
+}
+
+static void
+test_methods (Fixture       *fixture,
+              gconstpointer  data)
+{
+  const char *methods[] = { "POST", "PUT", "DELETE", "PATCH", "OPTIONS" };
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      g_auto(Reply) reply = request (fixture, methods[i], "/r/open-day", NULL);
+
+      g_assert_cmpuint (reply.status, ==, 405);
+      g_assert_cmpstr (response_header (&reply, "Allow"), ==, "GET, HEAD");
+      assert_common_headers (&reply);
+    }
+  {
+    g_auto(Reply) reply = request (fixture, "POST", "/healthz", NULL);
+    g_assert_cmpuint (reply.status, ==, 405);
+  }
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"405\"}"), ==, 6);
+}
+
+static void
+test_health (Fixture       *fixture,
+             gconstpointer  data)
+{
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/healthz", NULL);
+    g_autofree char *text = body_text (&reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpstr (text, ==, "ok\n");
+  }
+  {
+    /* Routes from the snapshot: serving, but degraded. */
+    g_auto(Reply) reply = request (fixture, "GET", "/readyz", NULL);
+    g_autofree char *text = body_text (&reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpstr (text, ==, "degraded\n");
+  }
+  {
+    /* Metrics live only on the metrics listener. */
+    g_auto(Reply) reply = request (fixture, "GET", "/metrics", NULL);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+}
+
+static void
+test_not_ready_without_routes (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  /* No snapshot, and a database that is not there. */
+  daemon_start (fixture, (const char *[]) { "--database=host=/nonexistent-qrstudio connect_timeout=1",
+                                            "--workers=1", NULL });
+
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/readyz", NULL);
+    g_autofree char *text = body_text (&reply);
+    g_assert_cmpuint (reply.status, ==, 503);
+    g_assert_cmpstr (text, ==, "not ready\n");
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/healthz", NULL);
+    g_assert_cmpuint (reply.status, ==, 200);
+  }
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/open-day", NULL);
+    g_assert_cmpuint (reply.status, ==, 404);
+  }
+}
+
+/* Sends @raw as it is and returns the status of the answer, or 0 when the
+ * server closed the connection without one. */
+static guint
+raw_request (Fixture    *fixture,
+             const char *raw,
+             gsize       length)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) answer = g_byte_array_new ();
+  GOutputStream *out;
+  GInputStream *in;
+  guint8 buffer[4096];
+  gssize n;
+  guint status = 0;
+
+  g_socket_client_set_timeout (client, 10);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", fixture->port, NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+
+  /* The server may answer and close before reading all of a flood. */
+  g_output_stream_write_all (out, raw, length, NULL, NULL, NULL);
+  g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, NULL);
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_byte_array_append (answer, buffer, n);
+
+  if (answer->len > 12 && memcmp (answer->data, "HTTP/1.", 7) == 0)
+    status = (guint)g_ascii_strtoull ((const char *)answer->data + 9, NULL, 10);
+  return status;
+}
+
+static guint
+raw_get (Fixture    *fixture,
+         const char *path)
+{
+  g_autofree char *raw = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: qr.example\r\nConnection: close\r\n\r\n", path);
+
+  return raw_request (fixture, raw, strlen (raw));
+}
+
+static void
+test_hostile_paths (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *paths[] = {
+    "/r/../../etc/passwd",
+    "/r/%2e%2e/%2e%2e/etc/passwd",
+    "/r/..%2F..%2Fetc%2Fpasswd",
+    "/r/%00",
+    "/r/abcd%00efgh",
+    "/r/%FF%FE%FD%FC",
+    "/r/\xff\xfe\xfd\xfc",
+    "/r/open-day\xc3",
+    "/r/abcd'%20OR%20'1'='1",
+    "/r/abcd';DROP%20TABLE%20scans;--",
+    "/r/%27%3B%20DELETE%20FROM%20codes%3B--",
+    "/r/open-day/extra",
+    "/r/open-day%2F",
+    "/R/open-day",
+    "/r//open-day",
+    "/r/",
+    "/r",
+    "/r/open-day%20",
+    "/r/<script>alert(1)</script>",
+  };
+  g_autofree char *long_id = NULL;
+  g_autoptr(GString) flood = g_string_new ("GET /r/open-day HTTP/1.1\r\nHost: qr.example\r\n");
+  g_autoptr(GString) big_header = g_string_new ("GET /r/open-day HTTP/1.1\r\nHost: qr.example\r\nX-Big: ");
+  guint status;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=2", NULL });
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      status = raw_get (fixture, paths[i]);
+      if (status != 400 && status != 404)
+        g_error ("%s was answered %u", paths[i], status);
+    }
+
+  {
+    g_autofree char *tail = g_strnfill (10 * 1024, 'a');
+    long_id = g_strconcat ("/r/", tail, NULL);
+    g_assert_cmpuint (raw_get (fixture, long_id), ==, 404);
+  }
+
+  /* Header floods: many headers, or one huge one. */
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (flood, "X-Flood-%u: a\r\n", i);
+  g_string_append (flood, "\r\n");
+  status = raw_request (fixture, flood->str, flood->len);
+  g_assert_true (status == 0 || status == 400 || status == 413 || status == 431);
+
+  for (guint i = 0; i < 200 * 1024; i++)
+    g_string_append_c (big_header, 'b');
+  g_string_append (big_header, "\r\n\r\n");
+  status = raw_request (fixture, big_header->str, big_header->len);
+  g_assert_true (status == 0 || status == 400 || status == 413 || status == 431);
+
+  /* Not garbage in the request line either. */
+  status = raw_request (fixture, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15);
+  g_assert_true (status == 0 || status == 400);
+
+  /* Still alive, nothing recorded, the route table never consulted. */
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_route_lookups_total"), ==, 0);
+  g_assert_cmpuint (raw_get (fixture, "/r/open-day"), ==, 302);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_route_lookups_total"), ==, 1);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 1);
+
+  daemon_stop (fixture, SIGTERM);
+  {
+    g_autoptr(GArray) records = read_spool (fixture);
+    g_assert_cmpuint (records->len, ==, 1);
+  }
+}
+
+static void
+test_configured_headers (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  write_config (fixture, "[redirectd]\nreferrer-policy=no-referrer\nhsts=max-age=31536000; includeSubDomains\n");
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/open-day", NULL);
+    g_assert_cmpuint (reply.status, ==, 302);
+    g_assert_cmpstr (response_header (&reply, "Referrer-Policy"), ==, "no-referrer");
+    g_assert_cmpstr (response_header (&reply, "Strict-Transport-Security"), ==, "max-age=31536000; includeSubDomains");
+  }
+
+  /* SIGHUP reloads the configuration; the port stays. */
+  write_config (fixture, "[redirectd]\nreferrer-policy=same-origin\n");
+  g_subprocess_send_signal (fixture->process, SIGHUP);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_auto(Reply) reply = request (fixture, "GET", "/r/off1", NULL);
+
+      g_assert_cmpuint (reply.status, ==, 410);
+      if (g_strcmp0 (response_header (&reply, "Referrer-Policy"), "same-origin") == 0)
+        {
+          g_assert_null (response_header (&reply, "Strict-Transport-Security"));
+          return;
+        }
+      g_usleep (10000);
+    }
+  g_error ("SIGHUP did not reload the configuration");
+}
+
+static GBytes *
+read_spool_bytes (Fixture *fixture)
+{
+  g_autofree char *dir = g_build_filename (fixture->dir, "spool", NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GByteArray *all = g_byte_array_new ();
+  const char *name;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_byte_array_append (all, (guint8 *)contents, length);
+    }
+  return g_byte_array_free_to_bytes (all);
+}
+
+static gboolean
+bytes_contain (GBytes       *haystack,
+               const void   *needle,
+               gsize         length)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (haystack, &size);
+
+  for (gsize i = 0; i + length <= size; i++)
+    if (memcmp (data + i, needle, length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_privacy (Fixture       *fixture,
+              gconstpointer  data)
+{
+  const char *first[] = { "User-Agent", "Phone/1", "X-Forwarded-For", "198.51.100.7",
+                          "Referer", "https://News.Example.org/private/path?token=secret",
+                          "Accept-Language", "es-MX,es;q=0.9", NULL };
+  const char *again[] = { "User-Agent", "Phone/1", "X-Forwarded-For", "198.51.100.7", NULL };
+  const char *second[] = { "User-Agent", "Phone/1", "X-Forwarded-For", "203.0.113.50", NULL };
+  const char *other_agent[] = { "User-Agent", "Phone/2", "X-Forwarded-For", "198.51.100.7", NULL };
+  const guint8 loopback[] = { 127, 0, 0, 1 };
+  const guint8 visitor[] = { 198, 51, 100, 7 };
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GBytes) spool = NULL;
+  QrsScanRecord *r;
+
+  write_config (fixture, "[redirectd]\ntrusted-proxies=127.0.0.0/8\n");
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  for (guint i = 0; i < 4; i++)
+    {
+      const char * const *headers[] = { first, again, second, other_agent };
+      g_auto(Reply) reply = request (fixture, "GET", "/r/open-day", headers[i]);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  daemon_stop (fixture, SIGTERM);
+
+  records = read_spool (fixture);
+  g_assert_cmpuint (records->len, ==, 4);
+  r = (QrsScanRecord *)records->data;
+
+  /* Same visitor, same day: same hash; another address or agent: another. */
+  g_assert_cmpmem (r[0].visitor_hash, 16, r[1].visitor_hash, 16);
+  g_assert_true (memcmp (r[0].visitor_hash, r[2].visitor_hash, 16) != 0);
+  g_assert_true (memcmp (r[0].visitor_hash, r[3].visitor_hash, 16) != 0);
+  g_assert_cmpint (r[0].code_id, ==, 11);
+  g_assert_cmpstr (r[0].user_agent, ==, "Phone/1");
+  g_assert_cmpstr (r[0].referrer_host, ==, "news.example.org");
+  g_assert_cmpstr (r[0].language, ==, "es");
+  g_assert_null (r[1].referrer_host);
+  g_assert_null (r[1].language);
+  for (guint i = 0; i < 4; i++)
+    for (guint j = i + 1; j < 4; j++)
+      g_assert_true (memcmp (r[i].event_id, r[j].event_id, 16) != 0);
+
+  /* No address, in text or in bytes, and no private referrer path. */
+  spool = read_spool_bytes (fixture);
+  g_assert_false (bytes_contain (spool, "127.0.0.1", 9));
+  g_assert_false (bytes_contain (spool, "198.51.100.7", 12));
+  g_assert_false (bytes_contain (spool, "203.0.113.50", 12));
+  g_assert_false (bytes_contain (spool, loopback, 4));
+  g_assert_false (bytes_contain (spool, visitor, 4));
+  g_assert_false (bytes_contain (spool, "secret", 6));
+}
+
+static void
+test_untrusted_forwarded_for (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  const char *a[] = { "User-Agent", "Phone/1", "X-Forwarded-For", "198.51.100.7", NULL };
+  const char *b[] = { "User-Agent", "Phone/1", "X-Forwarded-For", "203.0.113.50", NULL };
+  g_autoptr(GArray) records = NULL;
+
+  /* No trusted proxy: X-Forwarded-For is the client's own claim. */
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+  {
+    g_auto(Reply) ra = request (fixture, "GET", "/r/plain1", a);
+    g_auto(Reply) rb = request (fixture, "GET", "/r/plain1", b);
+    g_assert_cmpuint (ra.status, ==, 302);
+    g_assert_cmpuint (rb.status, ==, 302);
+  }
+  daemon_stop (fixture, SIGTERM);
+
+  records = read_spool (fixture);
+  g_assert_cmpuint (records->len, ==, 2);
+  g_assert_cmpmem (g_array_index (records, QrsScanRecord, 0).visitor_hash, 16,
+                   g_array_index (records, QrsScanRecord, 1).visitor_hash, 16);
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  GMainLoop  *loop;
+  guint       to_send;
+  guint       sent;
+  guint       pending;
+  guint       redirects;
+  guint       failures;
+  guint       stop_after;
+  gboolean    stopped;
+} Load;
+
+static void send_next (Load *load);
+
+static void
+load_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Load *load = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  load->pending--;
+  if (body != NULL && soup_message_get_status (msg) == 302)
+    load->redirects++;
+  else
+    load->failures++;
+
+  if (!load->stopped && load->stop_after > 0 && load->redirects >= load->stop_after)
+    {
+      /* SIGTERM in the middle of the load. */
+      load->stopped = TRUE;
+      g_subprocess_send_signal (load->fixture->process, SIGTERM);
+    }
+
+  send_next (load);
+  if (load->pending == 0)
+    g_main_loop_quit (load->loop);
+}
+
+static void
+send_next (Load *load)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  if (load->sent >= load->to_send || (load->stopped && load->failures > 0))
+    return;
+  uri = g_strdup_printf ("http://127.0.0.1:%u/r/%s", load->fixture->port, load->sent % 2 ? "open-day" : "plain1");
+  msg = soup_message_new ("GET", uri);
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  load->sent++;
+  load->pending++;
+  soup_session_send_and_read_async (load->fixture->session, msg, G_PRIORITY_DEFAULT, NULL, load_done_cb, load);
+}
+
+static void
+run_load (Load *load,
+          guint concurrency)
+{
+  load->loop = g_main_loop_new (NULL, FALSE);
+  for (guint i = 0; i < concurrency; i++)
+    send_next (load);
+  g_main_loop_run (load->loop);
+  g_main_loop_unref (load->loop);
+}
+
+static void
+assert_spool_matches (Fixture *fixture,
+                      guint    redirects)
+{
+  g_autoptr(GArray) records = read_spool (fixture);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      QrsScanRecord *r = &g_array_index (records, QrsScanRecord, i);
+
+      g_assert_true (r->code_id == 11 || r->code_id == 12);
+      g_assert_true (g_hash_table_add (ids, qrs_uuid_to_string (r->event_id)));
+    }
+  g_assert_cmpuint (records->len, ==, redirects);
+}
+
+static void
+test_graceful_stop (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  Load load = { fixture, NULL, 400, 0, 0, 0, 0, 0, FALSE };
+  gint64 took;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=4", NULL });
+  run_load (&load, 16);
+  g_assert_cmpuint (load.redirects, ==, 400);
+  g_assert_cmpuint (load.failures, ==, 0);
+
+  took = daemon_stop (fixture, SIGTERM);
+  g_assert_cmpint (took, <, 5 * G_USEC_PER_SEC);
+  assert_spool_matches (fixture, load.redirects);
+}
+
+static void
+test_stop_under_load (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  Load load = { fixture, NULL, 100000, 0, 0, 0, 0, 300, FALSE };
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=4", NULL });
+  run_load (&load, 16);
+  g_assert_true (load.stopped);
+  g_assert_cmpuint (load.redirects, >=, 300);
+
+  start = g_get_monotonic_time ();
+  g_subprocess_wait (fixture->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_true (g_subprocess_get_if_exited (fixture->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (fixture->process), ==, 0);
+  g_clear_object (&fixture->process);
+
+  /* Every answered redirect is in the spool; nothing else is. */
+  assert_spool_matches (fixture, load.redirects);
+}
+
+static void
+test_spool_full_still_redirects (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", "--spool-max=1K", NULL });
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", NULL);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_dropped_total"), >, 0);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total") +
+                    metric (fixture, "qrstudio_redirect_scans_dropped_total"), ==, 30);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_spool_bytes"), <=, 1024);
+  daemon_stop (fixture, SIGTERM);
+  {
+    g_autofree char *log = read_log (fixture);
+    g_assert_nonnull (strstr (log, "half full"));
+  }
+}
+
+static void
+test_bad_configuration (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *err = NULL;
+
+  write_config (fixture, "[redirectd]\nlisten=somewhere\n");
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, g_getenv ("QRS_REDIRECTD"),
+                              "--config", fixture->config_path, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  /* One clear line. */
+  g_assert_true (g_str_has_prefix (err, "qrstudio-redirectd: "));
+  g_assert_nonnull (strstr (err, "somewhere"));
+  g_assert_cmpuint (g_strv_length ((char *[]) { err, NULL }), ==, 1);
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/redirectd/redirect", test_redirect, NULL);
+  ADD ("/redirectd/not-found-and-gone", test_not_found_and_gone, NULL);
+  ADD ("/redirectd/methods", test_methods, NULL);
+  ADD ("/redirectd/health", test_health, NULL);
+  ADD ("/redirectd/not-ready-without-routes", test_not_ready_without_routes, "no snapshot");
+  ADD ("/redirectd/hostile-paths", test_hostile_paths, NULL);
+  ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
+  ADD ("/redirectd/privacy", test_privacy, NULL);
+  ADD ("/redirectd/untrusted-forwarded-for", test_untrusted_forwarded_for, NULL);
+  ADD ("/redirectd/graceful-stop", test_graceful_stop, NULL);
+  ADD ("/redirectd/stop-under-load", test_stop_under_load, NULL);
+  ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
+  ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
+
+  return g_test_run ();
+}

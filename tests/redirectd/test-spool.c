@@ -1,0 +1,382 @@
+/* test-spool.c — the spool keeps every record, and survives damage
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "qrs-spool.h"
+
+typedef struct
+{
+  char *dir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->dir = g_dir_make_tmp ("qrs-spool-XXXXXX", NULL);
+  g_assert_nonnull (fixture->dir);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static void
+make_record (QrsScanRecord *record,
+             guint          i)
+{
+  memset (record, 0, sizeof *record);
+  qrs_scan_record_new_event_id (record->event_id, g_get_real_time ());
+  record->code_id = 1000 + i;
+  record->scanned_at = 1700000000000000 + i;
+  memset (record->visitor_hash, (int)i, sizeof record->visitor_hash);
+  record->user_agent = g_strdup_printf ("Agent/%u (ñ)", i);
+  record->referrer_host = i % 2 ? g_strdup ("example.org") : NULL;
+  record->language = i % 3 ? g_strdup ("es") : NULL;
+}
+
+static GArray *
+new_records (void)
+{
+  GArray *records = g_array_new (FALSE, TRUE, sizeof (QrsScanRecord));
+
+  g_array_set_clear_func (records, (GDestroyNotify)qrs_scan_record_clear);
+  return records;
+}
+
+static void
+append_n (QrsSpool *spool,
+          guint     first,
+          guint     n)
+{
+  for (guint i = first; i < first + n; i++)
+    {
+      QrsScanRecord record;
+
+      make_record (&record, i);
+      g_assert_cmpint (qrs_spool_append (spool, &record), ==, QRS_SPOOL_APPENDED);
+      qrs_scan_record_clear (&record);
+    }
+}
+
+static GPtrArray *
+list_segments (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".spool"))
+      g_ptr_array_add (names, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (names, (GCompareFunc)g_strcmp0);
+  return names;
+}
+
+static void
+test_spool_round_trip (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = NULL;
+  g_autoptr(GArray) records = new_records ();
+  QrsSpoolPosition position;
+  guint n;
+
+  spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+  g_assert_no_error (error);
+  append_n (spool, 0, 10);
+  g_assert_true (qrs_spool_sync (spool, &error));
+  g_assert_cmpuint (qrs_spool_get_appended (spool), ==, 10);
+
+  qrs_spool_get_ledger (spool, &position);
+  g_assert_true (qrs_spool_has_pending (spool, &position));
+  n = qrs_spool_read (spool, &position, 100, records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 10);
+  g_assert_false (qrs_spool_has_pending (spool, &position));
+
+  for (guint i = 0; i < 10; i++)
+    {
+      QrsScanRecord *r = &g_array_index (records, QrsScanRecord, i);
+
+      g_assert_cmpint (r->code_id, ==, 1000 + i);
+      g_assert_cmpint (r->scanned_at, ==, 1700000000000000 + i);
+      g_assert_cmpuint (r->visitor_hash[15], ==, i);
+      g_assert_cmpuint (r->event_id[6] >> 4, ==, 7);   /* UUID version 7 */
+      g_assert_cmpuint (r->event_id[8] >> 6, ==, 2);   /* RFC 4122 variant */
+      {
+        g_autofree char *ua = g_strdup_printf ("Agent/%u (ñ)", i);
+        g_assert_cmpstr (r->user_agent, ==, ua);
+      }
+      g_assert_cmpstr (r->referrer_host, ==, i % 2 ? "example.org" : NULL);
+      g_assert_cmpstr (r->language, ==, i % 3 ? "es" : NULL);
+    }
+
+  /* Reading in small steps gives the same records in the same order. */
+  g_array_set_size (records, 0);
+  qrs_spool_get_ledger (spool, &position);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (qrs_spool_read (spool, &position, 2, records, &error), ==, 2);
+  g_assert_cmpuint (qrs_spool_read (spool, &position, 2, records, &error), ==, 0);
+  g_assert_cmpint (g_array_index (records, QrsScanRecord, 9).code_id, ==, 1009);
+  g_assert_finalize_object (g_steal_pointer (&spool));
+}
+
+static void
+test_spool_ledger_survives_restart (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) records = new_records ();
+  QrsSpoolPosition position;
+  QrsSpool *spool;
+
+  spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+  g_assert_no_error (error);
+  append_n (spool, 0, 6);
+  qrs_spool_get_ledger (spool, &position);
+  g_assert_cmpuint (qrs_spool_read (spool, &position, 4, records, &error), ==, 4);
+  g_assert_true (qrs_spool_commit (spool, &position, &error));
+  g_assert_no_error (error);
+  g_object_unref (spool);
+
+  /* Only the two uncommitted records come back, then the new ones. */
+  spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+  g_assert_no_error (error);
+  append_n (spool, 100, 3);
+  g_array_set_size (records, 0);
+  qrs_spool_get_ledger (spool, &position);
+  g_assert_cmpuint (qrs_spool_read (spool, &position, 100, records, &error), ==, 5);
+  g_assert_cmpint (g_array_index (records, QrsScanRecord, 0).code_id, ==, 1004);
+  g_assert_cmpint (g_array_index (records, QrsScanRecord, 1).code_id, ==, 1005);
+  g_assert_cmpint (g_array_index (records, QrsScanRecord, 2).code_id, ==, 1100);
+  g_assert_cmpint (g_array_index (records, QrsScanRecord, 4).code_id, ==, 1102);
+
+  /* Committing past the old segment deletes it. */
+  g_assert_true (qrs_spool_commit (spool, &position, &error));
+  {
+    g_autoptr(GPtrArray) segments = list_segments (fixture->dir);
+    g_assert_cmpuint (segments->len, ==, 1);
+  }
+  g_assert_finalize_object (spool);
+}
+
+static void
+truncate_last_segment (const char *dir,
+                       goffset     cut)
+{
+  g_autoptr(GPtrArray) segments = list_segments (dir);
+  const char *last = g_ptr_array_index (segments, segments->len - 1);
+  struct stat st;
+
+  g_assert_cmpint (stat (last, &st), ==, 0);
+  g_assert_cmpint (truncate (last, st.st_size - cut), ==, 0);
+}
+
+static void
+test_spool_torn_last_record (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) records = new_records ();
+  QrsSpoolPosition position;
+  QrsSpool *spool;
+
+  if (g_test_subprocess ())
+    {
+      /* The process dies in the middle of its last write(). */
+      spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+      g_assert_no_error (error);
+      append_n (spool, 0, 5);
+      g_object_unref (spool);
+      truncate_last_segment (fixture->dir, 7);
+
+      spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+      g_assert_no_error (error);
+      append_n (spool, 50, 2);
+      qrs_spool_get_ledger (spool, &position);
+      g_assert_cmpuint (qrs_spool_read (spool, &position, 100, records, &error), ==, 6);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_array_index (records, QrsScanRecord, 3).code_id, ==, 1003);
+      g_assert_cmpint (g_array_index (records, QrsScanRecord, 4).code_id, ==, 1050);
+      g_assert_cmpuint (qrs_spool_get_skipped (spool), ==, 1);
+      g_assert_false (qrs_spool_has_pending (spool, &position));
+      g_object_unref (spool);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*skipped a torn record at byte*");
+}
+
+static void
+test_spool_damaged_record (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) records = new_records ();
+  QrsSpoolPosition position;
+  QrsSpool *spool;
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GPtrArray) segments = NULL;
+      int fd;
+
+      spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+      g_assert_no_error (error);
+      append_n (spool, 0, 3);
+      g_object_unref (spool);
+
+      /* Flip one byte inside the first record's payload. */
+      segments = list_segments (fixture->dir);
+      fd = open (g_ptr_array_index (segments, 0), O_RDWR);
+      g_assert_cmpint (fd, >=, 0);
+      g_assert_cmpint (pwrite (fd, "\xff", 1, 30), ==, 1);
+      close (fd);
+
+      spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+      g_assert_no_error (error);
+      qrs_spool_get_ledger (spool, &position);
+      g_assert_cmpuint (qrs_spool_read (spool, &position, 100, records, &error), ==, 2);
+      g_assert_cmpint (g_array_index (records, QrsScanRecord, 0).code_id, ==, 1001);
+      g_assert_cmpuint (qrs_spool_get_skipped (spool), ==, 1);
+      g_object_unref (spool);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*skipped a damaged record at byte 0*");
+}
+
+static void
+test_spool_full (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = NULL;
+  QrsScanRecord record;
+  guint appended = 0;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*half full*");
+      return;
+    }
+
+  /* The half-full warning is the point here, not a failure. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  spool = qrs_spool_open (fixture->dir, 2000, 1 << 20, &error);
+  g_assert_no_error (error);
+  make_record (&record, 1);
+  for (guint i = 0; i < 100; i++)
+    if (qrs_spool_append (spool, &record) == QRS_SPOOL_APPENDED)
+      appended++;
+  qrs_scan_record_clear (&record);
+
+  g_assert_cmpuint (appended, >, 0);
+  g_assert_cmpuint (appended, <, 100);
+  g_assert_cmpuint (qrs_spool_get_dropped (spool), ==, 100 - appended);
+  g_assert_cmpuint (qrs_spool_get_bytes (spool), <=, 2000);
+
+  /* Raising the limit lets scans in again. */
+  qrs_spool_set_max_bytes (spool, 1 << 20);
+  make_record (&record, 2);
+  g_assert_cmpint (qrs_spool_append (spool, &record), ==, QRS_SPOOL_APPENDED);
+  qrs_scan_record_clear (&record);
+}
+
+static void
+test_spool_segments (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = NULL;
+  g_autoptr(GArray) records = new_records ();
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  QrsSpoolPosition position;
+
+  /* Small segments: the spool rotates many times. */
+  spool = qrs_spool_open (fixture->dir, 1 << 20, 4096, &error);
+  g_assert_no_error (error);
+  append_n (spool, 0, 200);
+  before = list_segments (fixture->dir);
+  g_assert_cmpuint (before->len, >, 3);
+
+  qrs_spool_get_ledger (spool, &position);
+  g_assert_cmpuint (qrs_spool_read (spool, &position, 1000, records, &error), ==, 200);
+  for (guint i = 0; i < 200; i++)
+    g_assert_cmpint (g_array_index (records, QrsScanRecord, i).code_id, ==, 1000 + i);
+  g_assert_true (qrs_spool_commit (spool, &position, &error));
+  after = list_segments (fixture->dir);
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpuint (qrs_spool_get_bytes (spool), <, 4096 + 1024);
+}
+
+static void
+test_spool_damaged_ledger (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ledger = g_build_filename (fixture->dir, "ledger", NULL);
+  QrsSpool *spool;
+
+  g_assert_true (g_file_set_contents (ledger, "nonsense", -1, NULL));
+  spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+  g_assert_null (spool);
+  g_assert_error (error, QRS_SPOOL_ERROR, QRS_SPOOL_ERROR_LEDGER);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/spool/round-trip", Fixture, NULL, fixture_set_up, test_spool_round_trip, fixture_tear_down);
+  g_test_add ("/spool/ledger-survives-restart", Fixture, NULL, fixture_set_up,
+              test_spool_ledger_survives_restart, fixture_tear_down);
+  g_test_add ("/spool/torn-last-record", Fixture, NULL, fixture_set_up, test_spool_torn_last_record, fixture_tear_down);
+  g_test_add ("/spool/damaged-record", Fixture, NULL, fixture_set_up, test_spool_damaged_record, fixture_tear_down);
+  g_test_add ("/spool/full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
+  g_test_add ("/spool/segments", Fixture, NULL, fixture_set_up, test_spool_segments, fixture_tear_down);
+  g_test_add ("/spool/damaged-ledger", Fixture, NULL, fixture_set_up, test_spool_damaged_ledger, fixture_tear_down);
+
+  return g_test_run ();
+}
