@@ -317,12 +317,14 @@ serve_connection (QrsRouteListener *self,
   gint64 snapshot_due = 0;
   gint64 heartbeat_due = g_get_monotonic_time () + HEARTBEAT_US;
 
+  /* LISTEN first, then load: a change in between is then both in the
+   * load and in a notification, never in neither. */
+  atomic_store (&self->connected, TRUE);
   if (!command_ok (conn, "LISTEN " CHANNEL, &error) || !load_all_routes (self, conn, &error))
     {
       g_warning ("Cannot load the routes: %s", error->message);
       return TRUE;
     }
-  atomic_store (&self->connected, TRUE);
 
   for (;;)
     {

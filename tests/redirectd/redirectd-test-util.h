@@ -1,0 +1,56 @@
+/* redirectd-test-util.h — qrstudio-redirectd run as a process on port 0
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "qrs-spool.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char        *dir;
+  char        *config_path;
+  GSubprocess *process;
+  guint16      port;
+  guint16      metrics_port;
+  SoupSession *session;
+} Fixture;
+
+typedef struct
+{
+  guint        status;
+  GBytes      *body;
+  SoupMessage *msg;
+} Reply;
+
+/* The daemon writes its log to FIXTURE->dir/log and its ports to a port
+ * file; it dies with the test process.  A stop that is not SIGKILL must
+ * end with exit status 0.  Returns how long the stop took, in µs. */
+void         remove_tree     (const char         *path);
+void         write_config    (Fixture            *fixture,
+                              const char         *text);
+char        *read_log        (Fixture            *fixture);
+void         daemon_start    (Fixture            *fixture,
+                              const char * const *extra);
+gint64       daemon_stop     (Fixture            *fixture,
+                              int                 signal_number);
+
+void         reply_clear     (Reply              *reply);
+Reply        request         (Fixture            *fixture,
+                              const char         *method,
+                              const char         *path,
+                              const char * const *headers);
+const char  *response_header (Reply              *reply,
+                              const char         *name);
+char        *body_text       (Reply              *reply);
+guint64      metric          (Fixture            *fixture,
+                              const char         *name);
+GArray      *read_spool      (Fixture            *fixture);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
+
+G_END_DECLS
