@@ -291,6 +291,42 @@ webp_supports_lossless (void)
   return lossless;
 }
 
+/* PNG: written by our own encoder, which states the DPI in pHYs and
+ * uses a palette whenever the code's colours fit in one. */
+static GBytes *
+export_png (QrsDesign  *design,
+            QrsSymbol  *symbol,
+            GError    **error)
+{
+  const char *keys[4] = { "Software", NULL, };
+  const char *values[4] = { PACKAGE_NAME, NULL, };
+  g_autofree char *title = NULL;
+  g_autofree char *description = NULL;
+  cairo_surface_t *surface;
+  GBytes *png;
+  guint n = 1;
+
+  if (qrs_design_get_title (design) != NULL)
+    {
+      keys[n] = "Title";
+      values[n++] = title = g_utf8_make_valid (qrs_design_get_title (design), -1);
+    }
+  if (qrs_design_get_description (design) != NULL)
+    {
+      keys[n] = "Description";
+      values[n++] = description = g_utf8_make_valid (qrs_design_get_description (design), -1);
+    }
+
+  surface = render_raster (design, symbol, FALSE, error);
+  if (surface == NULL)
+    return NULL;
+
+  png = qrs_png_encode (surface, qrs_design_get_dpi (design), keys, values, error);
+  cairo_surface_destroy (surface);
+
+  return png;
+}
+
 static GBytes *
 export_pixbuf (QrsDesign        *design,
                QrsSymbol        *symbol,
@@ -309,26 +345,6 @@ export_pixbuf (QrsDesign        *design,
 
   switch (format)
     {
-    case QRS_EXPORT_FORMAT_PNG:
-      type = "png";
-      g_ptr_array_add (keys, g_strdup ("x-dpi"));
-      g_ptr_array_add (values, g_strdup_printf ("%d", dpi));
-      g_ptr_array_add (keys, g_strdup ("y-dpi"));
-      g_ptr_array_add (values, g_strdup_printf ("%d", dpi));
-      g_ptr_array_add (keys, g_strdup ("tEXt::Software"));
-      g_ptr_array_add (values, g_strdup (PACKAGE_NAME));
-      if (qrs_design_get_title (design) != NULL)
-        {
-          g_ptr_array_add (keys, g_strdup ("tEXt::Title"));
-          g_ptr_array_add (values, g_utf8_make_valid (qrs_design_get_title (design), -1));
-        }
-      if (qrs_design_get_description (design) != NULL)
-        {
-          g_ptr_array_add (keys, g_strdup ("tEXt::Description"));
-          g_ptr_array_add (values, g_utf8_make_valid (qrs_design_get_description (design), -1));
-        }
-      break;
-
     case QRS_EXPORT_FORMAT_JPEG:
       type = "jpeg";
       g_ptr_array_add (keys, g_strdup ("quality"));
@@ -359,6 +375,7 @@ export_pixbuf (QrsDesign        *design,
         }
       break;
 
+    case QRS_EXPORT_FORMAT_PNG:
     case QRS_EXPORT_FORMAT_SVG:
     case QRS_EXPORT_FORMAT_PDF:
     case QRS_EXPORT_FORMAT_EPS:
@@ -456,6 +473,20 @@ export_vector (QrsDesign        *design,
     {
       surface = cairo_ps_surface_create_for_stream (append_cb, buffer, width, layout.height);
       cairo_ps_surface_set_eps (surface, TRUE);
+
+      /* cairo rounds the bounding box up to whole points; the exact size
+       * follows for the programs that read it.  The background fills the
+       * whole page, so the box is the page. */
+      if (qrs_design_get_background (design)->alpha > 0)
+        {
+          char w[G_ASCII_DTOSTR_BUF_SIZE], h[G_ASCII_DTOSTR_BUF_SIZE];
+          g_autofree char *comment = NULL;
+
+          g_ascii_formatd (w, sizeof w, "%.6f", width);
+          g_ascii_formatd (h, sizeof h, "%.6f", layout.height);
+          comment = g_strdup_printf ("%%%%HiResBoundingBox: 0 0 %s %s", w, h);
+          cairo_ps_surface_dsc_comment (surface, comment);
+        }
       if (title != NULL)
         {
           g_autofree char *ascii = dsc_text (title);
@@ -507,6 +538,8 @@ qrs_export_to_bytes (QrsDesign        *design,
   switch (format)
     {
     case QRS_EXPORT_FORMAT_PNG:
+      return export_png (design, symbol, error);
+
     case QRS_EXPORT_FORMAT_JPEG:
     case QRS_EXPORT_FORMAT_WEBP:
       return export_pixbuf (design, symbol, format, error);

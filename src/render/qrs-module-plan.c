@@ -288,8 +288,55 @@ foreach_dot (const QrsModulePlan *plan,
       }
 }
 
-/* A corner is rounded where the module has no dark neighbour on either
- * side of it; runs share flat ends, so only their ends can round. */
+/**
+ * qrs_module_plan_get_corners:
+ *
+ * A corner is rounded where the module has no dark neighbour on either
+ * side of it, so inside a run of modules only the run's ends round.
+ *
+ * Returns: the #QrsCorner flags of module (@x, @y) in the rounded shape
+ */
+guint
+qrs_module_plan_get_corners (const QrsModulePlan *plan,
+                             guint                x,
+                             guint                y)
+{
+  int ix = x, iy = y;
+  gboolean left = cell_at (plan, ix - 1, iy) != 0;
+  gboolean right = cell_at (plan, ix + 1, iy) != 0;
+  gboolean top = cell_at (plan, ix, iy - 1) != 0;
+  gboolean bottom = cell_at (plan, ix, iy + 1) != 0;
+  guint corners = 0;
+
+  if (!left && !top)
+    corners |= QRS_CORNER_TOP_LEFT;
+  if (!right && !top)
+    corners |= QRS_CORNER_TOP_RIGHT;
+  if (!right && !bottom)
+    corners |= QRS_CORNER_BOTTOM_RIGHT;
+  if (!left && !bottom)
+    corners |= QRS_CORNER_BOTTOM_LEFT;
+
+  return corners;
+}
+
+/**
+ * qrs_module_plan_get_radius:
+ *
+ * Returns: the radius, in modules, of a dot or of a rounded corner of
+ *   a module of @cell
+ */
+double
+qrs_module_plan_get_radius (const QrsModulePlan *plan,
+                            guint8               cell)
+{
+  if (plan->shape == QRS_MODULE_SHAPE_DOT)
+    return DOT_RADIUS;
+
+  return (cell & QRS_CELL_SOLID) ? SOLID_ROUND_RADIUS : ROUND_RADIUS;
+}
+
+/* Runs of a row with the same paint; only their ends can round. */
 static void
 foreach_rounded (const QrsModulePlan *plan,
                  QrsPaint             paint,
@@ -322,7 +369,7 @@ foreach_rounded (const QrsModulePlan *plan,
           shape.x = l;
           shape.y = y;
           shape.w = r - l + 1;
-          shape.radius = (cell & QRS_CELL_SOLID) ? SOLID_ROUND_RADIUS : ROUND_RADIUS;
+          shape.radius = qrs_module_plan_get_radius (plan, cell);
           shape.corners = 0;
           if (!cell_at (plan, l - 1, iy))
             {

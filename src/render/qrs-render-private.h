@@ -84,6 +84,11 @@ void           qrs_module_plan_foreach_shape (const QrsModulePlan *plan,
                                               QrsPaint             paint,
                                               QrsShapeFunc         func,
                                               gpointer             user_data);
+guint          qrs_module_plan_get_corners   (const QrsModulePlan *plan,
+                                              guint                x,
+                                              guint                y);
+double         qrs_module_plan_get_radius    (const QrsModulePlan *plan,
+                                              guint8               cell);
 const QrsColor *qrs_module_plan_get_color    (QrsDesign           *design,
                                               QrsPaint             paint);
 
@@ -103,5 +108,12 @@ gboolean       qrs_renderer_check_logo         (QrsRenderer *self,
 GBytes        *qrs_export_svg                  (QrsDesign   *design,
                                                 QrsSymbol   *symbol,
                                                 GError     **error);
+
+/* qrs-png.c: PNG files with a palette when the colours allow one. */
+GBytes        *qrs_png_encode                  (cairo_surface_t    *surface,
+                                                double              dpi,
+                                                const char * const *keys,
+                                                const char * const *values,
+                                                GError            **error);
 
 G_END_DECLS

@@ -17,6 +17,19 @@
 #define DEFAULT_CAPTION_POINTS 12.0
 #define LOGO_CACHE_SIZE        4
 #define LOGO_MAX_PIXELS        4096
+#define MAX_TILE_MASK_PIXELS   (64 * 1024 * 1024)
+
+/* Tiles of one module's coverage for dots and rounded modules: a full
+ * square, a dot, and a square with each set of rounded corners, for
+ * modules and for the finders' gentler corners. */
+enum
+{
+  TILE_FULL,
+  TILE_DOT,
+  TILE_ROUNDED,                     /* + corners */
+  TILE_ROUNDED_SOLID = TILE_ROUNDED + 16,
+  N_TILES = TILE_ROUNDED_SOLID + 16
+};
 
 typedef struct
 {
@@ -56,10 +69,25 @@ struct _QrsRenderer
   LogoCacheEntry  logos[LOGO_CACHE_SIZE];
   guint           next_logo;
   guint           logo_decodes;
+
+  /* Module tiles for snapped raster drawing: [width − min][height − min] */
+  cairo_surface_t *tiles[2][2][N_TILES];
+  double          tiles_module;
+  int             tiles_min_w;
+  int             tiles_min_h;
 };
 
 G_DEFINE_FINAL_TYPE (QrsRenderer, qrs_renderer, G_TYPE_OBJECT)
 G_DEFINE_QUARK (qrs-render-error-quark, qrs_render_error)
+
+static void
+clear_tiles (QrsRenderer *self)
+{
+  for (guint w = 0; w < 2; w++)
+    for (guint h = 0; h < 2; h++)
+      for (guint t = 0; t < N_TILES; t++)
+        g_clear_pointer (&self->tiles[w][h][t], cairo_surface_destroy);
+}
 
 static void
 qrs_renderer_finalize (GObject *object)
@@ -78,6 +106,8 @@ qrs_renderer_finalize (GObject *object)
       g_clear_pointer (&self->logos[i].sha256, g_free);
       g_clear_pointer (&self->logos[i].surface, cairo_surface_destroy);
     }
+
+  clear_tiles (self);
 
   G_OBJECT_CLASS (qrs_renderer_parent_class)->finalize (object);
 }
@@ -439,6 +469,125 @@ add_shape_cb (const QrsShape *shape,
     }
 }
 
+static cairo_surface_t *
+make_tile (int    width,
+           int    height,
+           guint  tile,
+           double radius)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_A8, width, height);
+  cairo_t *cr = cairo_create (surface);
+
+  if (tile == TILE_FULL)
+    cairo_rectangle (cr, 0, 0, width, height);
+  else if (tile == TILE_DOT)
+    cairo_arc (cr, width / 2.0, height / 2.0, radius, 0, 2 * G_PI);
+  else
+    add_rounded_rect (cr, 0, 0, width, height, MIN (radius, MIN (width, height) / 2.0),
+                      (tile - TILE_ROUNDED) % 16);
+  cairo_fill (cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  return surface;
+}
+
+/* Dots and rounded corners as paths make cairo flatten thousands of
+ * curves every frame.  On a snapped raster every module is a whole
+ * number of pixels, so the same shapes can be stamped from a few tiles
+ * into one mask per colour, which then paints like one path. */
+static gboolean
+fill_with_tiles (QrsRenderer         *self,
+                 cairo_t             *cr,
+                 const Grid          *grid,
+                 const QrsModulePlan *plan,
+                 QrsPaint             paint)
+{
+  guint n = plan->width;
+  g_autofree int *dev = g_new (int, 2 * (n + 1));
+  int *dev_x = dev, *dev_y = dev + n + 1;
+  int min_w = G_MAXINT, max_w = 0, min_h = G_MAXINT, max_h = 0;
+  double module_px = grid->module * grid->sx;
+  cairo_surface_t *mask;
+  guint8 *data;
+  int stride;
+
+  for (guint k = 0; k <= n; k++)
+    {
+      dev_x[k] = (int)round (grid->dx0 + grid->ex[k] * grid->sx);
+      dev_y[k] = (int)round (grid->dy0 + grid->ey[k] * grid->sy);
+      if (k > 0)
+        {
+          min_w = MIN (min_w, dev_x[k] - dev_x[k - 1]);
+          max_w = MAX (max_w, dev_x[k] - dev_x[k - 1]);
+          min_h = MIN (min_h, dev_y[k] - dev_y[k - 1]);
+          max_h = MAX (max_h, dev_y[k] - dev_y[k - 1]);
+        }
+    }
+
+  if (min_w < 1 || min_h < 1 || max_w - min_w > 1 || max_h - min_h > 1 ||
+      (gint64)(dev_x[n] - dev_x[0]) * (dev_y[n] - dev_y[0]) > MAX_TILE_MASK_PIXELS)
+    return FALSE;
+
+  if (self->tiles_module != module_px || self->tiles_min_w != min_w || self->tiles_min_h != min_h)
+    {
+      clear_tiles (self);
+      self->tiles_module = module_px;
+      self->tiles_min_w = min_w;
+      self->tiles_min_h = min_h;
+    }
+
+  mask = cairo_image_surface_create (CAIRO_FORMAT_A8, dev_x[n] - dev_x[0], dev_y[n] - dev_y[0]);
+  if (cairo_surface_status (mask) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (mask);
+      return FALSE;
+    }
+
+  cairo_surface_flush (mask);
+  data = cairo_image_surface_get_data (mask);
+  stride = cairo_image_surface_get_stride (mask);
+
+  for (guint y = 0; y < n; y++)
+    for (guint x = 0; x < n; x++)
+      {
+        guint8 cell = plan->cells[(gsize)y * n + x];
+        int w = dev_x[x + 1] - dev_x[x];
+        int h = dev_y[y + 1] - dev_y[y];
+        cairo_surface_t **slot;
+        const guint8 *src;
+        guint8 *dst;
+        int src_stride;
+        guint tile;
+
+        if (QRS_CELL_PAINT (cell) != paint)
+          continue;
+
+        if (plan->shape == QRS_MODULE_SHAPE_DOT)
+          tile = (cell & QRS_CELL_SOLID) ? TILE_FULL : TILE_DOT;
+        else
+          tile = ((cell & QRS_CELL_SOLID) ? TILE_ROUNDED_SOLID : TILE_ROUNDED) +
+                 qrs_module_plan_get_corners (plan, x, y);
+
+        slot = &self->tiles[w - min_w][h - min_h][tile];
+        if (*slot == NULL)
+          *slot = make_tile (w, h, tile, qrs_module_plan_get_radius (plan, cell) * module_px);
+
+        src = cairo_image_surface_get_data (*slot);
+        src_stride = cairo_image_surface_get_stride (*slot);
+        dst = data + (gsize)(dev_y[y] - dev_y[0]) * stride + (dev_x[x] - dev_x[0]);
+        for (int row = 0; row < h; row++)
+          memcpy (dst + (gsize)row * stride, src + (gsize)row * src_stride, w);
+      }
+
+  cairo_surface_mark_dirty (mask);
+  cairo_surface_set_device_scale (mask, grid->sx, grid->sy);
+  cairo_mask_surface (cr, mask, (dev_x[0] - grid->dx0) / grid->sx, (dev_y[0] - grid->dy0) / grid->sy);
+  cairo_surface_destroy (mask);
+
+  return TRUE;
+}
+
 static void
 set_source_color (cairo_t        *cr,
                   const QrsColor *color)
@@ -613,6 +762,7 @@ qrs_renderer_draw (QrsRenderer  *self,
   int logo_px = 0;
   g_autofree double *edges = NULL;
   Grid grid;
+  gboolean use_tiles;
   cairo_status_t status;
 
   g_return_val_if_fail (QRS_IS_RENDERER (self), FALSE);
@@ -681,13 +831,20 @@ qrs_renderer_draw (QrsRenderer  *self,
       cairo_fill (cr);
     }
 
+  use_tiles = grid.snap && plan->shape != QRS_MODULE_SHAPE_SQUARE &&
+              cairo_surface_get_type (cairo_get_target (cr)) == CAIRO_SURFACE_TYPE_IMAGE;
+
   for (QrsPaint paint = QRS_PAINT_FOREGROUND; paint < QRS_N_PAINTS; paint++)
     {
       if (!qrs_module_plan_has_paint (plan, paint))
         continue;
 
-      qrs_module_plan_foreach_shape (plan, paint, add_shape_cb, &grid);
       set_source_color (cr, qrs_module_plan_get_color (design, paint));
+
+      if (use_tiles && fill_with_tiles (self, cr, &grid, plan, paint))
+        continue;
+
+      qrs_module_plan_foreach_shape (plan, paint, add_shape_cb, &grid);
       cairo_fill (cr);
     }
 

@@ -36,6 +36,28 @@ render_test_make_logo_png (guint32 rgb)
 }
 
 GBytes *
+render_test_make_gradient_logo_png (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 64, 64);
+  cairo_t *cr = cairo_create (surface);
+  cairo_pattern_t *gradient = cairo_pattern_create_linear (0, 0, 64, 64);
+  GByteArray *png = g_byte_array_new ();
+
+  cairo_pattern_add_color_stop_rgb (gradient, 0, 1, 0, 0);
+  cairo_pattern_add_color_stop_rgb (gradient, 0.5, 0, 1, 0);
+  cairo_pattern_add_color_stop_rgb (gradient, 1, 0, 0, 1);
+  cairo_set_source (cr, gradient);
+  cairo_paint (cr);
+  cairo_pattern_destroy (gradient);
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png_stream (surface, append_cb, png), ==,
+                   CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+
+  return g_byte_array_free_to_bytes (png);
+}
+
+GBytes *
 render_test_make_logo_svg (guint32 rgb)
 {
   char *svg = g_strdup_printf ("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\" "

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* A 64 × 64 PNG: an opaque square of @rgb (0xRRGGBB), made with cairo. */
 GBytes  *render_test_make_logo_png (guint32          rgb);
+/* A 64 × 64 PNG of many colours: a diagonal gradient. */
+GBytes  *render_test_make_gradient_logo_png (void);
 /* A small SVG logo: a circle of @rgb on a transparent square. */
 GBytes  *render_test_make_logo_svg (guint32          rgb);
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qrs-render-private.h"
@@ -400,6 +401,65 @@ test_shapes (void)
     }
 }
 
+/* On an image, dots and rounded modules are stamped from tiles; on any
+ * other target they are paths.  Both must look the same. */
+static void
+test_shapes_tiles_match_paths (void)
+{
+  g_autoptr(QrsSymbol) symbol = encode ("tiles and paths agree", QRS_EC_LEVEL_Q, 5);
+
+  for (QrsModuleShape shape = QRS_MODULE_SHAPE_DOT; shape <= QRS_MODULE_SHAPE_ROUNDED; shape++)
+    for (int size = 450; size <= 470; size += 20)
+      {
+        g_autoptr(QrsRenderer) renderer = qrs_renderer_new ();
+        g_autoptr(QrsDesign) design = coloured_design ();
+        g_autoptr(GError) error = NULL;
+        cairo_surface_t *tiles, *paths, *recording;
+        cairo_t *cr;
+        guint differ = 0;
+
+        qrs_design_set_module_shape (design, shape);
+        tiles = draw (renderer, design, symbol, size, size, size);
+
+        recording = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
+        cr = cairo_create (recording);
+        g_assert_true (qrs_renderer_draw (renderer, design, symbol, cr, size, &error));
+        g_assert_no_error (error);
+        cairo_destroy (cr);
+
+        paths = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size, size);
+        cr = cairo_create (paths);
+        cairo_set_source_surface (cr, recording, 0, 0);
+        cairo_paint (cr);
+        cairo_destroy (cr);
+        cairo_surface_destroy (recording);
+
+        for (int y = 0; y < size; y++)
+          for (int x = 0; x < size; x++)
+            {
+              guint32 a = render_test_get_pixel (tiles, x, y);
+              guint32 b = render_test_get_pixel (paths, x, y);
+
+              for (int shift = 0; shift < 24; shift += 8)
+                if (abs ((int)((a >> shift) & 0xff) - (int)((b >> shift) & 0xff)) > 96)
+                  {
+                    differ++;
+                    break;
+                  }
+            }
+
+        /* 450 px is exactly 10 px a module; at 470 the paths are not
+         * snapped, so only edge pixels may differ. */
+        g_test_message ("%s at %d px: %u pixels differ", qrs_module_shape_to_string (shape), size, differ);
+        g_assert_cmpuint (differ, <, size * size / 25);
+        if (size == 450)
+          g_assert_cmpuint (differ, <, size * size / 1000);
+
+        cairo_surface_destroy (tiles);
+        cairo_surface_destroy (paths);
+      }
+}
+
 static void
 test_caption_layout (void)
 {
@@ -678,6 +738,7 @@ main (int   argc,
   g_test_add_func ("/renderer/pixels/function-pattern-colors", test_function_pattern_colors);
   g_test_add_func ("/renderer/pixels/caption", test_caption_pixels);
   g_test_add_func ("/renderer/shapes", test_shapes);
+  g_test_add_func ("/renderer/shapes/tiles-match-paths", test_shapes_tiles_match_paths);
   g_test_add_func ("/renderer/logo/png", test_logo);
   g_test_add_func ("/renderer/logo/svg", test_logo_svg);
   g_test_add_func ("/renderer/logo/broken", test_logo_broken);
