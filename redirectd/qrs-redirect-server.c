@@ -384,13 +384,14 @@ add_common_headers (Worker            *worker,
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Referrer-Policy", worker->config->referrer_policy);
+  /* Called once per answer, on headers of ours alone: append, not replace. */
+  soup_message_headers_append (headers, "Cache-Control", "no-store");
+  soup_message_headers_append (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_append (headers, "Referrer-Policy", worker->config->referrer_policy);
   if (worker->config->hsts != NULL)
-    soup_message_headers_replace (headers, "Strict-Transport-Security", worker->config->hsts);
+    soup_message_headers_append (headers, "Strict-Transport-Security", worker->config->hsts);
   if (atomic_load (&worker->draining))
-    soup_message_headers_replace (headers, "Connection", "close");
+    soup_message_headers_append (headers, "Connection", "close");
 }
 
 static void
@@ -493,7 +494,7 @@ answer_redirect (Worker            *worker,
 
   soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
   add_common_headers (worker, msg);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
+  soup_message_headers_append (soup_server_message_get_response_headers (msg), "Location", location);
   soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
 }
 
@@ -589,11 +590,13 @@ request_read_cb (SoupServer        *soup,
                  gpointer           user_data)
 {
   Worker *worker = user_data;
-  gint64 now = g_get_monotonic_time ();
+  /* The low bits of the clock, never 0: enough for durations under an
+   * hour without an allocation per request. */
+  guint32 started = (guint32)g_get_monotonic_time () | 1;
 
   /* Marks the message in flight until it is finished or aborted; a
    * connection idling in keep-alive has a message that was never read. */
-  g_object_set_qdata_full (G_OBJECT (msg), started_quark, g_memdup2 (&now, sizeof now), g_free);
+  g_object_set_qdata (G_OBJECT (msg), started_quark, GUINT_TO_POINTER (started));
   atomic_fetch_add (&worker->in_flight, 1);
 }
 
@@ -603,13 +606,12 @@ request_done_cb (SoupServer        *soup,
                  gpointer           user_data)
 {
   Worker *worker = user_data;
-  gint64 *started = g_object_steal_qdata (G_OBJECT (msg), started_quark);
+  guint32 started = GPOINTER_TO_UINT (g_object_steal_qdata (G_OBJECT (msg), started_quark));
   gint64 duration = 0;
 
-  if (started != NULL)
+  if (started != 0)
     {
-      duration = g_get_monotonic_time () - *started;
-      g_free (started);
+      duration = (guint32)((guint32)g_get_monotonic_time () - started);
       atomic_fetch_sub (&worker->in_flight, 1);
     }
   qrs_redirect_metrics_observe (worker->server->metrics, soup_server_message_get_status (msg), duration);
@@ -667,11 +669,23 @@ worker_thread (gpointer data)
   return NULL;
 }
 
-static int
-create_listen_socket (const char  *host,
-                      guint16      port,
-                      guint16     *bound_port,
-                      GError     **error)
+/**
+ * qrs_redirect_listen_socket_new:
+ * @host: a numeric address
+ * @port: the port, 0 for any
+ * @bound_port: (out): the port bound
+ * @error: a #GError
+ *
+ * A listening TCP socket with SO_REUSEPORT, so that several sockets,
+ * one per worker, share the port and the kernel spreads connections.
+ *
+ * Returns: the descriptor, or -1 with @error set
+ */
+int
+qrs_redirect_listen_socket_new (const char  *host,
+                                guint16      port,
+                                guint16     *bound_port,
+                                GError     **error)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
   g_autoptr(GSocketAddress) socket_address = NULL;
@@ -751,7 +765,7 @@ qrs_redirect_server_start (QrsRedirectServer  *self,
       worker->context = g_main_context_new ();
       g_ptr_array_add (self->workers, worker);
 
-      worker->fd = create_listen_socket (self->config->listen_host, port, &port, error);
+      worker->fd = qrs_redirect_listen_socket_new (self->config->listen_host, port, &port, error);
       if (worker->fd < 0)
         return FALSE;
     }

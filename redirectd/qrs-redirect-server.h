@@ -34,6 +34,11 @@ void               qrs_redirect_server_set_config (QrsRedirectServer  *self,
 void               qrs_redirect_server_stop       (QrsRedirectServer  *self,
                                                    guint               timeout_ms);
 
+int                qrs_redirect_listen_socket_new (const char     *host,
+                                                   guint16         port,
+                                                   guint16        *bound_port,
+                                                   GError        **error);
+
 /* Request helpers, public for the unit tests. */
 char              *qrs_redirect_build_location    (const QrsRoute     *route,
                                                    const char         *query);

@@ -152,8 +152,8 @@ qrs_scan_record_clear (QrsScanRecord *record)
 }
 
 static void
-fill_random (guint8 *buffer,
-             gsize   length)
+fill_random_from_kernel (guint8 *buffer,
+                         gsize   length)
 {
   while (length > 0)
     {
@@ -168,6 +168,49 @@ fill_random (guint8 *buffer,
       buffer += n;
       length -= n;
     }
+}
+
+/* Random bytes for event ids without a system call per request: each
+ * thread draws from the kernel's CSPRNG a block at a time. */
+#define RANDOM_BLOCK 4096
+
+typedef struct
+{
+  guint8 bytes[RANDOM_BLOCK];
+  gsize  used;
+} RandomBlock;
+
+static void
+random_block_free (gpointer data)
+{
+  explicit_bzero (data, sizeof (RandomBlock));
+  g_free (data);
+}
+
+static GPrivate random_block = G_PRIVATE_INIT (random_block_free);
+
+static void
+fill_random (guint8 *buffer,
+             gsize   length)
+{
+  RandomBlock *block = g_private_get (&random_block);
+
+  g_assert (length <= RANDOM_BLOCK);
+  if (block == NULL)
+    {
+      block = g_new (RandomBlock, 1);
+      block->used = RANDOM_BLOCK;
+      g_private_set (&random_block, block);
+    }
+  if (block->used + length > RANDOM_BLOCK)
+    {
+      fill_random_from_kernel (block->bytes, RANDOM_BLOCK);
+      block->used = 0;
+    }
+  memcpy (buffer, block->bytes + block->used, length);
+  /* Bytes handed out are not kept. */
+  explicit_bzero (block->bytes + block->used, length);
+  block->used += length;
 }
 
 /**

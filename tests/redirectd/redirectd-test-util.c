@@ -218,3 +218,64 @@ read_spool (Fixture *fixture)
   g_assert_no_error (error);
   return records;
 }
+
+static void send_next (Load *load);
+
+
+
+static void
+load_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Load *load = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  load->pending--;
+  if (body != NULL && soup_message_get_status (msg) == 302)
+    load->redirects++;
+  else
+    load->failures++;
+
+  if (!load->stopped && load->stop_after > 0 && load->redirects >= load->stop_after)
+    {
+      /* A stop in the middle of the load. */
+      load->stopped = TRUE;
+      g_subprocess_send_signal (load->fixture->process, load->stop_signal ? load->stop_signal : SIGTERM);
+    }
+
+  send_next (load);
+  if (load->pending == 0)
+    g_main_loop_quit (load->loop);
+}
+
+static void
+send_next (Load *load)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  if (load->sent >= load->to_send || (load->stopped && load->failures > 0))
+    return;
+  uri = g_strdup_printf ("http://127.0.0.1:%u/r/%s", load->fixture->port,
+                         load->short_ids[load->sent % 2] ? load->short_ids[load->sent % 2]
+                                                         : load->sent % 2 ? "open-day" : "plain1");
+  msg = soup_message_new ("GET", uri);
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  load->sent++;
+  load->pending++;
+  soup_session_send_and_read_async (load->fixture->session, msg, G_PRIORITY_DEFAULT, NULL, load_done_cb, load);
+}
+
+void
+run_load (Load *load,
+          guint concurrency)
+{
+  load->loop = g_main_loop_new (NULL, FALSE);
+  for (guint i = 0; i < concurrency; i++)
+    send_next (load);
+  g_main_loop_run (load->loop);
+  g_main_loop_unref (load->loop);
+}

@@ -39,6 +39,27 @@ void         daemon_start    (Fixture            *fixture,
 gint64       daemon_stop     (Fixture            *fixture,
                               int                 signal_number);
 
+/* A steady load of GETs alternating between /r/open-day and /r/plain1;
+ * with stop_after set, the daemon gets stop_signal once that many
+ * redirects were answered. */
+typedef struct
+{
+  Fixture    *fixture;
+  GMainLoop  *loop;
+  guint       to_send;
+  guint       sent;
+  guint       pending;
+  guint       redirects;
+  guint       failures;
+  guint       stop_after;
+  gboolean    stopped;
+  int         stop_signal;     /* 0: SIGTERM */
+  const char *short_ids[2];    /* NULL: open-day and plain1 */
+} Load;
+
+void         run_load        (Load               *load,
+                              guint               concurrency);
+
 void         reply_clear     (Reply              *reply);
 Reply        request         (Fixture            *fixture,
                               const char         *method,

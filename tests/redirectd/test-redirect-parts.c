@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "qrs-redirect-config.h"
+#include "qrs-redirect-metrics.h"
 #include "qrs-redirect-pages.h"
 #include "qrs-redirect-server.h"
 #include "qrs-route-table.h"
@@ -474,6 +475,39 @@ test_systemd_unit (void)
     }
 }
 
+/* The alert rules and the dashboard speak of metrics that exist. */
+static void
+test_deploy_metric_names (void)
+{
+  const char *files[] = { "qrstudio-alerts.yml", "grafana-dashboard.json" };
+  QrsRedirectGauges gauges = { 0 };
+  QrsRedirectMetrics *metrics = qrs_redirect_metrics_new ();
+  g_autofree char *exported = qrs_redirect_metrics_render (metrics, &gauges);
+  g_autoptr(GRegex) name = g_regex_new ("qrstudio_redirect_[a-z_]+", 0, 0, NULL);
+  guint checked = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("QRS_SOURCE_ROOT"), "docs", "deploy", files[i], NULL);
+      g_autofree char *text = NULL;
+      g_autoptr(GMatchInfo) match = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_regex_match (name, text, 0, &match);
+      for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+        {
+          g_autofree char *metric = g_match_info_fetch (match, 0);
+          g_autofree char *line = g_strconcat ("\n", metric, NULL);
+
+          if (strstr (exported, line) == NULL)
+            g_error ("%s uses %s, which the daemon does not export", files[i], metric);
+          checked++;
+        }
+    }
+  g_assert_cmpuint (checked, >, 10);
+  qrs_redirect_metrics_free (metrics);
+}
+
 static void
 test_pages (void)
 {
@@ -531,6 +565,7 @@ main (int   argc,
   g_test_add_func ("/config/defaults-and-errors", test_config_defaults_and_errors);
   g_test_add_func ("/config/example-documents-every-key", test_config_example);
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);
+  g_test_add_func ("/config/deploy-metric-names", test_deploy_metric_names);
   g_test_add_func ("/pages/languages", test_pages);
 
   return g_test_run ();

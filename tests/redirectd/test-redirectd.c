@@ -508,76 +508,6 @@ test_untrusted_forwarded_for (Fixture       *fixture,
                    g_array_index (records, QrsScanRecord, 1).visitor_hash, 16);
 }
 
-typedef struct
-{
-  Fixture    *fixture;
-  GMainLoop  *loop;
-  guint       to_send;
-  guint       sent;
-  guint       pending;
-  guint       redirects;
-  guint       failures;
-  guint       stop_after;
-  gboolean    stopped;
-} Load;
-
-static void send_next (Load *load);
-
-static void
-load_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Load *load = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-
-  load->pending--;
-  if (body != NULL && soup_message_get_status (msg) == 302)
-    load->redirects++;
-  else
-    load->failures++;
-
-  if (!load->stopped && load->stop_after > 0 && load->redirects >= load->stop_after)
-    {
-      /* SIGTERM in the middle of the load. */
-      load->stopped = TRUE;
-      g_subprocess_send_signal (load->fixture->process, SIGTERM);
-    }
-
-  send_next (load);
-  if (load->pending == 0)
-    g_main_loop_quit (load->loop);
-}
-
-static void
-send_next (Load *load)
-{
-  g_autofree char *uri = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-
-  if (load->sent >= load->to_send || (load->stopped && load->failures > 0))
-    return;
-  uri = g_strdup_printf ("http://127.0.0.1:%u/r/%s", load->fixture->port, load->sent % 2 ? "open-day" : "plain1");
-  msg = soup_message_new ("GET", uri);
-  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
-  load->sent++;
-  load->pending++;
-  soup_session_send_and_read_async (load->fixture->session, msg, G_PRIORITY_DEFAULT, NULL, load_done_cb, load);
-}
-
-static void
-run_load (Load *load,
-          guint concurrency)
-{
-  load->loop = g_main_loop_new (NULL, FALSE);
-  for (guint i = 0; i < concurrency; i++)
-    send_next (load);
-  g_main_loop_run (load->loop);
-  g_main_loop_unref (load->loop);
-}
-
 static void
 assert_spool_matches (Fixture *fixture,
                       guint    redirects)
@@ -599,7 +529,7 @@ static void
 test_graceful_stop (Fixture       *fixture,
                     gconstpointer  data)
 {
-  Load load = { fixture, NULL, 400, 0, 0, 0, 0, 0, FALSE };
+  Load load = { fixture, NULL, 400, 0, 0, 0, 0, 0, FALSE, 0, { NULL, NULL } };
   gint64 took;
 
   daemon_start (fixture, (const char *[]) { "--database=none", "--workers=4", NULL });
@@ -616,7 +546,7 @@ static void
 test_stop_under_load (Fixture       *fixture,
                       gconstpointer  data)
 {
-  Load load = { fixture, NULL, 100000, 0, 0, 0, 0, 300, FALSE };
+  Load load = { fixture, NULL, 100000, 0, 0, 0, 0, 300, FALSE, 0, { NULL, NULL } };
   g_autoptr(GError) error = NULL;
   gint64 start;
 
