@@ -1,0 +1,1345 @@
+/* qrs-scan-store.c — scans in the database
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "qrs-database-private.h"
+#include "qrs-scan-store.h"
+
+/* What a scan's free-text fields are cut to: they come from strangers'
+ * HTTP headers, and one oversized header must not take a batch down. */
+#define MAX_USER_AGENT_BYTES 1024
+#define MAX_NAME_BYTES       64
+#define MAX_VERSION_BYTES    32
+#define MAX_HOST_BYTES       255
+#define MAX_LANGUAGE_BYTES   35
+
+struct _QrsScanStore
+{
+  GObject      parent_instance;
+
+  QrsDatabase *database;
+
+  /* Months (year × 12 + month − 1) whose partition is known to exist. */
+  GMutex       mutex;
+  GHashTable  *known_months;
+};
+
+enum {
+  PROP_0,
+  PROP_DATABASE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (QrsScanStore, qrs_scan_store, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (QrsScan, qrs_scan, qrs_scan_copy, qrs_scan_free)
+
+/**
+ * qrs_scan_new:
+ *
+ * Returns: (transfer full): an empty scan to fill in
+ */
+QrsScan *
+qrs_scan_new (void)
+{
+  return g_new0 (QrsScan, 1);
+}
+
+QrsScan *
+qrs_scan_copy (const QrsScan *self)
+{
+  QrsScan *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->event_id = g_strdup (self->event_id);
+  copy->user_agent = g_strdup (self->user_agent);
+  copy->device = g_strdup (self->device);
+  copy->os = g_strdup (self->os);
+  copy->os_version = g_strdup (self->os_version);
+  copy->browser = g_strdup (self->browser);
+  copy->browser_version = g_strdup (self->browser_version);
+  copy->referrer_host = g_strdup (self->referrer_host);
+  copy->language = g_strdup (self->language);
+  copy->visitor_hash = self->visitor_hash ? g_bytes_ref (self->visitor_hash) : NULL;
+  return copy;
+}
+
+void
+qrs_scan_free (QrsScan *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->event_id);
+  g_free (self->user_agent);
+  g_free (self->device);
+  g_free (self->os);
+  g_free (self->os_version);
+  g_free (self->browser);
+  g_free (self->browser_version);
+  g_free (self->referrer_host);
+  g_free (self->language);
+  g_clear_pointer (&self->visitor_hash, g_bytes_unref);
+  g_free (self);
+}
+
+static void
+qrs_scan_store_finalize (GObject *object)
+{
+  QrsScanStore *self = (QrsScanStore *)object;
+
+  g_clear_object (&self->database);
+  g_clear_pointer (&self->known_months, g_hash_table_unref);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (qrs_scan_store_parent_class)->finalize (object);
+}
+
+static void
+qrs_scan_store_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  QrsScanStore *self = QRS_SCAN_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE:
+      g_value_set_object (value, self->database);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_scan_store_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  QrsScanStore *self = QRS_SCAN_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE:
+      self->database = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_scan_store_class_init (QrsScanStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qrs_scan_store_finalize;
+  object_class->get_property = qrs_scan_store_get_property;
+  object_class->set_property = qrs_scan_store_set_property;
+
+  properties[PROP_DATABASE] =
+    g_param_spec_object ("database", NULL, NULL,
+                         QRS_TYPE_DATABASE,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+qrs_scan_store_init (QrsScanStore *self)
+{
+  g_mutex_init (&self->mutex);
+  self->known_months = g_hash_table_new (NULL, NULL);
+}
+
+QrsScanStore *
+qrs_scan_store_new (QrsDatabase *database)
+{
+  g_return_val_if_fail (QRS_IS_DATABASE (database), NULL);
+
+  return g_object_new (QRS_TYPE_SCAN_STORE,
+                       "database", database,
+                       NULL);
+}
+
+QrsDatabase *
+qrs_scan_store_get_database (QrsScanStore *self)
+{
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
+
+  return self->database;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ingest                                                              */
+
+/* COPY's text format: \N is NULL; backslash, tab, newline and carriage
+ * return are escaped.  Text is made valid UTF-8 and cut at a character
+ * boundary. */
+static void
+append_copy_text (GString    *out,
+                  const char *value,
+                  gsize       max_bytes)
+{
+  g_autofree char *valid = NULL;
+  const char *end;
+  const char *p;
+
+  if (value == NULL)
+    {
+      g_string_append (out, "\\N");
+      return;
+    }
+
+  if (!g_utf8_validate (value, -1, NULL))
+    value = valid = g_utf8_make_valid (value, -1);
+
+  end = value;
+  while (*end != '\0')
+    {
+      const char *next = g_utf8_next_char (end);
+
+      if ((gsize)(next - value) > max_bytes)
+        break;
+      end = next;
+    }
+
+  for (p = value; p < end; p++)
+    {
+      switch (*p)
+        {
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        default: g_string_append_c (out, *p); break;
+        }
+    }
+}
+
+static int
+month_key_of (gint64 usec)
+{
+  time_t seconds = (time_t)(usec / G_USEC_PER_SEC - (usec % G_USEC_PER_SEC < 0 ? 1 : 0));
+  struct tm tm;
+
+  gmtime_r (&seconds, &tm);
+  return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+static void
+append_copy_timestamp (GString *out,
+                       gint64   usec)
+{
+  gint64 micros = usec % G_USEC_PER_SEC;
+  time_t seconds = (time_t)(usec / G_USEC_PER_SEC);
+  struct tm tm;
+
+  if (micros < 0)
+    {
+      micros += G_USEC_PER_SEC;
+      seconds--;
+    }
+  gmtime_r (&seconds, &tm);
+  g_string_append_printf (out, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
+                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec, (int)micros);
+}
+
+static void
+append_copy_row (GString       *out,
+                 const QrsScan *scan)
+{
+  g_string_append (out, scan->event_id);
+  g_string_append_printf (out, "\t%" G_GINT64_FORMAT "\t", scan->code_id);
+  append_copy_timestamp (out, scan->scanned_at);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->user_agent ? scan->user_agent : "", MAX_USER_AGENT_BYTES);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->device, MAX_NAME_BYTES);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->os, MAX_NAME_BYTES);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->os_version, MAX_VERSION_BYTES);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->browser, MAX_NAME_BYTES);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->browser_version, MAX_VERSION_BYTES);
+  g_string_append (out, scan->is_bot ? "\tt\t" : "\tf\t");
+  append_copy_text (out, scan->referrer_host, MAX_HOST_BYTES);
+  g_string_append_c (out, '\t');
+  append_copy_text (out, scan->language, MAX_LANGUAGE_BYTES);
+  g_string_append_c (out, '\t');
+
+  if (scan->visitor_hash == NULL)
+    g_string_append (out, "\\N");
+  else
+    {
+      gsize size;
+      const guint8 *bytes = g_bytes_get_data (scan->visitor_hash, &size);
+
+      /* bytea's \x form, its backslash escaped for COPY. */
+      g_string_append (out, "\\\\x");
+      for (gsize i = 0; i < size; i++)
+        g_string_append_printf (out, "%02x", bytes[i]);
+    }
+  g_string_append_c (out, '\n');
+}
+
+/* Makes sure the months the batch falls in have partitions, in a
+ * transaction of its own so that no writer waits on our DDL. */
+static gboolean
+ensure_partitions (QrsScanStore   *self,
+                   QrsConnection  *connection,
+                   gint64          first_usec,
+                   gint64          last_usec,
+                   GCancellable   *cancellable,
+                   GError        **error)
+{
+  int first_month = month_key_of (first_usec);
+  int last_month = month_key_of (last_usec);
+  gboolean all_known = TRUE;
+  GString *first, *last;
+  const char *params[2];
+  gboolean ok;
+
+  g_mutex_lock (&self->mutex);
+  for (int m = first_month; m <= last_month && all_known; m++)
+    all_known = g_hash_table_contains (self->known_months, GINT_TO_POINTER (m));
+  g_mutex_unlock (&self->mutex);
+
+  if (all_known)
+    return TRUE;
+
+  first = g_string_new (NULL);
+  last = g_string_new (NULL);
+  append_copy_timestamp (first, first_usec);
+  append_copy_timestamp (last, last_usec);
+  params[0] = first->str;
+  params[1] = last->str;
+
+  ok = qrs_connection_command (connection,
+                               "SELECT public.qrstudio_ensure_scan_partitions ($1::timestamptz, $2::timestamptz)",
+                               2, params, cancellable, error);
+  g_string_free (first, TRUE);
+  g_string_free (last, TRUE);
+
+  if (ok)
+    {
+      g_mutex_lock (&self->mutex);
+      for (int m = first_month; m <= last_month; m++)
+        g_hash_table_add (self->known_months, GINT_TO_POINTER (m));
+      g_mutex_unlock (&self->mutex);
+    }
+  return ok;
+}
+
+/* The rows new to scans, and only those, go into the rollups: a replayed
+ * batch inserts nothing and so counts nothing.  Scans has one unique key,
+ * so ON CONFLICT needs no target, and the daemon's role no SELECT on the
+ * key's columns, which a target would require. */
+static const char ingest_sql[] =
+  "WITH inserted AS ("
+  "  INSERT INTO public.scans (event_id, code_id, scanned_at, user_agent, device, os, os_version,"
+  "                            browser, browser_version, is_bot, referrer_host, language,"
+  "                            visitor_hash)"
+  "  SELECT event_id, code_id, scanned_at, user_agent, device, os, os_version,"
+  "         browser, browser_version, is_bot, referrer_host, language, visitor_hash"
+  "    FROM pg_temp.qrs_scan_staging"
+  "  ON CONFLICT DO NOTHING"
+  "  RETURNING code_id, scanned_at, is_bot, visitor_hash"
+  "), days AS ("
+  "  SELECT code_id, (scanned_at AT TIME ZONE 'UTC')::date AS day, is_bot, visitor_hash"
+  "    FROM inserted"
+  "), new_visitors AS ("
+  "  INSERT INTO public.scan_visitors (code_id, day, visitor_hash)"
+  "  SELECT DISTINCT code_id, day, visitor_hash FROM days"
+  "   WHERE NOT is_bot AND visitor_hash IS NOT NULL"
+  "  ON CONFLICT DO NOTHING"
+  "  RETURNING code_id, day"
+  "), counts AS ("
+  "  SELECT code_id, day, count(*) FILTER (WHERE NOT is_bot) AS scans, 0 AS visitors,"
+  "         count(*) FILTER (WHERE is_bot) AS bots"
+  "    FROM days GROUP BY code_id, day"
+  "  UNION ALL"
+  "  SELECT code_id, day, 0, count(*), 0 FROM new_visitors GROUP BY code_id, day"
+  "), rollup AS ("
+  "  INSERT INTO public.scan_daily AS d (code_id, day, scans, visitors, bots)"
+  "  SELECT code_id, day, sum(scans), sum(visitors), sum(bots) FROM counts GROUP BY code_id, day"
+  "  ON CONFLICT (code_id, day) DO UPDATE"
+  "     SET scans = d.scans + excluded.scans,"
+  "         visitors = d.visitors + excluded.visitors,"
+  "         bots = d.bots + excluded.bots"
+  "  RETURNING 1"
+  ")"
+  "SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rollup)";
+
+/**
+ * qrs_scan_store_insert:
+ * @self: a #QrsScanStore
+ * @scans: (array length=n_scans): the scans
+ * @n_scans: how many
+ * @n_inserted: (out) (optional): how many were new
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Copies a batch of scans into the database in one transaction and adds
+ * them to the daily rollups.  Idempotent: a scan whose event id, code and
+ * time are stored already is skipped, so a batch may be sent again after
+ * a crash.  Scans without a valid event id or code are skipped too.
+ *
+ * Returns: %TRUE if the whole batch is stored
+ */
+gboolean
+qrs_scan_store_insert (QrsScanStore    *self,
+                       QrsScan * const *scans,
+                       guint            n_scans,
+                       guint           *n_inserted,
+                       GCancellable    *cancellable,
+                       GError         **error)
+{
+  g_autoptr(GString) buffer = NULL;
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+  gint64 first_usec = G_MAXINT64;
+  gint64 last_usec = G_MININT64;
+  guint n_valid = 0;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
+  g_return_val_if_fail (scans != NULL || n_scans == 0, FALSE);
+
+  if (n_inserted != NULL)
+    *n_inserted = 0;
+
+  buffer = g_string_sized_new (256 * (gsize)n_scans + 1);
+  for (guint i = 0; i < n_scans; i++)
+    {
+      const QrsScan *scan = scans[i];
+
+      if (scan->event_id == NULL || !g_uuid_string_is_valid (scan->event_id) || scan->code_id <= 0)
+        {
+          g_debug ("Skipping a scan without a valid event id or code");
+          continue;
+        }
+      append_copy_row (buffer, scan);
+      first_usec = MIN (first_usec, scan->scanned_at);
+      last_usec = MAX (last_usec, scan->scanned_at);
+      n_valid++;
+    }
+
+  if (n_valid == 0)
+    return TRUE;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return FALSE;
+
+  if (!ensure_partitions (self, connection, first_usec, last_usec, cancellable, error)
+      || !qrs_connection_begin (connection, cancellable, error)
+      /* Kept for the session, emptied at each commit: no catalog churn
+       * per batch.  The columns of scans, minus its constraints. */
+      || !qrs_connection_command (connection,
+                                  "CREATE TEMP TABLE IF NOT EXISTS qrs_scan_staging ("
+                                  "  event_id uuid, code_id bigint, scanned_at timestamptz,"
+                                  "  user_agent text, device text, os text, os_version text,"
+                                  "  browser text, browser_version text, is_bot boolean,"
+                                  "  referrer_host text, language text, visitor_hash bytea)"
+                                  " ON COMMIT DELETE ROWS",
+                                  0, NULL, cancellable, error)
+      || !qrs_connection_copy_begin (connection,
+                                     "COPY pg_temp.qrs_scan_staging (event_id, code_id, scanned_at,"
+                                     " user_agent, device, os, os_version, browser, browser_version,"
+                                     " is_bot, referrer_host, language, visitor_hash) FROM STDIN",
+                                     cancellable, error)
+      || !qrs_connection_copy_send (connection, buffer->str, buffer->len, error)
+      || !qrs_connection_copy_end (connection, cancellable, error))
+    goto out;
+
+  result = qrs_connection_exec (connection, ingest_sql, 0, NULL, cancellable, error);
+  if (result == NULL || !qrs_connection_commit (connection, cancellable, error))
+    goto out;
+
+  if (n_inserted != NULL)
+    *n_inserted = (guint)qrs_result_get_int64 (result, 0, 0);
+  ok = TRUE;
+
+out:
+  qrs_database_release (self->database, connection);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Charts                                                              */
+
+static char *
+date_param (const GDate *date)
+{
+  return g_strdup_printf ("%04d-%02d-%02d",
+                          g_date_get_year (date), g_date_get_month (date), g_date_get_day (date));
+}
+
+typedef struct
+{
+  char *code_id;
+  char *first;
+  char *last;
+} RangeParams;
+
+static void
+range_params_clear (RangeParams *params)
+{
+  g_free (params->code_id);
+  g_free (params->first);
+  g_free (params->last);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RangeParams, range_params_clear)
+
+static gboolean
+range_params_init (RangeParams  *params,
+                   gint64        code_id,
+                   const GDate  *first_day,
+                   const GDate  *last_day,
+                   GError      **error)
+{
+  memset (params, 0, sizeof *params);
+
+  if (first_day == NULL || last_day == NULL
+      || !g_date_valid (first_day) || !g_date_valid (last_day)
+      || g_date_compare (first_day, last_day) > 0)
+    {
+      g_set_error_literal (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_INVALID,
+                           _("The range of days is not valid: the first day must not come after the last."));
+      return FALSE;
+    }
+
+  params->code_id = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (code_id, 0));
+  params->first = date_param (first_day);
+  params->last = date_param (last_day);
+  return TRUE;
+}
+
+static PGresult *
+run_query (QrsScanStore        *self,
+           const char          *sql,
+           int                  n_params,
+           const char * const  *params,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  QrsConnection *connection;
+  PGresult *result;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
+  qrs_database_release (self->database, connection);
+  return result;
+}
+
+/**
+ * qrs_scan_store_count_by_day:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @first_day: the first UTC day
+ * @last_day: the last UTC day, included
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Reads the daily rollups: one entry for every day of the range, days
+ * without scans included.
+ *
+ * Returns: (transfer full) (element-type QrsScanDay): the days in order
+ */
+GArray *
+qrs_scan_store_count_by_day (QrsScanStore  *self,
+                             gint64         code_id,
+                             const GDate   *first_day,
+                             const GDate   *last_day,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_auto(RangeParams) range;
+  g_autoptr(PGresult) result = NULL;
+  const char *params[3];
+  GArray *days;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
+
+  if (!range_params_init (&range, code_id, first_day, last_day, error))
+    return NULL;
+  params[0] = range.code_id;
+  params[1] = range.first;
+  params[2] = range.last;
+
+  result = run_query (self,
+                      "WITH totals AS ("
+                      "  SELECT day, sum(scans) AS scans, sum(visitors) AS visitors, sum(bots) AS bots"
+                      "    FROM public.scan_daily"
+                      "   WHERE day BETWEEN $2::date AND $3::date"
+                      "     AND ($1::bigint = 0 OR code_id = $1::bigint)"
+                      "   GROUP BY day)"
+                      "SELECT extract(year FROM d)::int, extract(month FROM d)::int,"
+                      "       extract(day FROM d)::int,"
+                      "       coalesce(t.scans, 0), coalesce(t.visitors, 0), coalesce(t.bots, 0)"
+                      "  FROM generate_series($2::date, $3::date, interval '1 day') AS d"
+                      "  LEFT JOIN totals t ON t.day = d::date"
+                      " ORDER BY d",
+                      3, params, cancellable, error);
+  if (result == NULL)
+    return NULL;
+
+  days = g_array_sized_new (FALSE, TRUE, sizeof (QrsScanDay), PQntuples (result));
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      QrsScanDay day = { 0 };
+
+      g_date_clear (&day.day, 1);
+      g_date_set_dmy (&day.day,
+                      (GDateDay)qrs_result_get_int64 (result, i, 2),
+                      (GDateMonth)qrs_result_get_int64 (result, i, 1),
+                      (GDateYear)qrs_result_get_int64 (result, i, 0));
+      day.scans = (guint64)qrs_result_get_int64 (result, i, 3);
+      day.visitors = (guint64)qrs_result_get_int64 (result, i, 4);
+      day.bots = (guint64)qrs_result_get_int64 (result, i, 5);
+      g_array_append_val (days, day);
+    }
+  return days;
+}
+
+/**
+ * qrs_scan_store_get_totals:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @first_day: the first UTC day
+ * @last_day: the last UTC day, included
+ * @totals: (out caller-allocates): the totals
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+qrs_scan_store_get_totals (QrsScanStore   *self,
+                           gint64          code_id,
+                           const GDate    *first_day,
+                           const GDate    *last_day,
+                           QrsScanTotals  *totals,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  g_auto(RangeParams) range;
+  g_autoptr(PGresult) result = NULL;
+  const char *params[3];
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
+  g_return_val_if_fail (totals != NULL, FALSE);
+
+  memset (totals, 0, sizeof *totals);
+
+  if (!range_params_init (&range, code_id, first_day, last_day, error))
+    return FALSE;
+  params[0] = range.code_id;
+  params[1] = range.first;
+  params[2] = range.last;
+
+  result = run_query (self,
+                      "SELECT coalesce(sum(scans), 0), coalesce(sum(visitors), 0),"
+                      "       coalesce(sum(bots), 0)"
+                      "  FROM public.scan_daily"
+                      " WHERE day BETWEEN $2::date AND $3::date"
+                      "   AND ($1::bigint = 0 OR code_id = $1::bigint)",
+                      3, params, cancellable, error);
+  if (result == NULL)
+    return FALSE;
+
+  totals->scans = (guint64)qrs_result_get_int64 (result, 0, 0);
+  totals->visitors = (guint64)qrs_result_get_int64 (result, 0, 1);
+  totals->bots = (guint64)qrs_result_get_int64 (result, 0, 2);
+  return TRUE;
+}
+
+static void
+scan_count_clear (gpointer data)
+{
+  QrsScanCount *count = data;
+
+  g_clear_pointer (&count->label, g_free);
+}
+
+/**
+ * qrs_scan_store_count_by:
+ * @self: a #QrsScanStore
+ * @dimension: what to count by
+ * @code_id: a code, or 0 for all
+ * @first_day: the first UTC day
+ * @last_day: the last UTC day, included
+ * @limit: how many of the most frequent values, or 0 for all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Counts the scans of people by device, operating system, browser,
+ * language or referring site, most frequent first.
+ *
+ * Returns: (transfer full) (element-type QrsScanCount): the counts; the
+ *   array frees the labels
+ */
+GArray *
+qrs_scan_store_count_by (QrsScanStore      *self,
+                         QrsScanDimension   dimension,
+                         gint64             code_id,
+                         const GDate       *first_day,
+                         const GDate       *last_day,
+                         guint              limit,
+                         GCancellable      *cancellable,
+                         GError           **error)
+{
+  g_auto(RangeParams) range;
+  g_autoptr(PGresult) result = NULL;
+  g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  g_autofree char *sql = NULL;
+  const char *params[4];
+  const char *column;
+  GArray *counts;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
+
+  switch (dimension)
+    {
+    case QRS_SCAN_DIMENSION_DEVICE: column = "device"; break;
+    case QRS_SCAN_DIMENSION_OS: column = "os"; break;
+    case QRS_SCAN_DIMENSION_BROWSER: column = "browser"; break;
+    case QRS_SCAN_DIMENSION_LANGUAGE: column = "language"; break;
+    case QRS_SCAN_DIMENSION_REFERRER: column = "referrer_host"; break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  if (!range_params_init (&range, code_id, first_day, last_day, error))
+    return NULL;
+  params[0] = range.code_id;
+  params[1] = range.first;
+  params[2] = range.last;
+  params[3] = limit_param;
+
+  /* Only the fixed column name above is spliced in. */
+  sql = g_strdup_printf ("SELECT coalesce(%s, ''), count(*) FROM public.scans"
+                         " WHERE scanned_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
+                         "   AND scanned_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'"
+                         "   AND NOT is_bot"
+                         "   AND ($1::bigint = 0 OR code_id = $1::bigint)"
+                         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4::bigint",
+                         column);
+  result = run_query (self, sql, 4, params, cancellable, error);
+  if (result == NULL)
+    return NULL;
+
+  counts = g_array_sized_new (FALSE, TRUE, sizeof (QrsScanCount), PQntuples (result));
+  g_array_set_clear_func (counts, scan_count_clear);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      QrsScanCount count;
+
+      count.label = qrs_result_dup_string (result, i, 0);
+      count.scans = (guint64)qrs_result_get_int64 (result, i, 1);
+      g_array_append_val (counts, count);
+    }
+  return counts;
+}
+
+/**
+ * qrs_scan_store_count_by_hour:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @first_day: the first UTC day
+ * @last_day: the last UTC day, included
+ * @time_zone: (nullable): an IANA time zone such as "Europe/Madrid" for
+ *   the hours and weekdays, or %NULL for UTC
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Returns: (transfer full): the scans of people by weekday and hour; free
+ *   with g_free()
+ */
+QrsScanHeatmap *
+qrs_scan_store_count_by_hour (QrsScanStore  *self,
+                              gint64         code_id,
+                              const GDate   *first_day,
+                              const GDate   *last_day,
+                              const char    *time_zone,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_auto(RangeParams) range;
+  g_autoptr(PGresult) result = NULL;
+  const char *params[4];
+  QrsScanHeatmap *heatmap;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
+
+  if (!range_params_init (&range, code_id, first_day, last_day, error))
+    return NULL;
+  params[0] = range.code_id;
+  params[1] = range.first;
+  params[2] = range.last;
+  params[3] = time_zone ? time_zone : "UTC";
+
+  result = run_query (self,
+                      "SELECT extract(isodow FROM scanned_at AT TIME ZONE $4)::int - 1,"
+                      "       extract(hour FROM scanned_at AT TIME ZONE $4)::int, count(*)"
+                      "  FROM public.scans"
+                      " WHERE scanned_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
+                      "   AND scanned_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'"
+                      "   AND NOT is_bot"
+                      "   AND ($1::bigint = 0 OR code_id = $1::bigint)"
+                      " GROUP BY 1, 2",
+                      4, params, cancellable, error);
+  if (result == NULL)
+    return NULL;
+
+  heatmap = g_new0 (QrsScanHeatmap, 1);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      gint64 weekday = qrs_result_get_int64 (result, i, 0);
+      gint64 hour = qrs_result_get_int64 (result, i, 1);
+
+      if (weekday >= 0 && weekday < 7 && hour >= 0 && hour < 24)
+        heatmap->counts[weekday][hour] = (guint64)qrs_result_get_int64 (result, i, 2);
+    }
+  return heatmap;
+}
+
+/* ------------------------------------------------------------------ */
+/* CSV export                                                          */
+
+/* RFC 4180 quoting.  Text that came from strangers (user agents,
+ * referrers) and begins like a spreadsheet formula gets a leading
+ * apostrophe, so that opening the file never runs it. */
+static void
+append_csv_field (GString    *out,
+                  const char *value,
+                  gboolean    untrusted)
+{
+  gboolean quote;
+
+  if (value == NULL)
+    return;
+
+  quote = strpbrk (value, ",\"\r\n") != NULL || value[0] == ' ';
+
+  if (quote)
+    g_string_append_c (out, '"');
+  if (untrusted && value[0] != '\0' && strchr ("=+-@\t\r", value[0]) != NULL)
+    g_string_append_c (out, '\'');
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  if (quote)
+    g_string_append_c (out, '"');
+}
+
+static void
+cancel_export_cb (GCancellable *cancellable,
+                  gpointer      data)
+{
+  char message[256];
+
+  /* PQcancel is safe from any thread. */
+  PQcancel (data, message, sizeof message);
+}
+
+static const char csv_header[] =
+  "event_id,code_id,short_id,scanned_at,device,os,os_version,browser,browser_version,"
+  "is_bot,referrer_host,language,user_agent\r\n";
+
+static gboolean
+flush_csv (GOutputStream  *stream,
+           GString        *buffer,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  gboolean ok = g_output_stream_write_all (stream, buffer->str, buffer->len, NULL,
+                                           cancellable, error);
+  g_string_truncate (buffer, 0);
+  return ok;
+}
+
+/**
+ * qrs_scan_store_export_csv:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @since: (nullable): the first instant, or %NULL for the beginning
+ * @until: (nullable): the instant after the last, or %NULL for now
+ * @stream: where to write the CSV
+ * @n_rows: (out) (optional): how many scans were written
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Writes the scans as CSV (RFC 4180, a header line, times in ISO 8601
+ * UTC), oldest first, streaming: a year of scans does not have to fit in
+ * memory.  The visitor hash is left out.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+qrs_scan_store_export_csv (QrsScanStore   *self,
+                           gint64          code_id,
+                           GDateTime      *since,
+                           GDateTime      *until,
+                           GOutputStream  *stream,
+                           guint64        *n_rows,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  g_autofree char *code_param = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (code_id, 0));
+  g_autofree char *since_param = qrs_date_time_to_param (since);
+  g_autofree char *until_param = qrs_date_time_to_param (until);
+  const char *params[] = { code_param, since_param, until_param };
+  g_autoptr(GString) buffer = g_string_new (csv_header);
+  g_autoptr(GError) local_error = NULL;
+  QrsConnection *connection;
+  PGconn *conn;
+  PGcancel *cancel = NULL;
+  PGresult *result;
+  gulong handler = 0;
+  guint64 rows = 0;
+  gboolean failed = FALSE;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
+
+  if (n_rows != NULL)
+    *n_rows = 0;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return FALSE;
+  conn = qrs_connection_get_pgconn (connection);
+
+  /* Single-row mode streams the result instead of holding all of it. */
+  if (!PQsendQueryParams (conn,
+                          "SELECT s.event_id, s.code_id, c.short_id,"
+                          "       to_char(s.scanned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+                          "       s.device, s.os, s.os_version, s.browser, s.browser_version,"
+                          "       CASE WHEN s.is_bot THEN 'true' ELSE 'false' END,"
+                          "       s.referrer_host, s.language, s.user_agent"
+                          "  FROM public.scans s LEFT JOIN public.codes c ON c.id = s.code_id"
+                          " WHERE ($1::bigint = 0 OR s.code_id = $1::bigint)"
+                          "   AND ($2::timestamptz IS NULL OR s.scanned_at >= $2::timestamptz)"
+                          "   AND ($3::timestamptz IS NULL OR s.scanned_at < $3::timestamptz)"
+                          " ORDER BY s.scanned_at, s.event_id",
+                          3, NULL, params, NULL, NULL, 0)
+      || !PQsetSingleRowMode (conn))
+    {
+      qrs_database_set_error_from_result (error, conn, NULL);
+      qrs_database_release (self->database, connection);
+      return FALSE;
+    }
+
+  cancel = PQgetCancel (conn);
+  if (cancellable != NULL && cancel != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_export_cb), cancel, NULL);
+
+  if (!flush_csv (stream, buffer, cancellable, &local_error))
+    failed = TRUE;
+
+  while ((result = PQgetResult (conn)) != NULL)
+    {
+      ExecStatusType status = PQresultStatus (result);
+
+      if (failed)
+        {
+          /* Drain what is left after a failure. */
+        }
+      else if (status == PGRES_SINGLE_TUPLE)
+        {
+          for (int column = 0; column < 13; column++)
+            {
+              /* Columns from the outside world are guarded. */
+              gboolean untrusted = column >= 4 && column != 9;
+
+              if (column > 0)
+                g_string_append_c (buffer, ',');
+              if (!PQgetisnull (result, 0, column))
+                append_csv_field (buffer, PQgetvalue (result, 0, column), untrusted);
+            }
+          g_string_append (buffer, "\r\n");
+          rows++;
+
+          if ((buffer->len > 64 * 1024 && !flush_csv (stream, buffer, cancellable, &local_error))
+              || g_cancellable_set_error_if_cancelled (cancellable, &local_error))
+            {
+              failed = TRUE;
+              if (cancel != NULL)
+                cancel_export_cb (cancellable, cancel);
+            }
+        }
+      else if (status != PGRES_TUPLES_OK)
+        {
+          qrs_database_set_error_from_result (&local_error, conn, result);
+          failed = TRUE;
+        }
+      PQclear (result);
+    }
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+  g_clear_pointer (&cancel, PQfreeCancel);
+
+  if (!failed && buffer->len > 0 && !flush_csv (stream, buffer, cancellable, &local_error))
+    failed = TRUE;
+
+  qrs_database_release (self->database, connection);
+
+  if (failed)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (n_rows != NULL)
+    *n_rows = rows;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Asynchronous variants                                               */
+
+typedef struct
+{
+  GPtrArray       *scans;
+  gint64           code_id;
+  GDate            first_day;
+  GDate            last_day;
+  QrsScanDimension dimension;
+  guint            limit;
+  char            *time_zone;
+  GDateTime       *since;
+  GDateTime       *until;
+  GOutputStream   *stream;
+} Args;
+
+static void
+args_free (Args *args)
+{
+  g_clear_pointer (&args->scans, g_ptr_array_unref);
+  g_free (args->time_zone);
+  g_clear_pointer (&args->since, g_date_time_unref);
+  g_clear_pointer (&args->until, g_date_time_unref);
+  g_clear_object (&args->stream);
+  g_free (args);
+}
+
+static Args *
+range_args_new (gint64       code_id,
+                const GDate *first_day,
+                const GDate *last_day)
+{
+  Args *args = g_new0 (Args, 1);
+
+  args->code_id = code_id;
+  g_date_clear (&args->first_day, 1);
+  g_date_clear (&args->last_day, 1);
+  if (first_day != NULL)
+    args->first_day = *first_day;
+  if (last_day != NULL)
+    args->last_day = *last_day;
+  return args;
+}
+
+static gpointer
+insert_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+  guint n_inserted = 0;
+
+  if (!qrs_scan_store_insert (source, (QrsScan * const *)args->scans->pdata, args->scans->len,
+                              &n_inserted, cancellable, error))
+    return NULL;
+  return g_memdup2 (&n_inserted, sizeof n_inserted);
+}
+
+/**
+ * qrs_scan_store_insert_async:
+ * @self: a #QrsScanStore
+ * @scans: (element-type QrsScan): the scans; the array is kept until done
+ *   and must not change meanwhile
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Runs qrs_scan_store_insert() on a worker thread.
+ */
+void
+qrs_scan_store_insert_async (QrsScanStore        *self,
+                             GPtrArray           *scans,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+  g_return_if_fail (scans != NULL);
+
+  args = g_new0 (Args, 1);
+  args->scans = g_ptr_array_ref (scans);
+  qrs_store_run_in_thread (self, qrs_scan_store_insert_async, insert_thread,
+                           args, (GDestroyNotify)args_free, g_free,
+                           cancellable, callback, user_data);
+}
+
+gboolean
+qrs_scan_store_insert_finish (QrsScanStore  *self,
+                              GAsyncResult  *result,
+                              guint         *n_inserted,
+                              GError       **error)
+{
+  g_autofree guint *n = qrs_store_run_finish (self, result, qrs_scan_store_insert_async, error);
+
+  if (n_inserted != NULL)
+    *n_inserted = n ? *n : 0;
+  return n != NULL;
+}
+
+static gpointer
+count_by_day_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_scan_store_count_by_day (source, args->code_id, &args->first_day, &args->last_day,
+                                      cancellable, error);
+}
+
+void
+qrs_scan_store_count_by_day_async (QrsScanStore        *self,
+                                   gint64               code_id,
+                                   const GDate         *first_day,
+                                   const GDate         *last_day,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+
+  qrs_store_run_in_thread (self, qrs_scan_store_count_by_day_async, count_by_day_thread,
+                           range_args_new (code_id, first_day, last_day),
+                           (GDestroyNotify)args_free, (GDestroyNotify)g_array_unref,
+                           cancellable, callback, user_data);
+}
+
+GArray *
+qrs_scan_store_count_by_day_finish (QrsScanStore  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_scan_store_count_by_day_async, error);
+}
+
+static gpointer
+get_totals_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+  QrsScanTotals *totals = g_new0 (QrsScanTotals, 1);
+
+  if (!qrs_scan_store_get_totals (source, args->code_id, &args->first_day, &args->last_day,
+                                  totals, cancellable, error))
+    g_clear_pointer (&totals, g_free);
+  return totals;
+}
+
+void
+qrs_scan_store_get_totals_async (QrsScanStore        *self,
+                                 gint64               code_id,
+                                 const GDate         *first_day,
+                                 const GDate         *last_day,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+
+  qrs_store_run_in_thread (self, qrs_scan_store_get_totals_async, get_totals_thread,
+                           range_args_new (code_id, first_day, last_day),
+                           (GDestroyNotify)args_free, g_free,
+                           cancellable, callback, user_data);
+}
+
+gboolean
+qrs_scan_store_get_totals_finish (QrsScanStore   *self,
+                                  GAsyncResult   *result,
+                                  QrsScanTotals  *totals,
+                                  GError        **error)
+{
+  g_autofree QrsScanTotals *t = qrs_store_run_finish (self, result, qrs_scan_store_get_totals_async, error);
+
+  g_return_val_if_fail (totals != NULL, FALSE);
+
+  if (t == NULL)
+    {
+      memset (totals, 0, sizeof *totals);
+      return FALSE;
+    }
+  *totals = *t;
+  return TRUE;
+}
+
+static gpointer
+count_by_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_scan_store_count_by (source, args->dimension, args->code_id,
+                                  &args->first_day, &args->last_day, args->limit,
+                                  cancellable, error);
+}
+
+void
+qrs_scan_store_count_by_async (QrsScanStore        *self,
+                               QrsScanDimension     dimension,
+                               gint64               code_id,
+                               const GDate         *first_day,
+                               const GDate         *last_day,
+                               guint                limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+
+  args = range_args_new (code_id, first_day, last_day);
+  args->dimension = dimension;
+  args->limit = limit;
+  qrs_store_run_in_thread (self, qrs_scan_store_count_by_async, count_by_thread,
+                           args, (GDestroyNotify)args_free, (GDestroyNotify)g_array_unref,
+                           cancellable, callback, user_data);
+}
+
+GArray *
+qrs_scan_store_count_by_finish (QrsScanStore  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_scan_store_count_by_async, error);
+}
+
+static gpointer
+count_by_hour_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+
+  return qrs_scan_store_count_by_hour (source, args->code_id, &args->first_day, &args->last_day,
+                                       args->time_zone, cancellable, error);
+}
+
+void
+qrs_scan_store_count_by_hour_async (QrsScanStore        *self,
+                                    gint64               code_id,
+                                    const GDate         *first_day,
+                                    const GDate         *last_day,
+                                    const char          *time_zone,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+
+  args = range_args_new (code_id, first_day, last_day);
+  args->time_zone = g_strdup (time_zone);
+  qrs_store_run_in_thread (self, qrs_scan_store_count_by_hour_async, count_by_hour_thread,
+                           args, (GDestroyNotify)args_free, g_free,
+                           cancellable, callback, user_data);
+}
+
+QrsScanHeatmap *
+qrs_scan_store_count_by_hour_finish (QrsScanStore  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_scan_store_count_by_hour_async, error);
+}
+
+static gpointer
+export_csv_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  Args *args = data;
+  guint64 n_rows = 0;
+
+  if (!qrs_scan_store_export_csv (source, args->code_id, args->since, args->until, args->stream,
+                                  &n_rows, cancellable, error))
+    return NULL;
+  return g_memdup2 (&n_rows, sizeof n_rows);
+}
+
+/**
+ * qrs_scan_store_export_csv_async:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @since: (nullable): the first instant, or %NULL for the beginning
+ * @until: (nullable): the instant after the last, or %NULL for now
+ * @stream: where to write the CSV; written from the worker thread
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Runs qrs_scan_store_export_csv() on a worker thread.
+ */
+void
+qrs_scan_store_export_csv_async (QrsScanStore        *self,
+                                 gint64               code_id,
+                                 GDateTime           *since,
+                                 GDateTime           *until,
+                                 GOutputStream       *stream,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Args *args;
+
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+  g_return_if_fail (G_IS_OUTPUT_STREAM (stream));
+
+  args = g_new0 (Args, 1);
+  args->code_id = code_id;
+  args->since = since ? g_date_time_ref (since) : NULL;
+  args->until = until ? g_date_time_ref (until) : NULL;
+  args->stream = g_object_ref (stream);
+  qrs_store_run_in_thread (self, qrs_scan_store_export_csv_async, export_csv_thread,
+                           args, (GDestroyNotify)args_free, g_free,
+                           cancellable, callback, user_data);
+}
+
+gboolean
+qrs_scan_store_export_csv_finish (QrsScanStore  *self,
+                                  GAsyncResult  *result,
+                                  guint64       *n_rows,
+                                  GError       **error)
+{
+  g_autofree guint64 *n = qrs_store_run_finish (self, result, qrs_scan_store_export_csv_async, error);
+
+  if (n_rows != NULL)
+    *n_rows = n ? *n : 0;
+  return n != NULL;
+}

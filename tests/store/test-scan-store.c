@@ -1,0 +1,684 @@
+/* test-scan-store.c — scans in a real database: ingest, rollups, charts,
+ * export
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "qrs-code-store.h"
+#include "qrs-scan-store.h"
+#include "store-test-util.h"
+
+/* A scan at a UTC time, with a visitor byte (0: no hash). */
+static QrsScan *
+make_scan (gint64      code_id,
+           int         year,
+           int         month,
+           int         day,
+           int         hour,
+           const char *device,
+           const char *os,
+           const char *browser,
+           gboolean    is_bot,
+           guint8      visitor)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_utc (year, month, day, hour, 17, 42.5);
+  QrsScan *scan = qrs_scan_new ();
+
+  scan->event_id = g_uuid_string_random ();
+  scan->code_id = code_id;
+  scan->scanned_at = g_date_time_to_unix (when) * G_USEC_PER_SEC + g_date_time_get_microsecond (when);
+  scan->user_agent = g_strdup_printf ("Mozilla/5.0 (%s; %s) %s", device, os, browser);
+  scan->device = g_strdup (device);
+  scan->os = g_strdup (os);
+  scan->os_version = g_strdup ("17.1");
+  scan->browser = g_strdup (browser);
+  scan->browser_version = g_strdup ("120.0");
+  scan->is_bot = is_bot;
+  scan->referrer_host = g_strdup ("news.example.edu");
+  scan->language = g_strdup ("es-ES");
+  if (visitor != 0)
+    {
+      guint8 hash[32];
+
+      memset (hash, visitor, sizeof hash);
+      scan->visitor_hash = g_bytes_new (hash, sizeof hash);
+    }
+  return scan;
+}
+
+static gint64
+make_code (QrsDatabase *database,
+           const char  *title)
+{
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(QrsCode) draft = qrs_code_new (QRS_CODE_KIND_DYNAMIC);
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  qrs_code_set_target_url (draft, "https://example.edu/");
+  qrs_code_set_title (draft, title);
+  code = qrs_code_store_create (store, draft, NULL, &error);
+  g_assert_no_error (error);
+  return qrs_code_get_id (code);
+}
+
+static guint
+insert (QrsScanStore *store,
+        GPtrArray    *scans)
+{
+  g_autoptr(GError) error = NULL;
+  guint n_inserted = 999;
+
+  g_assert_true (qrs_scan_store_insert (store, (QrsScan * const *)scans->pdata, scans->len,
+                                        &n_inserted, NULL, &error));
+  g_assert_no_error (error);
+  return n_inserted;
+}
+
+static char *
+daily (const char *dbname,
+       gint64      code_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT coalesce(string_agg(format('%%s:%%s/%%s/%%s', day, scans, visitors, bots), ' ' ORDER BY day), '') "
+                                          "  FROM scan_daily WHERE code_id = %" G_GINT64_FORMAT,
+                                          code_id);
+  return qrs_test_sql_value (dbname, sql);
+}
+
+/* Day one: two people (one twice) and a bot; day two: one of them again. */
+static GPtrArray *
+two_days (gint64 code_id)
+{
+  GPtrArray *scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+
+  g_ptr_array_add (scans, make_scan (code_id, 2024, 1, 1, 9, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_ptr_array_add (scans, make_scan (code_id, 2024, 1, 1, 10, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_ptr_array_add (scans, make_scan (code_id, 2024, 1, 1, 11, "Smartphone", "Android", "Chrome", FALSE, 2));
+  g_ptr_array_add (scans, make_scan (code_id, 2024, 1, 1, 12, "Spider", "Other", "Googlebot", TRUE, 3));
+  g_ptr_array_add (scans, make_scan (code_id, 2024, 1, 2, 23, "Smartphone", "Android", "Chrome", FALSE, 2));
+  return scans;
+}
+
+static void
+test_insert_and_rollup (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Rolled up");
+  g_autoptr(GPtrArray) scans = two_days (code);
+  g_autofree char *rows = NULL;
+  g_autofree char *stored = NULL;
+
+  g_assert_cmpuint (insert (store, scans), ==, 5);
+
+  rows = daily (name, code);
+  g_assert_cmpstr (rows, ==, "2024-01-01:3/2/1 2024-01-02:1/1/0");
+
+  stored = qrs_test_sql_value (name, "SELECT format('%s|%s|%s|%s|%s|%s|%s|%s', count(*), min(scanned_at), "
+                                     "  min(device), min(os_version), min(browser_version), "
+                                     "  min(referrer_host), min(language), min(length(visitor_hash))) "
+                                     "  FROM scans");
+  g_assert_cmpstr (stored, ==, "5|2024-01-01 09:17:42.5+00|Smartphone|17.1|120.0|news.example.edu|es-ES|32");
+}
+
+static void
+test_idempotent (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Replayed");
+  g_autoptr(GPtrArray) scans = two_days (code);
+  g_autoptr(GPtrArray) mixed = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *count = NULL;
+
+  g_assert_cmpuint (insert (store, scans), ==, 5);
+  before = daily (name, code);
+
+  /* The whole batch again, as after a crash before the ledger moved. */
+  g_assert_cmpuint (insert (store, scans), ==, 0);
+  after = daily (name, code);
+  g_assert_cmpstr (before, ==, after);
+
+  /* Half old, half new, and one new scan twice in the same batch. */
+  g_ptr_array_add (mixed, qrs_scan_copy (g_ptr_array_index (scans, 0)));
+  g_ptr_array_add (mixed, qrs_scan_copy (g_ptr_array_index (scans, 3)));
+  g_ptr_array_add (mixed, make_scan (code, 2024, 1, 2, 8, "Tablet", "iPadOS", "Safari", FALSE, 9));
+  g_ptr_array_add (mixed, qrs_scan_copy (g_ptr_array_index (mixed, 2)));
+  g_assert_cmpuint (insert (store, mixed), ==, 1);
+
+  g_free (after);
+  after = daily (name, code);
+  g_assert_cmpstr (after, ==, "2024-01-01:3/2/1 2024-01-02:2/2/0");
+  count = qrs_test_sql_value (name, "SELECT count(*) FROM scans");
+  g_assert_cmpstr (count, ==, "6");
+}
+
+/* One visitor, two batches, same day: one visitor.  Another day: again. */
+static void
+test_visitors_across_batches (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Visitors");
+  gint64 other = make_code (database, "Other code");
+  g_autofree char *rows = NULL;
+  g_autofree char *other_rows = NULL;
+
+  for (int hour = 1; hour <= 3; hour++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+
+      g_ptr_array_add (batch, make_scan (code, 2024, 3, 5, hour, "Smartphone", "iOS", "Safari", FALSE, 7));
+      g_ptr_array_add (batch, make_scan (other, 2024, 3, 5, hour, "Smartphone", "iOS", "Safari", FALSE, 7));
+      g_ptr_array_add (batch, make_scan (code, 2024, 3, 6, hour, "Smartphone", "iOS", "Safari", FALSE, 7));
+      /* A scan without a hash is a person we cannot tell apart. */
+      g_ptr_array_add (batch, make_scan (code, 2024, 3, 6, hour, "Desktop", "Linux", "Firefox", FALSE, 0));
+      g_assert_cmpuint (insert (store, batch), ==, 4);
+    }
+
+  rows = daily (name, code);
+  g_assert_cmpstr (rows, ==, "2024-03-05:3/1/0 2024-03-06:6/1/0");
+  other_rows = daily (name, other);
+  g_assert_cmpstr (other_rows, ==, "2024-03-05:3/1/0");
+}
+
+static void
+test_partitions (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Old scans");
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GPtrArray) absurd = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *partitions = NULL;
+  g_autofree char *brin = NULL;
+  guint n_inserted;
+
+  g_ptr_array_add (scans, make_scan (code, 2019, 3, 31, 23, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_ptr_array_add (scans, make_scan (code, 2019, 5, 1, 0, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_assert_cmpuint (insert (store, scans), ==, 2);
+
+  partitions = qrs_test_sql_value (name, "SELECT string_agg(c.relname, ',' ORDER BY c.relname) "
+                                         "  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                         " WHERE i.inhparent = 'scans'::regclass AND c.relname LIKE 'scans_y2019%'");
+  g_assert_cmpstr (partitions, ==, "scans_y2019m03,scans_y2019m04,scans_y2019m05");
+
+  /* The time index is BRIN, on every partition. */
+  brin = qrs_test_sql_value (name, "SELECT count(*) FROM pg_indexes WHERE tablename = 'scans_y2019m04' "
+                                   "AND indexdef LIKE '%USING brin (scanned_at)%'");
+  g_assert_cmpstr (brin, ==, "1");
+
+  /* Partitions ahead of time, as the daemon asks for them. */
+  PQclear (qrs_test_sql (name, "SELECT qrstudio_ensure_scan_partitions(interval '14 months')"));
+  g_free (partitions);
+  partitions = qrs_test_sql_value (name, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'scans'::regclass "
+                                         "AND inhrelid::regclass::text = 'scans_y' || to_char(now() + interval '14 months', 'YYYY\"m\"MM')");
+  g_assert_cmpstr (partitions, ==, "1");
+
+  /* A batch spanning decades is refused as a whole, clearly. */
+  g_ptr_array_add (absurd, make_scan (code, 2001, 1, 1, 0, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_ptr_array_add (absurd, make_scan (code, 2024, 1, 1, 0, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_assert_false (qrs_scan_store_insert (store, (QrsScan * const *)absurd->pdata, absurd->len,
+                                         &n_inserted, NULL, &error));
+  g_assert_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "ten years"));
+}
+
+static void
+test_text_fields (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Odd headers");
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autofree char *long_agent = g_strnfill (5000, 'a');
+  g_autofree char *value = NULL;
+  QrsScan *scan;
+
+  scan = make_scan (code, 2024, 6, 1, 12, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup ("tab\there\nnewline\r\\N back\\slash 'quote\" \\. done");
+  g_free (scan->referrer_host);
+  scan->referrer_host = g_strdup ("\\N");
+  g_ptr_array_add (scans, scan);
+
+  scan = make_scan (code, 2024, 6, 1, 13, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup ("bad \xff\xfe bytes é");
+  g_clear_pointer (&scan->language, g_free);
+  g_ptr_array_add (scans, scan);
+
+  scan = make_scan (code, 2024, 6, 1, 14, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->user_agent);
+  scan->user_agent = g_strconcat ("é", long_agent, NULL);
+  g_ptr_array_add (scans, scan);
+
+  g_assert_cmpuint (insert (store, scans), ==, 3);
+
+  value = qrs_test_sql_value (name, "SELECT user_agent || '|' || referrer_host FROM scans "
+                                    "WHERE extract(hour FROM scanned_at) = 12");
+  g_assert_cmpstr (value, ==, "tab\there\nnewline\r\\N back\\slash 'quote\" \\. done|\\N");
+  g_free (value);
+
+  value = qrs_test_sql_value (name, "SELECT user_agent || '|' || (language IS NULL) FROM scans "
+                                    "WHERE extract(hour FROM scanned_at) = 13");
+  g_assert_cmpstr (value, ==, "bad \xef\xbf\xbd\xef\xbf\xbd bytes é|true");
+  g_free (value);
+
+  /* Cut at 1,024 bytes without splitting a character. */
+  value = qrs_test_sql_value (name, "SELECT octet_length(user_agent) FROM scans "
+                                    "WHERE extract(hour FROM scanned_at) = 14");
+  g_assert_cmpstr (value, ==, "1024");
+}
+
+static void
+test_invalid_rows_skipped (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Skipping");
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GError) error = NULL;
+  QrsScan *scan;
+  guint n_inserted = 0;
+
+  scan = make_scan (code, 2024, 2, 1, 1, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->event_id);
+  scan->event_id = g_strdup ("not-a-uuid'); DROP TABLE scans; --");
+  g_ptr_array_add (scans, scan);
+  scan = make_scan (0, 2024, 2, 1, 1, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_ptr_array_add (scans, scan);
+  g_ptr_array_add (scans, make_scan (code, 2024, 2, 1, 2, "Smartphone", "iOS", "Safari", FALSE, 1));
+
+  g_assert_true (qrs_scan_store_insert (store, (QrsScan * const *)scans->pdata, scans->len,
+                                        &n_inserted, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_inserted, ==, 1);
+
+  /* Nothing to do is no error either. */
+  g_assert_true (qrs_scan_store_insert (store, NULL, 0, &n_inserted, NULL, &error));
+  g_assert_cmpuint (n_inserted, ==, 0);
+}
+
+/* A month of two codes for the chart tests. */
+static QrsDatabase *
+charts_database (char   **name,
+                 gint64  *code_a,
+                 gint64  *code_b)
+{
+  QrsDatabase *database = qrs_test_open_migrated (name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+
+  *code_a = make_code (database, "Chart A");
+  *code_b = make_code (database, "Chart B");
+
+  /* 2024-01-01 is a Monday. */
+  g_ptr_array_add (scans, make_scan (*code_a, 2024, 1, 1, 9, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_ptr_array_add (scans, make_scan (*code_a, 2024, 1, 1, 9, "Smartphone", "iOS", "Safari", FALSE, 2));
+  g_ptr_array_add (scans, make_scan (*code_a, 2024, 1, 1, 23, "Smartphone", "Android", "Chrome", FALSE, 3));
+  g_ptr_array_add (scans, make_scan (*code_a, 2024, 1, 3, 12, "Desktop", "Windows", "Edge", FALSE, 4));
+  g_ptr_array_add (scans, make_scan (*code_a, 2024, 1, 3, 12, "Spider", "Other", "Googlebot", TRUE, 5));
+  g_ptr_array_add (scans, make_scan (*code_b, 2024, 1, 7, 18, "Tablet", "iPadOS", "Safari", FALSE, 6));
+  g_assert_cmpuint (insert (store, scans), ==, 6);
+  return database;
+}
+
+static void
+test_count_by_day (void)
+{
+  g_autofree char *name = NULL;
+  gint64 a, b;
+  g_autoptr(QrsDatabase) database = charts_database (&name, &a, &b);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(GArray) days = NULL;
+  g_autoptr(GError) error = NULL;
+  GDate first, last;
+  QrsScanTotals totals;
+  QrsScanDay *day;
+
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, 31, 12, 2023);
+  g_date_set_dmy (&last, 7, 1, 2024);
+
+  days = qrs_scan_store_count_by_day (store, a, &first, &last, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (days->len, ==, 8);
+  day = &g_array_index (days, QrsScanDay, 0);
+  g_assert_cmpint (g_date_get_day (&day->day), ==, 31);
+  g_assert_cmpuint (day->scans, ==, 0);
+  day = &g_array_index (days, QrsScanDay, 1);
+  g_assert_cmpint (g_date_get_year (&day->day), ==, 2024);
+  g_assert_cmpint (g_date_get_day (&day->day), ==, 1);
+  g_assert_cmpuint (day->scans, ==, 3);
+  g_assert_cmpuint (day->visitors, ==, 3);
+  day = &g_array_index (days, QrsScanDay, 3);
+  g_assert_cmpuint (day->scans, ==, 1);
+  g_assert_cmpuint (day->bots, ==, 1);
+  day = &g_array_index (days, QrsScanDay, 7);
+  g_assert_cmpuint (day->scans, ==, 0);
+  g_clear_pointer (&days, g_array_unref);
+
+  /* All codes. */
+  days = qrs_scan_store_count_by_day (store, 0, &first, &last, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_array_index (days, QrsScanDay, 7).scans, ==, 1);
+
+  g_assert_true (qrs_scan_store_get_totals (store, a, &first, &last, &totals, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (totals.scans, ==, 4);
+  g_assert_cmpuint (totals.visitors, ==, 4);
+  g_assert_cmpuint (totals.bots, ==, 1);
+
+  g_assert_true (qrs_scan_store_get_totals (store, 0, &first, &last, &totals, NULL, &error));
+  g_assert_cmpuint (totals.scans, ==, 5);
+
+  /* A reversed range is an error, not an empty chart. */
+  g_clear_pointer (&days, g_array_unref);
+  days = qrs_scan_store_count_by_day (store, a, &last, &first, NULL, &error);
+  g_assert_null (days);
+  g_assert_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_INVALID);
+}
+
+static void
+assert_count (GArray     *counts,
+              guint       index,
+              const char *label,
+              guint64     scans)
+{
+  QrsScanCount *count;
+
+  g_assert_cmpuint (index, <, counts->len);
+  count = &g_array_index (counts, QrsScanCount, index);
+  g_assert_cmpstr (count->label, ==, label);
+  g_assert_cmpuint (count->scans, ==, scans);
+}
+
+static void
+test_count_by (void)
+{
+  g_autofree char *name = NULL;
+  gint64 a, b;
+  g_autoptr(QrsDatabase) database = charts_database (&name, &a, &b);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(GArray) counts = NULL;
+  g_autoptr(GError) error = NULL;
+  GDate first, last;
+
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, 1, 1, 2024);
+  g_date_set_dmy (&last, 31, 1, 2024);
+
+  counts = qrs_scan_store_count_by (store, QRS_SCAN_DIMENSION_DEVICE, a, &first, &last, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts->len, ==, 2);
+  assert_count (counts, 0, "Smartphone", 3);
+  assert_count (counts, 1, "Desktop", 1);
+  g_clear_pointer (&counts, g_array_unref);
+
+  counts = qrs_scan_store_count_by (store, QRS_SCAN_DIMENSION_OS, 0, &first, &last, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts->len, ==, 2);
+  assert_count (counts, 0, "iOS", 2);
+  g_clear_pointer (&counts, g_array_unref);
+
+  counts = qrs_scan_store_count_by (store, QRS_SCAN_DIMENSION_BROWSER, b, &first, &last, 0, NULL, &error);
+  g_assert_no_error (error);
+  assert_count (counts, 0, "Safari", 1);
+  g_clear_pointer (&counts, g_array_unref);
+
+  counts = qrs_scan_store_count_by (store, QRS_SCAN_DIMENSION_LANGUAGE, 0, &first, &last, 0, NULL, &error);
+  g_assert_no_error (error);
+  assert_count (counts, 0, "es-ES", 5);
+  g_clear_pointer (&counts, g_array_unref);
+
+  counts = qrs_scan_store_count_by (store, QRS_SCAN_DIMENSION_REFERRER, 0, &first, &last, 0, NULL, &error);
+  g_assert_no_error (error);
+  assert_count (counts, 0, "news.example.edu", 5);
+}
+
+static void
+test_count_by_hour (void)
+{
+  g_autofree char *name = NULL;
+  gint64 a, b;
+  g_autoptr(QrsDatabase) database = charts_database (&name, &a, &b);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autofree QrsScanHeatmap *utc = NULL;
+  g_autofree QrsScanHeatmap *madrid = NULL;
+  g_autofree QrsScanHeatmap *none = NULL;
+  g_autoptr(GError) error = NULL;
+  GDate first, last;
+
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, 1, 1, 2024);
+  g_date_set_dmy (&last, 31, 1, 2024);
+
+  utc = qrs_scan_store_count_by_hour (store, a, &first, &last, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (utc->counts[0][9], ==, 2);      /* Monday 09:00 */
+  g_assert_cmpuint (utc->counts[0][23], ==, 1);     /* Monday 23:00 */
+  g_assert_cmpuint (utc->counts[2][12], ==, 1);     /* Wednesday, the bot left out */
+
+  /* An hour later in Madrid in winter: Monday 23:00 becomes Tuesday 00:00. */
+  madrid = qrs_scan_store_count_by_hour (store, a, &first, &last, "Europe/Madrid", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (madrid->counts[0][10], ==, 2);
+  g_assert_cmpuint (madrid->counts[0][23], ==, 0);
+  g_assert_cmpuint (madrid->counts[1][0], ==, 1);
+
+  none = qrs_scan_store_count_by_hour (store, a, &first, &last, "Mars/Olympus_Mons", NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_INVALID);
+}
+
+static char *
+export (QrsScanStore *store,
+        gint64        code_id,
+        GDateTime    *since,
+        GDateTime    *until,
+        guint64      *n_rows)
+{
+  g_autoptr(GOutputStream) stream = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qrs_scan_store_export_csv (store, code_id, since, until, stream, n_rows, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (stream, "", 1, NULL, NULL, NULL));
+  g_output_stream_close (stream, NULL, NULL);
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (stream));
+}
+
+static void
+test_export_csv (void)
+{
+  g_autofree char *name = NULL;
+  gint64 a, b;
+  g_autoptr(QrsDatabase) database = charts_database (&name, &a, &b);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(QrsCodeStore) codes = qrs_code_store_new (database);
+  g_autoptr(QrsCode) code_b = NULL;
+  g_autoptr(GPtrArray) odd = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GDateTime) since = g_date_time_new_utc (2024, 1, 2, 0, 0, 0);
+  g_autoptr(GDateTime) until = g_date_time_new_utc (2024, 1, 7, 0, 0, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *all = NULL;
+  g_autofree char *some = NULL;
+  g_autofree char *only_b = NULL;
+  g_autofree char *expected_b = NULL;
+  g_auto(GStrv) lines = NULL;
+  QrsScan *scan;
+  guint64 n_rows = 0;
+
+  scan = make_scan (a, 2024, 1, 5, 10, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup ("=HYPERLINK(\"http://evil\"),\"quoted\", comma");
+  g_free (scan->referrer_host);
+  scan->referrer_host = g_strdup ("@sum");
+  g_ptr_array_add (odd, scan);
+  g_assert_cmpuint (insert (store, odd), ==, 1);
+
+  all = export (store, 0, NULL, NULL, &n_rows);
+  g_assert_cmpuint (n_rows, ==, 7);
+  lines = g_strsplit (all, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 9);   /* header, 7 rows, "" */
+  g_assert_cmpstr (lines[0], ==, "event_id,code_id,short_id,scanned_at,device,os,os_version,browser,"
+                                 "browser_version,is_bot,referrer_host,language,user_agent");
+  g_assert_true (g_str_has_suffix (lines[1], ",2024-01-01T09:17:42.500000Z,Smartphone,iOS,17.1,Safari,"
+                                             "120.0,false,news.example.edu,es-ES,Mozilla/5.0 (Smartphone; iOS) Safari"));
+  /* Formulas are defused, quotes doubled, commas quoted. */
+  g_assert_true (g_str_has_suffix (lines[6], ",false,'@sum,es-ES,\"'=HYPERLINK(\"\"http://evil\"\"),\"\"quoted\"\", comma\""));
+  g_assert_true (strstr (lines[4], ",true,") != NULL || strstr (lines[5], ",true,") != NULL);
+
+  some = export (store, 0, since, until, &n_rows);
+  g_assert_cmpuint (n_rows, ==, 3);
+
+  code_b = qrs_code_store_get (codes, b, NULL, &error);
+  g_assert_no_error (error);
+  only_b = export (store, b, NULL, NULL, &n_rows);
+  g_assert_cmpuint (n_rows, ==, 1);
+  expected_b = g_strdup_printf (",%" G_GINT64_FORMAT ",%s,2024-01-07T18:", b, qrs_code_get_short_id (code_b));
+  g_assert_nonnull (strstr (only_b, expected_b));
+}
+
+/* After the user agents are classified anew, the rollups follow. */
+static void
+test_rebuild_rollups (void)
+{
+  g_autofree char *name = NULL;
+  gint64 a, b;
+  g_autoptr(QrsDatabase) database = charts_database (&name, &a, &b);
+  g_autofree char *before = daily (name, a);
+  g_autofree char *after = NULL;
+  g_autofree char *rebuilt = NULL;
+
+  g_assert_cmpstr (before, ==, "2024-01-01:3/3/0 2024-01-03:1/1/1");
+
+  PQclear (qrs_test_sql (name, "UPDATE scans SET is_bot = true WHERE browser = 'Edge'"));
+  rebuilt = qrs_test_sql_value (name, "SELECT qrstudio_rebuild_scan_daily('2024-01-01', '2024-01-31')");
+  g_assert_cmpstr (rebuilt, ==, "3");
+
+  after = daily (name, a);
+  g_assert_cmpstr (after, ==, "2024-01-01:3/3/0 2024-01-03:0/0/2");
+}
+
+static void
+done_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *)data != NULL;
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  g_assert_true (qrs_test_wait_for (is_set, slot, 30000));
+  return *slot;
+}
+
+static void
+test_async (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Async charts");
+  g_autoptr(GPtrArray) scans = two_days (code);
+  g_autoptr(GArray) days = NULL;
+  g_autoptr(GArray) counts = NULL;
+  g_autofree QrsScanHeatmap *heatmap = NULL;
+  g_autoptr(GOutputStream) stream = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *results[6] = { NULL };
+  QrsScanTotals totals;
+  GDate first, last;
+  guint n_inserted = 0;
+  guint64 n_rows = 0;
+
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, 1, 1, 2024);
+  g_date_set_dmy (&last, 2, 1, 2024);
+
+  qrs_scan_store_insert_async (store, scans, NULL, done_cb, &results[0]);
+  g_assert_true (qrs_scan_store_insert_finish (store, wait_result (&results[0]), &n_inserted, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_inserted, ==, 5);
+
+  qrs_scan_store_count_by_day_async (store, code, &first, &last, NULL, done_cb, &results[1]);
+  days = qrs_scan_store_count_by_day_finish (store, wait_result (&results[1]), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (days->len, ==, 2);
+
+  qrs_scan_store_get_totals_async (store, code, &first, &last, NULL, done_cb, &results[2]);
+  g_assert_true (qrs_scan_store_get_totals_finish (store, wait_result (&results[2]), &totals, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (totals.scans, ==, 4);
+  g_assert_cmpuint (totals.visitors, ==, 3);
+  g_assert_cmpuint (totals.bots, ==, 1);
+
+  qrs_scan_store_count_by_async (store, QRS_SCAN_DIMENSION_OS, code, &first, &last, 0, NULL,
+                                 done_cb, &results[3]);
+  counts = qrs_scan_store_count_by_finish (store, wait_result (&results[3]), &error);
+  g_assert_no_error (error);
+  assert_count (counts, 0, "Android", 2);
+
+  qrs_scan_store_count_by_hour_async (store, code, &first, &last, "UTC", NULL, done_cb, &results[4]);
+  heatmap = qrs_scan_store_count_by_hour_finish (store, wait_result (&results[4]), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (heatmap->counts[1][23], ==, 1);
+
+  qrs_scan_store_export_csv_async (store, code, NULL, NULL, stream, NULL, done_cb, &results[5]);
+  g_assert_true (qrs_scan_store_export_csv_finish (store, wait_result (&results[5]), &n_rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_rows, ==, 5);
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    g_clear_object (&results[i]);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  qrs_test_require_server ();
+
+  g_test_add_func ("/scan-store/insert-and-rollup", test_insert_and_rollup);
+  g_test_add_func ("/scan-store/idempotent", test_idempotent);
+  g_test_add_func ("/scan-store/visitors-across-batches", test_visitors_across_batches);
+  g_test_add_func ("/scan-store/partitions", test_partitions);
+  g_test_add_func ("/scan-store/text-fields", test_text_fields);
+  g_test_add_func ("/scan-store/invalid-rows-skipped", test_invalid_rows_skipped);
+  g_test_add_func ("/scan-store/count-by-day", test_count_by_day);
+  g_test_add_func ("/scan-store/count-by", test_count_by);
+  g_test_add_func ("/scan-store/count-by-hour", test_count_by_hour);
+  g_test_add_func ("/scan-store/export-csv", test_export_csv);
+  g_test_add_func ("/scan-store/rebuild-rollups", test_rebuild_rollups);
+  g_test_add_func ("/scan-store/async", test_async);
+
+  return g_test_run ();
+}
