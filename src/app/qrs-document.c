@@ -1,0 +1,578 @@
+/* qrs-document.c — one code as the app edits it: payload, design, kind, tags
+ *
+ * The library list holds these and the editor edits one at a time.  When
+ * the store lands, a document is filled from and saved to a row of
+ * `codes`; until then the library is a list in memory.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "qrs-document.h"
+
+struct _QrsDocument
+{
+  GObject      parent_instance;
+
+  gint64       id;
+  QrsCodeKind  kind;
+  char        *short_id;
+  char        *provisional_short_id;
+  char        *redirect_base;
+  QrsPayload  *payload;
+  QrsDesign   *design;
+  GStrv        tags;
+
+  char        *text;
+  GError      *error;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_KIND,
+  PROP_SHORT_ID,
+  PROP_REDIRECT_BASE,
+  PROP_PAYLOAD,
+  PROP_DESIGN,
+  PROP_TAGS,
+  PROP_TEXT,
+  PROP_ERROR,
+  PROP_TITLE,
+  N_PROPS
+};
+
+G_DEFINE_ENUM_TYPE (QrsCodeKind, qrs_code_kind,
+  G_DEFINE_ENUM_VALUE (QRS_CODE_KIND_STATIC, "static"),
+  G_DEFINE_ENUM_VALUE (QRS_CODE_KIND_DYNAMIC, "dynamic"))
+
+G_DEFINE_FINAL_TYPE (QrsDocument, qrs_document, G_TYPE_OBJECT)
+
+static GParamSpec *properties[N_PROPS];
+
+#define DEFAULT_REDIRECT_BASE "http://localhost:8080/r/"
+
+/* Short ids are minted by the store when a dynamic code is first saved.
+ * Until then the preview shows a link with a provisional id of the same
+ * shape, so the symbol has the size it will have. */
+static char *
+make_provisional_short_id (void)
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  char id[9];
+
+  for (guint i = 0; i < 8; i++)
+    id[i] = alphabet[g_random_int_range (0, sizeof alphabet - 1)];
+  id[8] = '\0';
+
+  return g_strdup (id);
+}
+
+/* g_set_str() is GLib 2.76; we build against 2.74. */
+static gboolean
+replace_str (char       **str,
+             const char  *value)
+{
+  if (g_strcmp0 (*str, value) == 0)
+    return FALSE;
+
+  g_free (*str);
+  *str = g_strdup (value);
+
+  return TRUE;
+}
+
+static void
+qrs_document_update_text (QrsDocument *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gboolean error_changed;
+
+  /* For a dynamic code the payload is the destination; it is checked the
+   * same way but the symbol says the short link. */
+  text = qrs_payload_encode (self->payload, &error);
+
+  if (self->kind == QRS_CODE_KIND_DYNAMIC)
+    {
+      g_free (text);
+      text = qrs_document_dup_short_url (self);
+    }
+
+  error_changed = (error != NULL) != (self->error != NULL) ||
+                  (error != NULL && g_strcmp0 (error->message, self->error->message) != 0);
+  g_clear_error (&self->error);
+  self->error = g_steal_pointer (&error);
+
+  if (g_strcmp0 (text, self->text) != 0)
+    {
+      g_free (self->text);
+      self->text = g_steal_pointer (&text);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);
+    }
+
+  if (error_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static void
+design_notify_title_cb (QrsDocument *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+static void
+qrs_document_finalize (GObject *object)
+{
+  QrsDocument *self = (QrsDocument *)object;
+
+  g_clear_pointer (&self->short_id, g_free);
+  g_clear_pointer (&self->provisional_short_id, g_free);
+  g_clear_pointer (&self->redirect_base, g_free);
+  g_clear_object (&self->payload);
+  g_clear_object (&self->design);
+  g_clear_pointer (&self->tags, g_strfreev);
+  g_clear_pointer (&self->text, g_free);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (qrs_document_parent_class)->finalize (object);
+}
+
+static void
+qrs_document_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  QrsDocument *self = QRS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+
+    case PROP_KIND:
+      g_value_set_enum (value, self->kind);
+      break;
+
+    case PROP_SHORT_ID:
+      g_value_set_string (value, self->short_id);
+      break;
+
+    case PROP_REDIRECT_BASE:
+      g_value_set_string (value, self->redirect_base);
+      break;
+
+    case PROP_PAYLOAD:
+      g_value_set_object (value, self->payload);
+      break;
+
+    case PROP_DESIGN:
+      g_value_set_object (value, self->design);
+      break;
+
+    case PROP_TAGS:
+      g_value_set_boxed (value, self->tags);
+      break;
+
+    case PROP_TEXT:
+      g_value_set_string (value, self->text);
+      break;
+
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+
+    case PROP_TITLE:
+      g_value_take_string (value, qrs_document_dup_display_title (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_document_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  QrsDocument *self = QRS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      qrs_document_set_id (self, g_value_get_int64 (value));
+      break;
+
+    case PROP_KIND:
+      qrs_document_set_kind (self, g_value_get_enum (value));
+      break;
+
+    case PROP_SHORT_ID:
+      qrs_document_set_short_id (self, g_value_get_string (value));
+      break;
+
+    case PROP_REDIRECT_BASE:
+      qrs_document_set_redirect_base (self, g_value_get_string (value));
+      break;
+
+    case PROP_PAYLOAD:
+      qrs_document_set_payload (self, g_value_get_object (value));
+      break;
+
+    case PROP_TAGS:
+      qrs_document_set_tags (self, g_value_get_boxed (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_document_class_init (QrsDocumentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = qrs_document_finalize;
+  object_class->get_property = qrs_document_get_property;
+  object_class->set_property = qrs_document_set_property;
+
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_KIND] =
+    g_param_spec_enum ("kind", NULL, NULL, QRS_TYPE_CODE_KIND, QRS_CODE_KIND_STATIC, flags);
+  properties[PROP_SHORT_ID] =
+    g_param_spec_string ("short-id", NULL, NULL, NULL, flags);
+  properties[PROP_REDIRECT_BASE] =
+    g_param_spec_string ("redirect-base", NULL, NULL, DEFAULT_REDIRECT_BASE, flags);
+  properties[PROP_PAYLOAD] =
+    g_param_spec_object ("payload", NULL, NULL, QRS_TYPE_PAYLOAD, flags);
+  properties[PROP_DESIGN] =
+    g_param_spec_object ("design", NULL, NULL, QRS_TYPE_DESIGN, ro);
+  properties[PROP_TAGS] =
+    g_param_spec_boxed ("tags", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_TEXT] =
+    g_param_spec_string ("text", NULL, NULL, NULL, ro);
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, ro);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+qrs_document_init (QrsDocument *self)
+{
+  self->redirect_base = g_strdup (DEFAULT_REDIRECT_BASE);
+  self->provisional_short_id = make_provisional_short_id ();
+  self->payload = qrs_payload_new (QRS_PAYLOAD_TYPE_URL);
+  self->design = qrs_design_new ();
+  self->tags = g_new0 (char *, 1);
+
+  g_signal_connect_object (self->design, "notify::title",
+                           G_CALLBACK (design_notify_title_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  qrs_document_update_text (self);
+}
+
+QrsDocument *
+qrs_document_new (void)
+{
+  return g_object_new (QRS_TYPE_DOCUMENT, NULL);
+}
+
+/**
+ * qrs_document_duplicate:
+ *
+ * Returns: (transfer full): a new, unsaved document that looks and says
+ *   the same; a dynamic code's copy gets its own short link when saved
+ */
+QrsDocument *
+qrs_document_duplicate (QrsDocument *self)
+{
+  QrsDocument *copy;
+  g_autoptr(QrsPayload) payload = NULL;
+  g_autoptr(QrsDesign) design = NULL;
+
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  copy = qrs_document_new ();
+  payload = qrs_payload_copy (self->payload);
+  design = qrs_design_copy (self->design);
+
+  g_set_object (&copy->design, design);
+  g_signal_connect_object (copy->design, "notify::title",
+                           G_CALLBACK (design_notify_title_cb), copy,
+                           G_CONNECT_SWAPPED);
+  copy->kind = self->kind;
+  g_free (copy->redirect_base);
+  copy->redirect_base = g_strdup (self->redirect_base);
+  g_strfreev (copy->tags);
+  copy->tags = g_strdupv (self->tags);
+  qrs_document_set_payload (copy, payload);
+
+  return copy;
+}
+
+gint64
+qrs_document_get_id (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), 0);
+
+  return self->id;
+}
+
+void
+qrs_document_set_id (QrsDocument *self,
+                     gint64       id)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+  g_return_if_fail (id >= 0);
+
+  if (self->id != id)
+    {
+      self->id = id;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
+    }
+}
+
+QrsCodeKind
+qrs_document_get_kind (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), QRS_CODE_KIND_STATIC);
+
+  return self->kind;
+}
+
+/**
+ * qrs_document_set_kind:
+ *
+ * A dynamic code always points at a web address, and never uses Micro QR
+ * (a short link does not fit one reliably); making a code dynamic turns
+ * its payload into a URL, keeping the address when it had one.
+ */
+void
+qrs_document_set_kind (QrsDocument *self,
+                       QrsCodeKind  kind)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+  g_return_if_fail (kind <= QRS_CODE_KIND_DYNAMIC);
+
+  if (self->kind == kind)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  self->kind = kind;
+  if (kind == QRS_CODE_KIND_DYNAMIC)
+    {
+      qrs_design_set_symbol_type (self->design, QRS_SYMBOL_TYPE_QR);
+      if (qrs_payload_get_payload_type (self->payload) != QRS_PAYLOAD_TYPE_URL)
+        {
+          g_autoptr(QrsPayload) payload = qrs_payload_new (QRS_PAYLOAD_TYPE_URL);
+
+          g_set_object (&self->payload, payload);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAYLOAD]);
+        }
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
+  qrs_document_update_text (self);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+const char *
+qrs_document_get_short_id (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->short_id;
+}
+
+void
+qrs_document_set_short_id (QrsDocument *self,
+                           const char  *short_id)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+
+  if (replace_str (&self->short_id, short_id))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHORT_ID]);
+      qrs_document_update_text (self);
+    }
+}
+
+const char *
+qrs_document_get_redirect_base (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->redirect_base;
+}
+
+void
+qrs_document_set_redirect_base (QrsDocument *self,
+                                const char  *redirect_base)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+
+  if (redirect_base == NULL || redirect_base[0] == '\0')
+    redirect_base = DEFAULT_REDIRECT_BASE;
+
+  if (replace_str (&self->redirect_base, redirect_base))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REDIRECT_BASE]);
+      qrs_document_update_text (self);
+    }
+}
+
+/**
+ * qrs_document_dup_short_url:
+ *
+ * Returns: (transfer full) (nullable): the short link a dynamic code
+ *   encodes — with a provisional id until the code is saved — or %NULL
+ *   for a static code
+ */
+char *
+qrs_document_dup_short_url (QrsDocument *self)
+{
+  const char *id;
+
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  if (self->kind != QRS_CODE_KIND_DYNAMIC)
+    return NULL;
+
+  id = self->short_id ? self->short_id : self->provisional_short_id;
+  if (g_str_has_suffix (self->redirect_base, "/"))
+    return g_strconcat (self->redirect_base, id, NULL);
+
+  return g_strconcat (self->redirect_base, "/", id, NULL);
+}
+
+/**
+ * qrs_document_get_payload:
+ *
+ * Returns: (transfer none): what the code says; for a dynamic code, its
+ *   destination
+ */
+QrsPayload *
+qrs_document_get_payload (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->payload;
+}
+
+void
+qrs_document_set_payload (QrsDocument *self,
+                          QrsPayload  *payload)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+  g_return_if_fail (QRS_IS_PAYLOAD (payload));
+
+  if (g_set_object (&self->payload, payload))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAYLOAD]);
+
+  /* The payload may have changed in place, so always look again. */
+  qrs_document_update_text (self);
+}
+
+/**
+ * qrs_document_get_design:
+ *
+ * Returns: (transfer none): the design, the same object for the
+ *   document's whole life so views can bind to it
+ */
+QrsDesign *
+qrs_document_get_design (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->design;
+}
+
+const char * const *
+qrs_document_get_tags (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return (const char * const *)self->tags;
+}
+
+void
+qrs_document_set_tags (QrsDocument        *self,
+                       const char * const *tags)
+{
+  static const char * const empty[] = { NULL };
+
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+
+  if (tags == NULL)
+    tags = empty;
+
+  if (g_strv_equal ((const char * const *)self->tags, tags))
+    return;
+
+  g_strfreev (self->tags);
+  self->tags = g_strdupv ((char **)tags);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TAGS]);
+}
+
+/**
+ * qrs_document_get_text:
+ *
+ * Returns: (nullable): the text the symbol encodes, or %NULL while the
+ *   payload is not valid (see qrs_document_get_error())
+ */
+const char *
+qrs_document_get_text (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->text;
+}
+
+/**
+ * qrs_document_get_error:
+ *
+ * Returns: (nullable): why the payload is not valid, naming the field
+ */
+const GError *
+qrs_document_get_error (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->error;
+}
+
+/**
+ * qrs_document_dup_display_title:
+ *
+ * Returns: (transfer full): the title, or a name for an untitled code
+ */
+char *
+qrs_document_dup_display_title (QrsDocument *self)
+{
+  const char *title;
+
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  title = qrs_design_get_title (self->design);
+  if (title != NULL && title[0] != '\0')
+    return g_strdup (title);
+
+  return g_strdup (_("Untitled Code"));
+}

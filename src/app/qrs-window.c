@@ -1,0 +1,646 @@
+/* qrs-window.c — the main window: library, editor and live preview
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "qrs-editor-private.h"
+#include "qrs-lint.h"
+#include "qrs-window-private.h"
+
+G_DEFINE_FINAL_TYPE (QrsWindow, qrs_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static QrsDocument *
+create_document (QrsWindow *self)
+{
+  QrsDocument *document = qrs_document_new ();
+  QrsDesign *design = qrs_document_get_design (document);
+  g_autofree char *base = g_settings_get_string (self->settings, "redirect-base-url");
+
+  /* New codes start from the defaults in Preferences. */
+  g_object_freeze_notify (G_OBJECT (design));
+  qrs_design_set_size_unit (design, g_settings_get_enum (self->settings, "export-size-unit"));
+  qrs_design_set_size (design, g_settings_get_double (self->settings, "export-size"));
+  qrs_design_set_dpi (design, g_settings_get_double (self->settings, "export-dpi"));
+  g_object_thaw_notify (G_OBJECT (design));
+  qrs_document_set_redirect_base (document, base);
+
+  return document;
+}
+
+/* Preview details ----------------------------------------------------- */
+
+static const char *
+icon_for_severity (QrsLintSeverity severity)
+{
+  switch (severity)
+    {
+    case QRS_LINT_SEVERITY_ERROR: return "dialog-error-symbolic";
+    case QRS_LINT_SEVERITY_WARNING: return "dialog-warning-symbolic";
+    case QRS_LINT_SEVERITY_INFO:
+    default: return "dialog-information-symbolic";
+    }
+}
+
+static const char *
+css_for_severity (QrsLintSeverity severity)
+{
+  switch (severity)
+    {
+    case QRS_LINT_SEVERITY_ERROR: return "error";
+    case QRS_LINT_SEVERITY_WARNING: return "warning";
+    case QRS_LINT_SEVERITY_INFO:
+    default: return "accent";
+    }
+}
+
+static const char *
+name_for_severity (QrsLintSeverity severity)
+{
+  switch (severity)
+    {
+    case QRS_LINT_SEVERITY_ERROR: return _("Will not scan");
+    case QRS_LINT_SEVERITY_WARNING: return _("May not scan");
+    case QRS_LINT_SEVERITY_INFO:
+    default: return _("Note");
+    }
+}
+
+static void
+update_findings (QrsWindow *self)
+{
+  GPtrArray *findings = qrs_preview_get_findings (self->preview);
+  g_autoptr(GString) key = g_string_new (NULL);
+  const char *old_key;
+  GtkWidget *child;
+
+  for (guint i = 0; i < findings->len; i++)
+    {
+      const QrsLintFinding *finding = g_ptr_array_index (findings, i);
+
+      g_string_append_printf (key, "%d:%s\n", finding->severity, finding->message);
+    }
+
+  /* Findings are checked on every keystroke; rebuild the rows only when
+   * they say something new. */
+  old_key = g_object_get_data (G_OBJECT (self->lint_list), "qrs-key");
+  if (g_strcmp0 (old_key, key->str) == 0)
+    return;
+  g_object_set_data_full (G_OBJECT (self->lint_list), "qrs-key",
+                          g_strdup (key->str), g_free);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->lint_list))) != NULL)
+    gtk_list_box_remove (self->lint_list, child);
+
+  for (guint i = 0; i < findings->len; i++)
+    {
+      const QrsLintFinding *finding = g_ptr_array_index (findings, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new_from_icon_name (icon_for_severity (finding->severity));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), finding->message);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), name_for_severity (finding->severity));
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      gtk_widget_add_css_class (icon, css_for_severity (finding->severity));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      name_for_severity (finding->severity), -1);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      gtk_widget_add_css_class (row, "lint-finding");
+      gtk_list_box_append (self->lint_list, row);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->lint_list), findings->len > 0);
+}
+
+static void
+update_preview_info (QrsWindow *self)
+{
+  QrsSymbol *symbol = qrs_preview_get_symbol (self->preview);
+  const GError *error = qrs_preview_get_error (self->preview);
+  const GError *payload_error = qrs_document_get_error (self->document);
+
+  if (symbol != NULL)
+    {
+      g_autofree char *version = qrs_symbol_get_version_name (symbol);
+      g_autofree char *info = NULL;
+      guint width = qrs_symbol_get_width (symbol);
+      double used = qrs_symbol_get_capacity_used (symbol);
+
+      if (qrs_symbol_get_symbol_type (symbol) == QRS_SYMBOL_TYPE_MICRO_QR)
+        /* Translators: “Micro QR M3 · 15 × 15 modules · 40 % of capacity” */
+        info = g_strdup_printf (_("Micro QR %s · %u × %u modules · %.0f %% of capacity"),
+                                version, width, width, used * 100);
+      else
+        /* Translators: “Version 3 · 29 × 29 modules · 40 % of capacity” */
+        info = g_strdup_printf (_("Version %s · %u × %u modules · %.0f %% of capacity"),
+                                version, width, width, used * 100);
+      gtk_label_set_label (self->preview_info, info);
+    }
+  else if (payload_error == NULL && error == NULL)
+    {
+      gtk_label_set_label (self->preview_info, _("Fill in what the code should say"));
+    }
+  else
+    {
+      gtk_label_set_label (self->preview_info, NULL);
+    }
+
+  if (error != NULL)
+    gtk_label_set_label (self->preview_error, error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->preview_error), error != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->preview_info),
+                          gtk_label_get_label (self->preview_info)[0] != '\0');
+}
+
+static void
+document_text_changed_cb (QrsWindow *self)
+{
+  qrs_preview_set_text (self->preview, qrs_document_get_text (self->document));
+  update_preview_info (self);
+}
+
+static void
+document_title_changed_cb (QrsWindow *self)
+{
+  g_autofree char *title = qrs_document_dup_display_title (self->document);
+  QrsPayload *payload = qrs_document_get_payload (self->document);
+  const char *type = qrs_editor_get_payload_type_label (qrs_payload_get_payload_type (payload));
+  g_autofree char *subtitle = NULL;
+
+  if (qrs_document_get_kind (self->document) == QRS_CODE_KIND_DYNAMIC)
+    /* Translators: “Web Address, dynamic” */
+    subtitle = g_strdup_printf (_("%s, dynamic"), type);
+  else
+    subtitle = g_strdup (type);
+
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+/* Library ------------------------------------------------------------- */
+
+static void
+library_row_setup_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item,
+                      QrsWindow                *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *thumbnail = g_object_new (QRS_TYPE_PREVIEW, "compact", TRUE, NULL);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_widget_set_valign (thumbnail, GTK_ALIGN_CENTER);
+  gtk_widget_set_focusable (thumbnail, FALSE);
+  gtk_widget_set_can_target (thumbnail, FALSE);
+  gtk_widget_add_css_class (thumbnail, "thumbnail");
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+
+  gtk_box_append (GTK_BOX (labels), title);
+  gtk_box_append (GTK_BOX (labels), subtitle);
+  gtk_box_append (GTK_BOX (box), thumbnail);
+  gtk_box_append (GTK_BOX (box), labels);
+  gtk_list_item_set_child (item, box);
+
+  g_object_set_data (G_OBJECT (item), "thumbnail", thumbnail);
+  g_object_set_data (G_OBJECT (item), "title", title);
+  g_object_set_data (G_OBJECT (item), "subtitle", subtitle);
+}
+
+static gboolean
+transform_text_to_subtitle (GBinding     *binding,
+                            const GValue *from,
+                            GValue       *to,
+                            gpointer      user_data)
+{
+  QrsDocument *document = QRS_DOCUMENT (g_binding_dup_source (binding));
+  QrsPayloadType type = qrs_payload_get_payload_type (qrs_document_get_payload (document));
+  const char *text = g_value_get_string (from);
+
+  /* Only what is safe to show on a screen others can see: a Wi-Fi
+   * password or a contact's details stay in the editor. */
+  if (text != NULL && (type == QRS_PAYLOAD_TYPE_URL || type == QRS_PAYLOAD_TYPE_TEXT ||
+                       qrs_document_get_kind (document) == QRS_CODE_KIND_DYNAMIC))
+    g_value_take_string (to, g_strdup_printf ("%s · %s",
+                                              qrs_editor_get_payload_type_label (type), text));
+  else
+    g_value_set_string (to, qrs_editor_get_payload_type_label (type));
+  g_object_unref (document);
+
+  return TRUE;
+}
+
+static void
+library_row_bind_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     QrsWindow                *self)
+{
+  QrsDocument *document = gtk_list_item_get_item (item);
+  GPtrArray *bindings = g_ptr_array_new ();
+  GObject *thumbnail = g_object_get_data (G_OBJECT (item), "thumbnail");
+
+  qrs_preview_set_design (QRS_PREVIEW (thumbnail), qrs_document_get_design (document));
+  g_ptr_array_add (bindings,
+                   g_object_bind_property (document, "text", thumbnail, "text",
+                                           G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (bindings,
+                   g_object_bind_property (document, "title",
+                                           g_object_get_data (G_OBJECT (item), "title"), "label",
+                                           G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (bindings,
+                   g_object_bind_property_full (document, "text",
+                                                g_object_get_data (G_OBJECT (item), "subtitle"), "label",
+                                                G_BINDING_SYNC_CREATE,
+                                                transform_text_to_subtitle, NULL, NULL, NULL));
+  g_object_set_data_full (G_OBJECT (item), "bindings", bindings,
+                          (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void
+library_row_unbind_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item,
+                       QrsWindow                *self)
+{
+  GPtrArray *bindings = g_object_get_data (G_OBJECT (item), "bindings");
+  GObject *thumbnail = g_object_get_data (G_OBJECT (item), "thumbnail");
+
+  for (guint i = 0; bindings != NULL && i < bindings->len; i++)
+    g_binding_unbind (g_ptr_array_index (bindings, i));
+  g_object_set_data (G_OBJECT (item), "bindings", NULL);
+  qrs_preview_set_design (QRS_PREVIEW (thumbnail), NULL);
+  qrs_preview_set_text (QRS_PREVIEW (thumbnail), NULL);
+}
+
+static gboolean
+library_filter_func (gpointer item,
+                     gpointer user_data)
+{
+  QrsWindow *self = user_data;
+  QrsDocument *document = item;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *needle = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *haystack = NULL;
+  g_autofree char *tags = NULL;
+  g_autofree char *folded = NULL;
+
+  if (search[0] == '\0')
+    return TRUE;
+
+  /* The store searches the database in full text; this stand-in only
+   * looks at what is in memory. */
+  needle = g_utf8_casefold (search, -1);
+  title = qrs_document_dup_display_title (document);
+  tags = g_strjoinv (" ", (char **)qrs_document_get_tags (document));
+  haystack = g_strjoin ("\n", title,
+                        qrs_design_get_description (qrs_document_get_design (document)) ?: "",
+                        qrs_document_get_text (document) ?: "",
+                        tags, NULL);
+  folded = g_utf8_casefold (haystack, -1);
+
+  return strstr (folded, needle) != NULL;
+}
+
+static void
+search_changed_cb (QrsWindow *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+selection_changed_cb (QrsWindow *self)
+{
+  QrsDocument *document = gtk_single_selection_get_selected_item (self->selection);
+
+  if (document != NULL)
+    qrs_window_set_document (self, document);
+}
+
+static void
+library_activate_cb (QrsWindow *self,
+                     guint      position)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+/* Window -------------------------------------------------------------- */
+
+/* The leaflet and the flap fold while they allocate; showing the back
+ * button then would change their children's size mid-allocation (GTK
+ * warns it snapshots header bars without an allocation), so the header
+ * bars follow on the next turn of the main loop. */
+static gboolean
+update_folded_cb (gpointer data)
+{
+  QrsWindow *self = data;
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  self->folded_idle = 0;
+
+  gtk_widget_set_visible (self->back_button, folded);
+  adw_header_bar_set_show_start_title_buttons (self->content_header, folded);
+  adw_header_bar_set_show_end_title_buttons (self->sidebar_header, folded);
+  gtk_widget_set_visible (self->preview_toggle, adw_flap_get_folded (self->flap));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+folded_changed_cb (QrsWindow *self)
+{
+  if (self->folded_idle == 0)
+    self->folded_idle = g_idle_add (update_folded_cb, self);
+}
+
+static void
+show_message_cb (QrsWindow  *self,
+                 const char *message)
+{
+  qrs_window_show_toast (self, message);
+}
+
+static gboolean
+qrs_window_close_request (GtkWindow *window)
+{
+  QrsWindow *self = QRS_WINDOW (window);
+
+  g_settings_apply (self->state);
+
+  return GTK_WINDOW_CLASS (qrs_window_parent_class)->close_request (window);
+}
+
+static void
+qrs_window_constructed (GObject *object)
+{
+  QrsWindow *self = (QrsWindow *)object;
+  g_autoptr(GListStore) library = g_list_store_new (QRS_TYPE_DOCUMENT);
+  g_autoptr(QrsDocument) document = NULL;
+
+  G_OBJECT_CLASS (qrs_window_parent_class)->constructed (object);
+
+  g_settings_bind (self->state, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->state, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->state, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "scanning-distance", self->preview, "scanning-distance",
+                   G_SETTINGS_BIND_GET);
+
+  document = create_document (self);
+  g_list_store_append (library, document);
+  qrs_window_set_library (self, G_LIST_MODEL (library));
+}
+
+static void
+qrs_window_dispose (GObject *object)
+{
+  QrsWindow *self = (QrsWindow *)object;
+
+  g_clear_handle_id (&self->folded_idle, g_source_remove);
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  g_clear_object (&self->document);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->library);
+  g_clear_object (&self->print_settings);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), QRS_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (qrs_window_parent_class)->dispose (object);
+}
+
+static void
+qrs_window_finalize (GObject *object)
+{
+  QrsWindow *self = (QrsWindow *)object;
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->state);
+
+  G_OBJECT_CLASS (qrs_window_parent_class)->finalize (object);
+}
+
+static void
+qrs_window_class_init (QrsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = qrs_window_constructed;
+  object_class->dispose = qrs_window_dispose;
+  object_class->finalize = qrs_window_finalize;
+
+  window_class->close_request = qrs_window_close_request;
+
+  g_type_ensure (QRS_TYPE_EDITOR);
+  g_type_ensure (QRS_TYPE_PREVIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/qrstudio/QrStudio/ui/qrs-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, sidebar_header);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, content_header);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_toggle);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, library_view);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, editor);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_scroller);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_info);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_error);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, lint_list);
+
+  _qrs_window_class_actions_init (widget_class);
+}
+
+static void
+qrs_window_init (QrsWindow *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->state = g_settings_new (APP_ID);
+  g_settings_delay (self->state);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (library_row_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (library_row_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (library_row_unbind_cb), self);
+  gtk_list_view_set_factory (self->library_view, factory);
+
+  self->filter = gtk_custom_filter_new (library_filter_func, self, NULL);
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect_swapped (self->library_view, "activate", G_CALLBACK (library_activate_cb), self);
+  g_signal_connect_swapped (self->editor, "show-message", G_CALLBACK (show_message_cb), self);
+  g_signal_connect_swapped (self->preview, "notify::findings", G_CALLBACK (update_findings), self);
+  g_signal_connect_swapped (self->preview, "notify::symbol", G_CALLBACK (update_preview_info), self);
+  g_signal_connect_swapped (self->preview, "notify::error", G_CALLBACK (update_preview_info), self);
+  g_signal_connect_swapped (self->preview, "notify::symbol", G_CALLBACK (_qrs_window_actions_update), self);
+
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
+  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (folded_changed_cb), self);
+
+  _qrs_window_dnd_init (self);
+}
+
+QrsWindow *
+qrs_window_new (AdwApplication *application)
+{
+  return g_object_new (QRS_TYPE_WINDOW, "application", application, NULL);
+}
+
+/**
+ * qrs_window_get_document:
+ *
+ * Returns: (transfer none): the code shown in the editor
+ */
+QrsDocument *
+qrs_window_get_document (QrsWindow *self)
+{
+  g_return_val_if_fail (QRS_IS_WINDOW (self), NULL);
+
+  return self->document;
+}
+
+void
+qrs_window_set_document (QrsWindow   *self,
+                         QrsDocument *document)
+{
+  g_return_if_fail (QRS_IS_WINDOW (self));
+  g_return_if_fail (QRS_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+
+  g_set_object (&self->document, document);
+
+  g_signal_connect_object (document, "notify::text", G_CALLBACK (document_text_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::error", G_CALLBACK (update_preview_info), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::title", G_CALLBACK (document_title_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::payload", G_CALLBACK (document_title_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::kind", G_CALLBACK (document_title_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  qrs_editor_set_document (self->editor, document);
+  qrs_preview_set_design (self->preview, qrs_document_get_design (document));
+  document_text_changed_cb (self);
+  document_title_changed_cb (self);
+  update_findings (self);
+  _qrs_window_actions_update (self);
+}
+
+/**
+ * qrs_window_get_library:
+ *
+ * Returns: (transfer none): the codes in the sidebar, QrsDocument items
+ */
+GListModel *
+qrs_window_get_library (QrsWindow *self)
+{
+  g_return_val_if_fail (QRS_IS_WINDOW (self), NULL);
+
+  return self->library;
+}
+
+/**
+ * qrs_window_set_library:
+ * @library: a list of QrsDocument
+ *
+ * The store's paged list of codes plugs in here; any GListModel of
+ * documents will do.
+ */
+void
+qrs_window_set_library (QrsWindow  *self,
+                        GListModel *library)
+{
+  g_return_if_fail (QRS_IS_WINDOW (self));
+  g_return_if_fail (G_IS_LIST_MODEL (library));
+  g_return_if_fail (g_list_model_get_item_type (library) == QRS_TYPE_DOCUMENT);
+
+  g_set_object (&self->library, library);
+
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filtered);
+
+  self->filtered = gtk_filter_list_model_new (g_object_ref (library),
+                                              GTK_FILTER (g_object_ref (self->filter)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (selection_changed_cb), self);
+  gtk_list_view_set_model (self->library_view, GTK_SELECTION_MODEL (self->selection));
+
+  selection_changed_cb (self);
+}
+
+void
+qrs_window_show_toast (QrsWindow  *self,
+                       const char *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (QRS_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* A new code goes into the in-memory library; the store will insert it
+ * into the database instead. */
+void
+_qrs_window_add_document (QrsWindow   *self,
+                          QrsDocument *document)
+{
+  guint n;
+
+  if (!G_IS_LIST_STORE (self->library))
+    return;
+
+  g_list_store_append (G_LIST_STORE (self->library), document);
+
+  /* Clear the search, or the new code might be filtered out of sight. */
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) item = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
+
+      if (item == document)
+        gtk_single_selection_set_selected (self->selection, i);
+    }
+}
+
+QrsDocument *
+_qrs_window_create_document (QrsWindow *self)
+{
+  return create_document (self);
+}

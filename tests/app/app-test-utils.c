@@ -1,0 +1,290 @@
+/* app-test-utils.c — a display, the application, and real pixels
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "app-test-utils.h"
+#include "qrs-application.h"
+#include "qrs-preview-private.h"
+#include "qrs-window-private.h"
+
+static GtkApplication *application;
+static char *tmpdir;
+
+static void
+remove_tmpdir (void)
+{
+  if (tmpdir != NULL)
+    {
+      g_autoptr(GDir) dir = g_dir_open (tmpdir, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (tmpdir, name, NULL);
+          g_unlink (path);
+        }
+      g_rmdir (tmpdir);
+      g_clear_pointer (&tmpdir, g_free);
+    }
+}
+
+/* A test that needs a display and has none fails, loudly: a skip would
+ * hide that the app was never tested. */
+void
+app_test_init (int    *argc,
+               char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_init (argc, argv, NULL);
+
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
+    {
+      g_print ("Bail out! GSETTINGS_SCHEMA_DIR is not set: run the app tests with meson test\n");
+      exit (1);
+    }
+
+  if (!gtk_init_check ())
+    {
+      g_print ("Bail out! No display (DISPLAY=%s): the app tests run under Xvfb; "
+               "install it with tools/setup and run them with meson test\n",
+               g_getenv ("DISPLAY") ? g_getenv ("DISPLAY") : "");
+      exit (1);
+    }
+
+  adw_init ();
+
+  /* As GNOME lays out window buttons, not as a bare X server does. */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
+
+  /* The real application, so its style sheet and icons are loaded as
+   * they are for people; non-unique, so no session bus is needed. */
+  application = g_object_new (QRS_TYPE_APPLICATION,
+                              "application-id", APP_ID,
+                              "flags", G_APPLICATION_NON_UNIQUE,
+                              "resource-base-path", "/io/github/qrstudio/QrStudio",
+                              NULL);
+  if (!g_application_register (G_APPLICATION (application), NULL, &error))
+    {
+      g_print ("Bail out! Could not start the application: %s\n", error->message);
+      exit (1);
+    }
+
+  tmpdir = g_dir_make_tmp ("qrs-app-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  atexit (remove_tmpdir);
+}
+
+GtkApplication *
+app_test_get_application (void)
+{
+  return application;
+}
+
+char *
+app_test_tmpdir (void)
+{
+  return g_strdup (tmpdir);
+}
+
+void
+app_test_iterate (guint msec)
+{
+  gint64 end = g_get_monotonic_time () + msec * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+app_test_wait_until (gboolean (*done) (gpointer),
+                     gpointer   data,
+                     guint      timeout_msec)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_msec, timeout_cb, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (timed_out)
+    g_error ("Timed out after %u ms waiting for the app", timeout_msec);
+
+  g_source_remove (id);
+}
+
+static gboolean
+window_mapped (gpointer data)
+{
+  QrsWindow *window = data;
+  QrsPreviewStats stats;
+
+  qrs_preview_get_stats (window->preview, &stats);
+
+  return gtk_widget_get_mapped (GTK_WIDGET (window)) && stats.n_draws > 0;
+}
+
+QrsWindow *
+app_test_new_window (int width,
+                     int height)
+{
+  QrsWindow *window = qrs_window_new (ADW_APPLICATION (application));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The first document is empty: give it something to draw so the
+   * window counts as up. */
+  {
+    QrsDocument *document = qrs_window_get_document (window);
+    g_autoptr(QrsPayload) payload = qrs_payload_new (QRS_PAYLOAD_TYPE_URL);
+
+    qrs_payload_set (payload, "url", "https://example.edu/", NULL);
+    qrs_document_set_payload (document, payload);
+  }
+
+  app_test_wait_until (window_mapped, window, 10000);
+
+  return window;
+}
+
+void
+app_test_close_window (QrsWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  app_test_iterate (10);
+}
+
+typedef struct
+{
+  QrsPreview *preview;
+  guint       n_draws;
+} DrawWait;
+
+static gboolean
+preview_drew (gpointer data)
+{
+  DrawWait *wait = data;
+  QrsPreviewStats stats;
+
+  qrs_preview_get_stats (wait->preview, &stats);
+
+  return stats.n_draws > wait->n_draws;
+}
+
+/* Returns once the preview has drawn a frame after this call. */
+void
+app_test_wait_for_draw (GtkWidget *preview)
+{
+  QrsPreviewStats stats;
+  DrawWait wait;
+
+  qrs_preview_get_stats (QRS_PREVIEW (preview), &stats);
+  wait.preview = QRS_PREVIEW (preview);
+  wait.n_draws = stats.n_draws;
+
+  app_test_wait_until (preview_drew, &wait, 5000);
+}
+
+/* What the widget shows, drawn by the window's own GSK renderer. */
+GdkTexture *
+app_test_snapshot (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+char *
+app_test_save_snapshot (GtkWidget  *widget,
+                        const char *name)
+{
+  g_autoptr(GdkTexture) texture = app_test_snapshot (widget);
+  char *path = g_build_filename (tmpdir, name, NULL);
+
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+
+  return path;
+}
+
+char *
+app_test_find_tool (const char *name)
+{
+  char *path = g_find_program_in_path (name);
+
+  if (path == NULL)
+    g_error ("%s is not installed: run tools/setup, which installs every tool the tests need", name);
+
+  return path;
+}
+
+char *
+app_test_run (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     &out, &err, &status, &error))
+    g_error ("Could not run %s: %s", argv[0], error->message);
+
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_message ("%s failed: %s", argv[0], err);
+      g_clear_pointer (&out, g_free);
+    }
+
+  return out;
+}
+
+/* The payload zbar reads from the image, or NULL when it reads none. */
+char *
+app_test_decode (const char *png_path)
+{
+  g_autofree char *zbarimg = app_test_find_tool ("zbarimg");
+  /* --raw -Sbinary: the symbol's bytes, no character set guessed. */
+  const char *argv[] = { zbarimg, "--nodbus", "--quiet", "--raw", "-Sbinary",
+                         "-Sdisable", "-Sqrcode.enable", png_path, NULL };
+
+  /* With -Sbinary nothing is added: no newline, no separator between
+   * two symbols found in one image. */
+  return app_test_run (argv);
+}
+
+/* Draws the preview again, whether or not anything changed. */
+void
+app_test_redraw (GtkWidget *preview)
+{
+  gtk_widget_queue_draw (preview);
+  app_test_wait_for_draw (preview);
+}

@@ -1,0 +1,33 @@
+/* app-test-utils.h — a display, the application, and real pixels
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "qrs-window.h"
+
+G_BEGIN_DECLS
+
+void        app_test_init              (int          *argc,
+                                        char       ***argv);
+GtkApplication *app_test_get_application (void);
+QrsWindow  *app_test_new_window        (int           width,
+                                        int           height);
+void        app_test_close_window      (QrsWindow    *window);
+void        app_test_wait_for_draw     (GtkWidget    *preview);
+void        app_test_redraw            (GtkWidget    *preview);
+void        app_test_iterate           (guint         msec);
+void        app_test_wait_until        (gboolean    (*done) (gpointer),
+                                        gpointer      data,
+                                        guint         timeout_msec);
+GdkTexture *app_test_snapshot          (GtkWidget    *widget);
+char       *app_test_save_snapshot     (GtkWidget    *widget,
+                                        const char   *name);
+char       *app_test_decode            (const char   *png_path);
+char       *app_test_find_tool         (const char   *name);
+char       *app_test_run               (const char * const *argv);
+char       *app_test_tmpdir            (void);
+
+G_END_DECLS

@@ -1,0 +1,183 @@
+/* test-screenshots.c — the main view, light, dark and narrow, as people
+ * see it; written where QRS_SCREENSHOT_DIR says (tools/screenshots sets
+ * it to docs/screenshots), else into the build tree
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "app-test-utils.h"
+#include "qrs-editor-private.h"
+#include "qrs-window-private.h"
+
+static QrsDocument *
+add_code (QrsWindow      *window,
+          QrsPayloadType  type,
+          const char     *title,
+          const char * const *fields)
+{
+  QrsDocument *document = _qrs_window_create_document (window);
+  g_autoptr(QrsPayload) payload = qrs_payload_new (type);
+
+  for (guint i = 0; fields[i] != NULL; i += 2)
+    g_assert_true (qrs_payload_set (payload, fields[i], fields[i + 1], NULL));
+  qrs_document_set_payload (document, payload);
+  qrs_design_set_title (qrs_document_get_design (document), title);
+  _qrs_window_add_document (window, document);
+
+  return document;
+}
+
+static void
+populate (QrsWindow *window)
+{
+  QrsDocument *document = qrs_window_get_document (window);
+  QrsDesign *design = qrs_document_get_design (document);
+  g_autoptr(QrsDocument) wifi = NULL;
+  g_autoptr(QrsDocument) contact = NULL;
+  g_autoptr(QrsDocument) event = NULL;
+  static const char * const tags[] = { "events", "posters", NULL };
+  static const QrsColor navy = { 0x1c, 0x2b, 0x5a, 0xff };
+  static const QrsColor accent = { 0xc0, 0x1c, 0x28, 0xff };
+
+  qrs_design_set_title (design, "Open Day 2025");
+  qrs_design_set_description (design, "Posters in the main hall");
+  qrs_document_set_tags (document, tags);
+
+  wifi = add_code (window, QRS_PAYLOAD_TYPE_WIFI, "Guest Wi-Fi",
+                   (const char *[]) { "ssid", "Campus Guests", "password", "welcome-2025", NULL });
+  contact = add_code (window, QRS_PAYLOAD_TYPE_MECARD, "Front desk",
+                      (const char *[]) { "name", "Front desk", NULL });
+  event = add_code (window, QRS_PAYLOAD_TYPE_URL, "Library opening hours",
+                    (const char *[]) { "url", "https://example.edu/library/hours", NULL });
+
+  /* Back to the first code, designed through the editor's fields. */
+  gtk_single_selection_set_selected (window->selection, 0);
+  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "url", 0)),
+                         "https://example.edu/open-day");
+  qrs_design_set_foreground (design, &navy);
+  qrs_design_set_finder_color (design, &accent);
+  qrs_design_set_module_shape (design, QRS_MODULE_SHAPE_ROUNDED);
+  qrs_design_set_caption (design, "Scan for the programme");
+  qrs_design_set_caption_color (design, &navy);
+}
+
+static char *
+output_path (const char *name)
+{
+  const char *dir = g_getenv ("QRS_SCREENSHOT_DIR");
+  g_autofree char *fallback = NULL;
+
+  if (dir == NULL || dir[0] == '\0')
+    {
+      fallback = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                   "screenshots", NULL);
+      dir = fallback;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+static double
+corner_luminance (GdkTexture *texture)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guchar *pixels = g_malloc ((gsize)width * height * 4);
+  const guchar *pixel;
+
+  gdk_texture_download (texture, pixels, width * 4);
+
+  /* Near the bottom right corner: the editor's background, away from
+   * any widget. */
+  pixel = pixels + ((gsize)(height - 8) * width + (width - 8)) * 4;
+
+  return (pixel[0] + pixel[1] + pixel[2]) / (3.0 * 255);
+}
+
+static void
+shoot (QrsWindow  *window,
+       const char *name,
+       gboolean    dark)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = output_path (name);
+  g_autofree char *decoded = NULL;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+  app_test_iterate (300);
+  app_test_redraw (GTK_WIDGET (window->preview));
+  app_test_iterate (100);
+
+  texture = app_test_snapshot (GTK_WIDGET (window));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+
+  if (dark)
+    g_assert_cmpfloat (corner_luminance (texture), <, 0.35);
+  else
+    g_assert_cmpfloat (corner_luminance (texture), >, 0.65);
+
+  /* What is on screen scans, whichever style surrounds it; the library's
+   * thumbnails scan too, so look for the preview's among them. */
+  decoded = app_test_decode (path);
+  g_assert_nonnull (decoded);
+  g_assert_nonnull (strstr (decoded, "https://example.edu/open-day"));
+}
+
+static void
+test_screenshots_main (void)
+{
+  QrsWindow *window = app_test_new_window (1180, 760);
+
+  populate (window);
+  shoot (window, "main-light.png", FALSE);
+  shoot (window, "main-dark.png", TRUE);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  app_test_close_window (window);
+}
+
+static gboolean
+folded (gpointer data)
+{
+  return adw_leaflet_get_folded (data);
+}
+
+static void
+test_screenshots_narrow (void)
+{
+  QrsWindow *window = app_test_new_window (360, 720);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = output_path ("narrow-light.png");
+
+  populate (window);
+  app_test_wait_until (folded, window->leaflet, 5000);
+  adw_leaflet_navigate (window->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  adw_flap_set_reveal_flap (window->flap, TRUE);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  app_test_iterate (600);
+
+  texture = app_test_snapshot (GTK_WIDGET (window));
+  g_assert_cmpint (gdk_texture_get_width (texture), <=, 400);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  app_test_close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init (&argc, &argv);
+
+  g_test_add_func ("/app/screenshots/main", test_screenshots_main);
+  g_test_add_func ("/app/screenshots/narrow", test_screenshots_narrow);
+
+  return g_test_run ();
+}
