@@ -372,25 +372,34 @@ grid_init (Grid    *grid,
            cairo_t *cr,
            double   module)
 {
+  cairo_surface_t *target = cairo_get_group_target (cr);
   double ax = 1, ay = 0, bx = 0, by = 1;
+  double scale_x, scale_y, offset_x, offset_y;
   double dm_x, dm_y;
 
   grid->cr = cr;
   grid->module = module;
+  grid->snap = FALSE;
+
+  /* The CTM leads to cairo's device space; the surface's own scale and
+   * offset (HiDPI, groups) lead from there to its pixels. */
+  cairo_surface_get_device_scale (target, &scale_x, &scale_y);
+  cairo_surface_get_device_offset (target, &offset_x, &offset_y);
   grid->dx0 = grid->dy0 = 0;
   cairo_user_to_device (cr, &grid->dx0, &grid->dy0);
   cairo_user_to_device_distance (cr, &ax, &ay);
   cairo_user_to_device_distance (cr, &bx, &by);
-  grid->sx = ax;
-  grid->sy = by;
-  grid->snap = FALSE;
+  grid->dx0 = grid->dx0 * scale_x + offset_x;
+  grid->dy0 = grid->dy0 * scale_y + offset_y;
+  grid->sx = ax * scale_x;
+  grid->sy = by * scale_y;
 
   /* Only an unrotated, unflipped target has pixel columns to snap to. */
-  if (ay != 0 || bx != 0 || ax <= 0 || by <= 0)
+  if (ay != 0 || bx != 0 || grid->sx <= 0 || grid->sy <= 0)
     return;
 
-  dm_x = module * ax;
-  dm_y = module * by;
+  dm_x = module * grid->sx;
+  dm_y = module * grid->sy;
 
   /* A whole number of pixels per module: every edge lands on a pixel.
    * On a raster of at least two pixels per module, rounding each edge
@@ -398,8 +407,7 @@ grid_init (Grid    *grid,
    * smeared edges. */
   if (dm_x >= 1 && fabs (dm_x - round (dm_x)) < 1e-6 && fabs (dm_y - round (dm_y)) < 1e-6)
     grid->snap = TRUE;
-  else if (cairo_surface_get_type (cairo_get_target (cr)) == CAIRO_SURFACE_TYPE_IMAGE &&
-           dm_x >= 2 && dm_y >= 2)
+  else if (cairo_surface_get_type (target) == CAIRO_SURFACE_TYPE_IMAGE && dm_x >= 2 && dm_y >= 2)
     grid->snap = TRUE;
 }
 
@@ -509,6 +517,8 @@ fill_with_tiles (QrsRenderer         *self,
   int min_w = G_MAXINT, max_w = 0, min_h = G_MAXINT, max_h = 0;
   double module_px = grid->module * grid->sx;
   cairo_surface_t *mask;
+  cairo_pattern_t *pattern;
+  cairo_matrix_t matrix;
   guint8 *data;
   int stride;
 
@@ -581,8 +591,15 @@ fill_with_tiles (QrsRenderer         *self,
       }
 
   cairo_surface_mark_dirty (mask);
-  cairo_surface_set_device_scale (mask, grid->sx, grid->sy);
-  cairo_mask_surface (cr, mask, (dev_x[0] - grid->dx0) / grid->sx, (dev_y[0] - grid->dy0) / grid->sy);
+
+  /* One mask pixel on one device pixel, nothing to filter. */
+  pattern = cairo_pattern_create_for_surface (mask);
+  cairo_matrix_init_scale (&matrix, grid->sx, grid->sy);
+  cairo_matrix_translate (&matrix, -(dev_x[0] - grid->dx0) / grid->sx, -(dev_y[0] - grid->dy0) / grid->sy);
+  cairo_pattern_set_matrix (pattern, &matrix);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_mask (cr, pattern);
+  cairo_pattern_destroy (pattern);
   cairo_surface_destroy (mask);
 
   return TRUE;
@@ -721,7 +738,7 @@ ensure_logo (QrsRenderer  *self,
 static gboolean
 is_vector_target (cairo_t *cr)
 {
-  switch (cairo_surface_get_type (cairo_get_target (cr)))
+  switch (cairo_surface_get_type (cairo_get_group_target (cr)))
     {
     case CAIRO_SURFACE_TYPE_PDF:
     case CAIRO_SURFACE_TYPE_PS:
@@ -832,7 +849,7 @@ qrs_renderer_draw (QrsRenderer  *self,
     }
 
   use_tiles = grid.snap && plan->shape != QRS_MODULE_SHAPE_SQUARE &&
-              cairo_surface_get_type (cairo_get_target (cr)) == CAIRO_SURFACE_TYPE_IMAGE;
+              cairo_surface_get_type (cairo_get_group_target (cr)) == CAIRO_SURFACE_TYPE_IMAGE;
 
   for (QrsPaint paint = QRS_PAINT_FOREGROUND; paint < QRS_N_PAINTS; paint++)
     {

@@ -170,6 +170,22 @@ test_pixels_device_transform (void)
   cairo_surface_destroy (surface);
 }
 
+static void
+assert_two_colours (cairo_surface_t *surface,
+                    int              size,
+                    guint32          fg,
+                    guint32          bg)
+{
+  for (int y = 0; y < size; y++)
+    for (int x = 0; x < size; x++)
+      {
+        guint32 pixel = render_test_get_pixel (surface, x, y);
+
+        if (pixel != fg && pixel != bg)
+          g_error ("pixel %d,%d is %08x: neither foreground nor background", x, y, pixel);
+      }
+}
+
 /* A module size that is not a whole number of pixels still gives crisp
  * modules on an image: edges snap to pixels, so every pixel is exactly
  * foreground or background and every module centre is right. */
@@ -183,23 +199,17 @@ test_pixels_fractional (void)
   guint32 bg = render_test_color_pixel (&light_yellow);
   guint quiet = qrs_design_get_effective_quiet_zone (design);
   guint n = qrs_symbol_get_width (symbol);
+  g_autoptr(GError) error = NULL;
   double module;
   cairo_surface_t *surface;
+  cairo_t *cr;
   int size = 340;
 
   module = (double)size / (n + 2 * quiet);
   g_assert_cmpfloat (fabs (module - round (module)), >, 0.1);
 
   surface = draw (renderer, design, symbol, size, size, size);
-
-  for (int y = 0; y < size; y++)
-    for (int x = 0; x < size; x++)
-      {
-        guint32 pixel = render_test_get_pixel (surface, x, y);
-
-        if (pixel != fg && pixel != bg)
-          g_error ("pixel %d,%d is %08x: neither foreground nor background", x, y, pixel);
-      }
+  assert_two_colours (surface, size, fg, bg);
 
   for (guint my = 0; my < n; my++)
     for (guint mx = 0; mx < n; mx++)
@@ -211,6 +221,17 @@ test_pixels_fractional (void)
                          qrs_symbol_is_dark (symbol, mx, my) ? fg : bg);
       }
 
+  cairo_surface_destroy (surface);
+
+  /* The same on a HiDPI surface: snapped to its pixels, not to cairo's
+   * device units. */
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size, size);
+  cairo_surface_set_device_scale (surface, 2, 2);
+  cr = cairo_create (surface);
+  g_assert_true (qrs_renderer_draw (renderer, design, symbol, cr, size / 2.0, &error));
+  g_assert_no_error (error);
+  cairo_destroy (cr);
+  assert_two_colours (surface, size, fg, bg);
   cairo_surface_destroy (surface);
 }
 
@@ -455,6 +476,23 @@ test_shapes_tiles_match_paths (void)
         if (size == 450)
           g_assert_cmpuint (differ, <, size * size / 1000);
 
+        /* On a HiDPI surface, tiles land on the same device pixels. */
+        if (size == 450)
+          {
+            cairo_surface_t *hidpi = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size, size);
+
+            cairo_surface_set_device_scale (hidpi, 2, 2);
+            cr = cairo_create (hidpi);
+            g_assert_true (qrs_renderer_draw (renderer, design, symbol, cr, size / 2.0, &error));
+            g_assert_no_error (error);
+            cairo_destroy (cr);
+
+            for (int y = 0; y < size; y++)
+              for (int x = 0; x < size; x++)
+                g_assert_cmphex (render_test_get_pixel (hidpi, x, y), ==, render_test_get_pixel (tiles, x, y));
+            cairo_surface_destroy (hidpi);
+          }
+
         cairo_surface_destroy (tiles);
         cairo_surface_destroy (paths);
       }
@@ -467,6 +505,8 @@ test_caption_layout (void)
   g_autoptr(QrsDesign) design = qrs_design_new ();
   g_autoptr(QrsSymbol) symbol = encode ("caption", QRS_EC_LEVEL_M, 0);
   QrsLayout below, above, twice, plain;
+  cairo_surface_t *surface;
+  guint serial;
   double band;
 
   qrs_renderer_get_layout (renderer, design, symbol, 290, &plain);
@@ -484,6 +524,13 @@ test_caption_layout (void)
   g_assert_cmpfloat_with_epsilon (band, round (band), 1e-9);
   /* A long caption wraps to several lines. */
   g_assert_cmpint (pango_layout_get_line_count (qrs_renderer_get_caption_layout (renderer)), >, 1);
+
+  /* Frame after frame, the layout is kept, not laid out again. */
+  serial = pango_layout_get_serial (qrs_renderer_get_caption_layout (renderer));
+  qrs_renderer_get_layout (renderer, design, symbol, 290, &below);
+  surface = draw (renderer, design, symbol, 290, 290, (int)ceil (below.height));
+  cairo_surface_destroy (surface);
+  g_assert_cmpuint (pango_layout_get_serial (qrs_renderer_get_caption_layout (renderer)), ==, serial);
 
   qrs_design_set_caption_position (design, QRS_CAPTION_POSITION_ABOVE);
   qrs_renderer_get_layout (renderer, design, symbol, 290, &above);

@@ -20,7 +20,7 @@
 #include "qrs-export.h"
 #include "render-test-utils.h"
 
-#define IMAGE_PX 400
+#define IMAGE_PX 320
 #define IMAGE_DPI 300
 
 static const char utf8_text[] =
@@ -489,7 +489,10 @@ test_matrix (Fixture       *fixture,
               if (logo)
                 g_assert_true (qrs_design_set_logo (design, fixture->logo, NULL));
               if (caption)
-                qrs_design_set_caption (design, "Scan me — Grüße & “hello”");
+                {
+                  qrs_design_set_caption (design, "Scan me — Grüße & “hello”");
+                  qrs_design_set_caption_font (design, "Sans 8");
+                }
               if (colour)
                 {
                   qrs_design_set_foreground (design, &dark_blue);
@@ -538,10 +541,16 @@ test_shapes (Fixture       *fixture,
                 g_assert_true (qrs_design_set_logo (design, fixture->logo, NULL));
                 qrs_design_set_logo_ratio (design, 0.3);
               }
+            if (large)
+              {
+                qrs_design_set_caption (design, "Caption above the code");
+                qrs_design_set_caption_position (design, QRS_CAPTION_POSITION_ABOVE);
+              }
 
             label = g_strdup_printf ("%s/%s/%s/%s", format_label (formats[f]),
                                      qrs_module_shape_to_string (shape),
-                                     logo ? "logo" : "no-logo", large ? "large" : "small");
+                                     logo ? "logo" : "no-logo",
+                                     large ? "large-caption-above" : "small");
             add_case (fixture, design, large ? long_text : utf8_text, formats[f], label);
           }
 
