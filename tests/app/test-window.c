@@ -367,31 +367,44 @@ test_window_keystroke_latency (void)
   QrsWindow *window = app_test_new_window (1200, 800);
   GtkWidget *row = qrs_editor_get_field_row (window->editor, "url", 0);
   const guint n = 60;
-  g_autofree gint64 *latency = g_new0 (gint64, n);
-  g_autofree gint64 *draw = g_new0 (gint64, n);
+  g_autofree gint64 *frame = g_new0 (gint64, n);
+  g_autofree gint64 *handle = g_new0 (gint64, n);
+  g_autofree gint64 *raster = g_new0 (gint64, n);
   GString *url = g_string_new ("https://example.edu/");
 
   for (guint i = 0; i < n; i++)
     {
+      g_autoptr(GdkTexture) texture = NULL;
       QrsPreviewStats stats;
       gint64 begin;
 
       g_string_append_c (url, 'a' + i % 26);
       begin = g_get_monotonic_time ();
       gtk_editable_set_text (GTK_EDITABLE (row), url->str);
+      handle[i] = g_get_monotonic_time () - begin;
       app_test_wait_for_draw (GTK_WIDGET (window->preview));
-      latency[i] = g_get_monotonic_time () - begin;
+      frame[i] = g_get_monotonic_time () - begin;
+
+      /* GSK rasterises the preview's cairo node with the rest of the
+       * window; time the same drawing on its own, at the same size. */
       qrs_preview_get_stats (window->preview, &stats);
-      draw[i] = stats.last_draw_usec;
+      begin = g_get_monotonic_time ();
+      texture = qrs_preview_render_texture (window->preview, stats.last_width, NULL);
+      raster[i] = g_get_monotonic_time () - begin + stats.last_draw_usec;
+      g_assert_nonnull (texture);
     }
 
-  qsort (latency, n, sizeof *latency, compare_gint64);
-  qsort (draw, n, sizeof *draw, compare_gint64);
-  g_test_message ("keystroke to drawn frame: median %.2f ms, p95 %.2f ms (frame clock included)",
-                  latency[n / 2] / 1000.0, latency[n * 95 / 100] / 1000.0);
-  g_test_message ("preview encode-free draw: median %.2f ms, p95 %.2f ms",
-                  draw[n / 2] / 1000.0, draw[n * 95 / 100] / 1000.0);
-  g_assert_cmpint (draw[n * 95 / 100], <, 250 * G_TIME_SPAN_MILLISECOND);
+  qsort (frame, n, sizeof *frame, compare_gint64);
+  qsort (handle, n, sizeof *handle, compare_gint64);
+  qsort (raster, n, sizeof *raster, compare_gint64);
+  g_test_message ("keystroke handled (payload, encode, lint, labels): median %.2f ms, p95 %.2f ms",
+                  handle[n / 2] / 1000.0, handle[n * 95 / 100] / 1000.0);
+  g_test_message ("preview drawn at its size: median %.2f ms, p95 %.2f ms",
+                  raster[n / 2] / 1000.0, raster[n * 95 / 100] / 1000.0);
+  g_test_message ("keystroke to the window's next frame (60 Hz clock, whole window): "
+                  "median %.2f ms, p95 %.2f ms",
+                  frame[n / 2] / 1000.0, frame[n * 95 / 100] / 1000.0);
+  g_assert_cmpint (handle[n * 95 / 100] + raster[n * 95 / 100], <, 250 * G_TIME_SPAN_MILLISECOND);
 
   g_string_free (url, TRUE);
   app_test_close_window (window);
