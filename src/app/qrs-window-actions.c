@@ -108,6 +108,8 @@ print_done_cb (GtkPrintOperation       *operation,
   else if (result == GTK_PRINT_OPERATION_RESULT_APPLY)
     {
       g_set_object (&self->print_settings, gtk_print_operation_get_print_settings (operation));
+      if (qrs_print_operation_get_n_shrunk (QRS_PRINT_OPERATION (operation)) > 0)
+        qrs_window_show_toast (self, _("Printed smaller than its size: the code did not fit the page or its label"));
     }
 }
 
@@ -117,7 +119,7 @@ print_action (GtkWidget  *widget,
               GVariant   *param)
 {
   QrsWindow *self = QRS_WINDOW (widget);
-  g_autoptr(GtkPrintOperation) operation = NULL;
+  g_autoptr(QrsPrintOperation) operation = NULL;
   g_autoptr(GError) error = NULL;
   QrsSymbol *symbol = qrs_preview_get_symbol (self->preview);
 
@@ -126,11 +128,11 @@ print_action (GtkWidget  *widget,
 
   operation = qrs_print_operation_new (qrs_document_get_design (self->document), symbol);
   if (self->print_settings != NULL)
-    gtk_print_operation_set_print_settings (operation, self->print_settings);
-  gtk_print_operation_set_allow_async (operation, TRUE);
+    gtk_print_operation_set_print_settings (GTK_PRINT_OPERATION (operation), self->print_settings);
+  gtk_print_operation_set_allow_async (GTK_PRINT_OPERATION (operation), TRUE);
   g_signal_connect_object (operation, "done", G_CALLBACK (print_done_cb), self, 0);
 
-  if (gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
+  if (gtk_print_operation_run (GTK_PRINT_OPERATION (operation), GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
                                GTK_WINDOW (self), &error) == GTK_PRINT_OPERATION_RESULT_ERROR)
     {
       g_autofree char *message = g_strdup_printf (_("Could not print: %s"), error->message);

@@ -249,7 +249,7 @@ test_print_physical_size (void)
 {
   QrsWindow *window = app_test_new_window (1200, 800);
   QrsDesign *design = qrs_document_get_design (window->document);
-  g_autoptr(GtkPrintOperation) operation = NULL;
+  g_autoptr(QrsPrintOperation) operation = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = app_test_tmpdir ();
   g_autofree char *pdf = g_build_filename (dir, "print.pdf", NULL);
@@ -268,8 +268,9 @@ test_print_physical_size (void)
   qrs_design_set_size (design, 40);
 
   operation = qrs_print_operation_new (design, qrs_preview_get_symbol (window->preview));
-  gtk_print_operation_set_export_filename (operation, pdf);
-  result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, &error);
+  gtk_print_operation_set_export_filename (GTK_PRINT_OPERATION (operation), pdf);
+  result = gtk_print_operation_run (GTK_PRINT_OPERATION (operation), GTK_PRINT_OPERATION_ACTION_EXPORT,
+                                    NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (result, ==, GTK_PRINT_OPERATION_RESULT_APPLY);
 
@@ -286,6 +287,74 @@ test_print_physical_size (void)
   expected_mm = 40.0 * modules / (modules + 2 * qrs_design_get_effective_quiet_zone (design));
   g_test_message ("printed symbol: %.1f mm, expected %.1f mm", dark_width (png) / 10.0, expected_mm);
   g_assert_cmpfloat (fabs (dark_width (png) / 10.0 - expected_mm), <, 0.3);
+  g_assert_cmpuint (qrs_print_operation_get_n_shrunk (operation), ==, 0);
+
+  app_test_close_window (window);
+}
+
+/* Counts the symbols zbar finds: it prints one line for each. */
+static guint
+count_symbols (const char *png)
+{
+  g_autofree char *zbarimg = app_test_find_tool ("zbarimg");
+  const char *argv[] = { zbarimg, "--nodbus", "--quiet", "-Sdisable", "-Sqrcode.enable", png, NULL };
+  g_autofree char *out = app_test_run (argv);
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  g_assert_nonnull (out);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "QR-Code:" URL))
+      n++;
+
+  return n;
+}
+
+static void
+test_print_label_sheet (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  QrsDesign *design = qrs_document_get_design (window->document);
+  g_autoptr(QrsPrintOperation) operation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = app_test_tmpdir ();
+  g_autofree char *pdf = g_build_filename (dir, "labels.pdf", NULL);
+  g_autofree char *prefix = g_build_filename (dir, "labels", NULL);
+  g_autofree char *png = g_build_filename (dir, "labels.png", NULL);
+  g_autofree char *pdftoppm = app_test_find_tool ("pdftoppm");
+  g_autofree char *out = NULL;
+
+  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "url", 0)), URL);
+  qrs_design_set_size_unit (design, QRS_SIZE_UNIT_MM);
+  qrs_design_set_size (design, 30);
+  qrs_design_set_caption (design, "Room 101");
+
+  operation = qrs_print_operation_new (design, qrs_preview_get_symbol (window->preview));
+  qrs_print_operation_set_labels (operation, 4, 3, 5);
+  gtk_print_operation_set_export_filename (GTK_PRINT_OPERATION (operation), pdf);
+  g_assert_cmpint (gtk_print_operation_run (GTK_PRINT_OPERATION (operation),
+                                            GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, &error),
+                   ==, GTK_PRINT_OPERATION_RESULT_APPLY);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qrs_print_operation_get_n_shrunk (operation), ==, 0);
+
+  {
+    const char *argv[] = { pdftoppm, "-png", "-gray", "-r", "200", "-singlefile", pdf, prefix, NULL };
+    out = app_test_run (argv);
+    g_assert_nonnull (out);
+  }
+  g_assert_cmpuint (count_symbols (png), ==, 12);
+
+  /* Labels too small for the code shrink it rather than cut it. */
+  g_clear_object (&operation);
+  operation = qrs_print_operation_new (design, qrs_preview_get_symbol (window->preview));
+  qrs_print_operation_set_labels (operation, 12, 8, 2);
+  gtk_print_operation_set_export_filename (GTK_PRINT_OPERATION (operation), pdf);
+  g_assert_cmpint (gtk_print_operation_run (GTK_PRINT_OPERATION (operation),
+                                            GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, &error),
+                   ==, GTK_PRINT_OPERATION_RESULT_APPLY);
+  g_assert_cmpuint (qrs_print_operation_get_n_shrunk (operation), ==, 12 * 8);
 
   app_test_close_window (window);
 }
@@ -305,6 +374,7 @@ main (int   argc,
   g_test_add_func ("/app/export/size", test_export_size);
   g_test_add_func ("/app/export/failure", test_export_failure);
   g_test_add_func ("/app/print/physical-size", test_print_physical_size);
+  g_test_add_func ("/app/print/label-sheet", test_print_label_sheet);
 
   return g_test_run ();
 }
