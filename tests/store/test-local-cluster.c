@@ -1,0 +1,415 @@
+/* test-local-cluster.c — the private PostgreSQL: initdb, start, stop, in
+ * temporary XDG folders
+ *
+ * PostgreSQL will not run as root, and CI runs as root.  Then this program
+ * checks that the cluster refuses root plainly, and runs its tests again
+ * as the unprivileged account qrstudio-test (tools/setup creates it),
+ * from a copy of itself that account can read.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <libpq-fe.h>
+
+#include "qrs-code-store.h"
+#include "qrs-local-cluster.h"
+
+#define TEST_ACCOUNT "qrstudio-test"
+#define AS_UNPRIVILEGED "QRS_TEST_AS_UNPRIVILEGED"
+#define ROOT_REFUSAL "QRS_TEST_ROOT_REFUSAL"
+
+/* The server a failed assertion would leave behind, stopped on abort. */
+static volatile sig_atomic_t running_postmaster;
+
+static void
+abort_handler (int signum)
+{
+  if (running_postmaster > 0)
+    kill ((pid_t)running_postmaster, SIGQUIT);
+  signal (signum, SIG_DFL);
+  raise (signum);
+}
+
+static void
+remember_postmaster (QrsLocalCluster *cluster)
+{
+  g_autofree char *path = g_build_filename (qrs_local_cluster_get_data_dir (cluster), "postmaster.pid", NULL);
+  g_autofree char *contents = NULL;
+
+  running_postmaster = 0;
+  if (g_file_get_contents (path, &contents, NULL, NULL))
+    running_postmaster = atoi (contents);
+}
+
+static void
+start_ok (QrsLocalCluster *cluster)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qrs_local_cluster_start (cluster, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (qrs_local_cluster_is_running (cluster));
+  remember_postmaster (cluster);
+}
+
+static void
+stop_ok (QrsLocalCluster *cluster)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qrs_local_cluster_stop (cluster, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  running_postmaster = 0;
+}
+
+static QrsDatabase *
+open_database (QrsLocalCluster *cluster)
+{
+  g_autofree char *conninfo = qrs_local_cluster_dup_conninfo (cluster);
+  g_autoptr(GError) error = NULL;
+  QrsDatabase *database;
+
+  database = qrs_database_new (conninfo, &error);
+  g_assert_no_error (error);
+  return database;
+}
+
+static void
+test_refuses_root (void)
+{
+  const char *refusal = g_getenv (ROOT_REFUSAL);
+
+  if (refusal == NULL)
+    {
+      g_test_skip ("not started as root, so the refusal to run as root cannot be seen here "
+                   "(tools/test in CI runs as root and checks it)");
+      return;
+    }
+  if (strcmp (refusal, "ok") != 0)
+    g_error ("as root: %s", refusal);
+}
+
+static void
+test_not_installed (void)
+{
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (NULL, NULL);
+  g_autofree char *empty = g_build_filename (g_get_user_cache_dir (), "no-postgresql", NULL);
+  g_autofree char *found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+  qrs_local_cluster_set_bin_dir (cluster, empty);
+  g_assert_cmpstr (qrs_local_cluster_get_bin_dir (cluster), ==, empty);
+
+  g_assert_false (qrs_local_cluster_start (cluster, NULL, &error));
+  g_assert_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_NOT_INSTALLED);
+  g_assert_nonnull (strstr (error->message, empty));
+  g_clear_error (&error);
+
+  /* Without the override, the search finds the installed server. */
+  qrs_local_cluster_set_bin_dir (cluster, NULL);
+  found = qrs_local_cluster_find_bin_dir (cluster, &error);
+  g_assert_no_error (error);
+  g_test_message ("server programs in %s", found);
+  g_assert_true (g_file_test (found, G_FILE_TEST_IS_DIR));
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+}
+
+static void
+test_start_stop (void)
+{
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (NULL, NULL);
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) store = NULL;
+  g_autoptr(QrsCode) draft = qrs_code_new (QRS_CODE_KIND_DYNAMIC);
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(QrsCode) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "qrstudio", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "qrstudio", NULL);
+  g_autofree char *socket = g_build_filename (socket_dir, ".s.PGSQL.5432", NULL);
+  g_autofree char *version_file = g_build_filename (data_dir, "PG_VERSION", NULL);
+  g_autofree char *marker = g_build_filename (data_dir, "qrstudio-test-marker", NULL);
+  GStatBuf st;
+
+  g_assert_cmpstr (qrs_local_cluster_get_data_dir (cluster), ==, data_dir);
+  g_assert_cmpstr (qrs_local_cluster_get_socket_dir (cluster), ==, socket_dir);
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+
+  /* First use: initdb, start, create and migrate the database. */
+  start_ok (cluster);
+  g_assert_true (g_file_test (version_file, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (socket, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_stat (data_dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  database = open_database (cluster);
+  g_assert_true (qrs_database_check_schema (database, NULL, &error));
+  g_assert_no_error (error);
+
+  {
+    g_autofree char *conninfo = qrs_local_cluster_dup_conninfo (cluster);
+    const char *keywords[] = { "dbname", NULL };
+    const char *values[] = { conninfo, NULL };
+    PGconn *conn = PQconnectdbParams (keywords, values, TRUE);
+    PGresult *result;
+
+    g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+    /* No TCP at all, and the user is this account. */
+    result = PQexec (conn, "SELECT current_setting('listen_addresses'), current_user, "
+                           "       current_setting('server_encoding')");
+    g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+    g_assert_cmpstr (PQgetvalue (result, 0, 0), ==, "");
+    g_assert_cmpstr (PQgetvalue (result, 0, 1), ==, g_get_user_name ());
+    g_assert_cmpstr (PQgetvalue (result, 0, 2), ==, "UTF8");
+    PQclear (result);
+    PQfinish (conn);
+  }
+
+  store = qrs_code_store_new (database);
+  qrs_code_set_target_url (draft, "https://example.edu/local");
+  qrs_code_set_title (draft, "Kept across restarts");
+  code = qrs_code_store_create (store, draft, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Starting what runs already is no error. */
+  start_ok (cluster);
+
+  qrs_database_close (database);
+  stop_ok (cluster);
+  g_assert_false (g_file_test (socket, G_FILE_TEST_EXISTS));
+  /* Stopping what is stopped is no error either. */
+  stop_ok (cluster);
+
+  /* Second start: the same cluster, no initdb. */
+  g_assert_true (g_file_set_contents (marker, "", 0, NULL));
+  start_ok (cluster);
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  again = qrs_code_store_get (store, qrs_code_get_id (code), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qrs_code_get_title (again), ==, "Kept across restarts");
+
+  qrs_database_close (database);
+  stop_ok (cluster);
+}
+
+static void
+done_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static void
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_async (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "elsewhere", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "elsewhere", NULL);
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = NULL;
+
+  g_assert_cmpstr (qrs_local_cluster_get_data_dir (cluster), ==, data_dir);
+
+  qrs_local_cluster_start_async (cluster, NULL, done_cb, &started);
+  wait_result (&started);
+  g_assert_true (qrs_local_cluster_start_finish (cluster, started, &error));
+  g_assert_no_error (error);
+  remember_postmaster (cluster);
+
+  conninfo = qrs_local_cluster_dup_conninfo (cluster);
+  g_assert_nonnull (strstr (conninfo, socket_dir));
+
+  qrs_local_cluster_stop_async (cluster, NULL, done_cb, &stopped);
+  wait_result (&stopped);
+  g_assert_true (qrs_local_cluster_stop_finish (cluster, stopped, &error));
+  g_assert_no_error (error);
+  running_postmaster = 0;
+}
+
+/* A folder where the cluster should go that holds something else is left
+ * alone, with a message that says what to do. */
+static void
+test_folder_in_the_way (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "in-the-way", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "in-the-way", NULL);
+  g_autofree char *stray = g_build_filename (data_dir, "my-notes.txt", NULL);
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (data_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (stray, "keep me", -1, NULL));
+
+  g_assert_false (qrs_local_cluster_start (cluster, NULL, &error));
+  g_assert_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "Move it away"));
+  g_assert_true (g_file_test (stray, G_FILE_TEST_EXISTS));
+}
+
+/* As root: see the refusal, then run everything again as qrstudio-test. */
+static int
+run_unprivileged (int    argc,
+                  char **argv)
+{
+  g_autoptr(QrsLocalCluster) cluster = NULL;
+  g_autoptr(GError) refusal_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) self_file = g_file_new_for_path ("/proc/self/exe");
+  g_autoptr(GFile) copy_file = NULL;
+  g_autoptr(GStrvBuilder) args = g_strv_builder_new ();
+  g_auto(GStrv) child_argv = NULL;
+  g_auto(GStrv) child_env = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *reuid = NULL;
+  g_autofree char *regid = NULL;
+  const char *refusal = "ok";
+  struct passwd *account;
+  int status = 1;
+
+  cluster = qrs_local_cluster_new ("/nonexistent/qrstudio/db", "/nonexistent/qrstudio");
+  if (qrs_local_cluster_start (cluster, NULL, &refusal_error))
+    refusal = "the private cluster started as root";
+  else if (!g_error_matches (refusal_error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_RUNNING_AS_ROOT)
+           || strstr (refusal_error->message, "root") == NULL)
+    refusal = refusal_error->message;
+
+  account = getpwnam (TEST_ACCOUNT);
+  if (account == NULL)
+    {
+      printf ("Bail out! Running as root, the local cluster tests need the account "
+              TEST_ACCOUNT ", which tools/setup creates.\n");
+      return 1;
+    }
+
+  /* The build tree may sit where that account cannot go. */
+  tmp = g_dir_make_tmp ("qrs-local-cluster-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (tmp, 0755), ==, 0);
+  copy = g_build_filename (tmp, "test-local-cluster", NULL);
+  copy_file = g_file_new_for_path (copy);
+  g_assert_true (g_file_copy (self_file, copy_file, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (copy, 0755), ==, 0);
+
+  reuid = g_strdup_printf ("--reuid=%u", (guint)account->pw_uid);
+  regid = g_strdup_printf ("--regid=%u", (guint)account->pw_gid);
+  g_strv_builder_add_many (args, "setpriv", reuid, regid, "--init-groups", "--", copy, NULL);
+  for (int i = 1; i < argc; i++)
+    g_strv_builder_add (args, argv[i]);
+  child_argv = g_strv_builder_end (args);
+
+  child_env = g_get_environ ();
+  child_env = g_environ_setenv (child_env, AS_UNPRIVILEGED, "1", TRUE);
+  child_env = g_environ_setenv (child_env, ROOT_REFUSAL, refusal, TRUE);
+  child_env = g_environ_setenv (child_env, "HOME", account->pw_dir, TRUE);
+  child_env = g_environ_setenv (child_env, "USER", TEST_ACCOUNT, TRUE);
+  child_env = g_environ_setenv (child_env, "LOGNAME", TEST_ACCOUNT, TRUE);
+  child_env = g_environ_unsetenv (child_env, "XDG_RUNTIME_DIR");
+
+  fflush (stdout);
+  if (!g_spawn_sync ("/", child_argv, child_env, G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN,
+                     NULL, NULL, NULL, NULL, &status, &error))
+    {
+      printf ("Bail out! Could not run the tests as " TEST_ACCOUNT ": %s\n", error->message);
+      status = 1;
+    }
+  else if (WIFEXITED (status))
+    status = WEXITSTATUS (status);
+  else
+    status = 1;
+
+  g_unlink (copy);
+  g_rmdir (tmp);
+  return status;
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autoptr(GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        remove_tree (child);
+      else
+        g_file_delete (child, NULL, NULL);
+      g_object_unref (info);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const struct { const char *variable; const char *dir; } xdg[] = {
+    { "HOME", "home" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+  g_autofree char *root = NULL;
+  g_autoptr(GFile) root_file = NULL;
+  int status;
+
+  if (geteuid () == 0 && g_getenv (AS_UNPRIVILEGED) == NULL)
+    return run_unprivileged (argc, argv);
+
+  signal (SIGABRT, abort_handler);
+
+  /* Temporary XDG folders, set before GLib first reads them. */
+  root = g_dir_make_tmp ("qrs-local-cluster-XXXXXX", NULL);
+  g_assert_nonnull (root);
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (root, xdg[i].dir, NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      g_setenv (xdg[i].variable, dir, TRUE);
+    }
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/local-cluster/refuses-root", test_refuses_root);
+  g_test_add_func ("/local-cluster/not-installed", test_not_installed);
+  g_test_add_func ("/local-cluster/start-stop", test_start_stop);
+  g_test_add_func ("/local-cluster/async", test_async);
+  g_test_add_func ("/local-cluster/folder-in-the-way", test_folder_in_the_way);
+
+  status = g_test_run ();
+
+  root_file = g_file_new_for_path (root);
+  remove_tree (root_file);
+  return status;
+}
