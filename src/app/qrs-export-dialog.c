@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qrs-batch-export.h"
 #include "qrs-export-dialog.h"
 
 struct _QrsExportDialog
@@ -85,25 +86,8 @@ static char *
 dup_base_name (QrsExportDialog *self)
 {
   g_autofree char *title = qrs_document_dup_display_title (self->document);
-  g_autoptr(GString) name = g_string_new (NULL);
 
-  /* A title may say anything; a file name may not. */
-  for (const char *p = title; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' ||
-          c == '<' || c == '>' || c == '|' || g_unichar_iscntrl (c))
-        g_string_append_c (name, '-');
-      else
-        g_string_append_unichar (name, c);
-    }
-
-  g_strstrip (name->str);
-  if (name->str[0] == '\0' || name->str[0] == '.')
-    return g_strdup (_("qr-code"));
-
-  return g_strndup (name->str, strlen (name->str));
+  return qrs_file_name_from_title (title);
 }
 
 static void

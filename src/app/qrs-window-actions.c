@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qrs-batch-export.h"
 #include "qrs-export-dialog.h"
 #include "qrs-print.h"
 #include "qrs-window-private.h"
@@ -192,10 +193,213 @@ toggle_preview_action (GtkWidget  *widget,
   adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
 }
 
+/* Batch export ---------------------------------------------------------- */
+
+static void
+batch_progress_cb (QrsWindow      *self,
+                   GParamSpec     *pspec,
+                   QrsBatchExport *batch)
+{
+  g_autofree char *label = NULL;
+
+  /* Translators: “Exporting 3 of 12 codes…” */
+  label = g_strdup_printf (_("Exporting %u of %u codes…"),
+                           MIN (qrs_batch_export_get_n_done (batch) + 1, qrs_batch_export_get_n_items (batch)),
+                           qrs_batch_export_get_n_items (batch));
+  gtk_label_set_label (self->batch_label, label);
+  gtk_progress_bar_set_fraction (self->batch_progress, qrs_batch_export_get_fraction (batch));
+}
+
+static void
+batch_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(QrsWindow) self = user_data;
+  QrsBatchExport *batch = QRS_BATCH_EXPORT (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  guint n_failed = qrs_batch_export_get_n_failed (batch);
+  guint n_ok = qrs_batch_export_get_n_done (batch) - n_failed;
+
+  if (!qrs_batch_export_run_finish (batch, result, &error))
+    /* Translators: the export was stopped after %u files */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %u code",
+                                            "Stopped after %u codes", n_ok), n_ok);
+  else if (n_failed == 0)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u code",
+                                            "Exported %u codes", n_ok), n_ok);
+  else
+    /* Translators: “Exported 3 codes; 1 failed: “Guest Wi-Fi”: reason” */
+    message = g_strdup_printf (_("Exported %u, %u failed — %s"), n_ok, n_failed,
+                               qrs_batch_export_get_first_error (batch));
+
+  g_clear_object (&self->batch_cancellable);
+  gtk_revealer_set_reveal_child (self->batch_revealer, FALSE);
+  qrs_window_show_toast (self, message);
+  _qrs_window_actions_update (self);
+}
+
+void
+_qrs_window_start_batch_export (QrsWindow       *self,
+                                GFile           *folder,
+                                QrsExportFormat  format)
+{
+  g_autoptr(GListModel) selected = _qrs_window_dup_selected (self);
+  g_autoptr(QrsBatchExport) batch = NULL;
+
+  g_return_if_fail (self->batch_cancellable == NULL);
+
+  batch = qrs_batch_export_new (selected, folder, format);
+  self->batch_cancellable = g_cancellable_new ();
+  g_signal_connect_object (batch, "notify::n-done", G_CALLBACK (batch_progress_cb), self,
+                           G_CONNECT_SWAPPED);
+  batch_progress_cb (self, NULL, batch);
+  gtk_revealer_set_reveal_child (self->batch_revealer, TRUE);
+  _qrs_window_actions_update (self);
+
+  qrs_batch_export_run_async (batch, self->batch_cancellable, batch_done_cb, g_object_ref (self));
+}
+
+static void
+folder_chosen_cb (GtkFileChooserNative *chooser,
+                  int                   response,
+                  QrsWindow            *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+      _qrs_window_start_batch_export (self, folder, g_settings_get_enum (settings, "export-format"));
+    }
+
+  g_object_unref (chooser);
+}
+
+static void
+export_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  QrsWindow *self = QRS_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  if (self->batch_cancellable != NULL)
+    return;
+
+  /* The format is the one last used, as the export dialog remembers it. */
+  chooser = gtk_file_chooser_native_new (_("Export Selected Codes Into"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (folder_chosen_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+cancel_batch_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  g_cancellable_cancel (QRS_WINDOW (widget)->batch_cancellable);
+}
+
+/* Delete with undo ----------------------------------------------------- */
+
+static void
+delete_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  QrsWindow *self = QRS_WINDOW (widget);
+  g_autoptr(GListModel) selected = _qrs_window_dup_selected (self);
+  guint n = g_list_model_get_n_items (selected);
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (n == 0 || !G_IS_LIST_STORE (self->library))
+    return;
+
+  g_ptr_array_set_size (self->deleted, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (selected, i);
+      guint position;
+
+      if (g_list_store_find (G_LIST_STORE (self->library), document, &position))
+        {
+          g_ptr_array_add (self->deleted, g_object_ref (document));
+          g_list_store_remove (G_LIST_STORE (self->library), position);
+        }
+    }
+
+  /* The editor always has a code to show. */
+  if (g_list_model_get_n_items (self->library) == 0)
+    {
+      g_autoptr(QrsDocument) document = _qrs_window_create_document (self);
+
+      _qrs_window_add_document (self, document);
+    }
+  else if (gtk_bitset_is_empty (gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection))) &&
+           g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    {
+      _qrs_window_select (self, 0);
+    }
+
+  if (n == 1)
+    {
+      g_autofree char *name = qrs_document_dup_display_title (g_ptr_array_index (self->deleted, 0));
+
+      /* Translators: %s is a code's title */
+      title = g_strdup_printf (_("“%s” deleted"), name);
+    }
+  else
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u code deleted", "%u codes deleted", n), n);
+
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "win.undo-delete");
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  _qrs_window_actions_update (self);
+}
+
+static void
+undo_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  QrsWindow *self = QRS_WINDOW (widget);
+  g_autoptr(GPtrArray) deleted = g_steal_pointer (&self->deleted);
+
+  self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < deleted->len; i++)
+    _qrs_window_add_document (self, g_ptr_array_index (deleted, i));
+
+  _qrs_window_actions_update (self);
+}
+
 void
 _qrs_window_actions_update (QrsWindow *self)
 {
   gboolean has_symbol = qrs_preview_get_symbol (self->preview) != NULL;
+  gboolean has_selection = FALSE;
+
+  if (self->selection != NULL)
+    {
+      g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+      has_selection = !gtk_bitset_is_empty (selected);
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-selected",
+                                 has_selection && self->batch_cancellable == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-batch", self->batch_cancellable != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete",
+                                 self->deleted != NULL && self->deleted->len > 0);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_symbol);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.print", has_symbol);
@@ -216,6 +420,10 @@ _qrs_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-preview", NULL, toggle_preview_action);
+  gtk_widget_class_install_action (widget_class, "win.export-selected", NULL, export_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-batch", NULL, cancel_batch_action);
+  gtk_widget_class_install_action (widget_class, "win.delete-selected", NULL, delete_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-code", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.duplicate", NULL);
@@ -233,4 +441,10 @@ _qrs_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-preview", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.export-selected", NULL);
+  /* Entries see Ctrl+Z first; it reaches the window only after a delete
+   * (the action is off otherwise).  Delete itself is the library list's
+   * own shortcut, so it never deletes a code from the editor. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo-delete", NULL);
 }

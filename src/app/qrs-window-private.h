@@ -5,6 +5,7 @@
 #pragma once
 
 #include "qrs-editor.h"
+#include "qrs-export.h"
 #include "qrs-preview.h"
 #include "qrs-window.h"
 
@@ -19,7 +20,9 @@ struct _QrsWindow
   GListModel           *library;      /* QrsDocument; a GListStore until the store lands */
   GtkFilterListModel   *filtered;
   GtkCustomFilter      *filter;
-  GtkSingleSelection   *selection;
+  GtkMultiSelection    *selection;
+  GPtrArray            *deleted;      /* QrsDocument, for undo */
+  GCancellable         *batch_cancellable;
   QrsDocument          *document;
   GtkPrintSettings     *print_settings;
 
@@ -43,6 +46,9 @@ struct _QrsWindow
   GtkLabel             *preview_info;
   GtkLabel             *preview_error;
   GtkListBox           *lint_list;
+  GtkRevealer          *batch_revealer;
+  GtkProgressBar       *batch_progress;
+  GtkLabel             *batch_label;
 };
 
 void      _qrs_window_class_actions_init (GtkWidgetClass *widget_class);
@@ -51,5 +57,11 @@ void      _qrs_window_dnd_init           (QrsWindow      *self);
 QrsDocument *_qrs_window_create_document (QrsWindow      *self);
 void      _qrs_window_add_document       (QrsWindow      *self,
                                           QrsDocument    *document);
+GListModel *_qrs_window_dup_selected     (QrsWindow      *self);
+void      _qrs_window_start_batch_export (QrsWindow      *self,
+                                          GFile          *folder,
+                                          QrsExportFormat format);
+void      _qrs_window_select             (QrsWindow      *self,
+                                          guint           position);
 
 G_END_DECLS

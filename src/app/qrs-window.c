@@ -316,21 +316,63 @@ search_changed_cb (QrsWindow *self)
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* One code selected: the editor shows it.  Several: it keeps showing
+ * the last one, and the selection is for batch export and delete. */
 static void
 selection_changed_cb (QrsWindow *self)
 {
-  QrsDocument *document = gtk_single_selection_get_selected_item (self->selection);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  guint64 n = gtk_bitset_get_size (selected);
 
-  if (document != NULL)
-    qrs_window_set_document (self, document);
+  if (n == 1)
+    {
+      g_autoptr(QrsDocument) document =
+        g_list_model_get_item (G_LIST_MODEL (self->selection), gtk_bitset_get_nth (selected, 0));
+
+      qrs_window_set_document (self, document);
+    }
+
+  _qrs_window_actions_update (self);
 }
 
 static void
 library_activate_cb (QrsWindow *self,
                      guint      position)
 {
-  gtk_single_selection_set_selected (self->selection, position);
+  _qrs_window_select (self, position);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+void
+_qrs_window_select (QrsWindow *self,
+                    guint      position)
+{
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+}
+
+/**
+ * _qrs_window_dup_selected:
+ *
+ * Returns: (transfer full): the selected codes, in the list's order
+ */
+GListModel *
+_qrs_window_dup_selected (QrsWindow *self)
+{
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  GListStore *store = g_list_store_new (QRS_TYPE_DOCUMENT);
+  GtkBitsetIter iter;
+  guint position;
+
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position);
+       ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+      g_list_store_append (store, document);
+    }
+
+  return G_LIST_MODEL (store);
 }
 
 /* Window -------------------------------------------------------------- */
@@ -408,6 +450,9 @@ qrs_window_dispose (GObject *object)
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
+  g_cancellable_cancel (self->batch_cancellable);
+  g_clear_object (&self->batch_cancellable);
+  g_clear_pointer (&self->deleted, g_ptr_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
@@ -466,6 +511,9 @@ qrs_window_class_init (QrsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_info);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_error);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, lint_list);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_revealer);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_progress);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_label);
 
   _qrs_window_class_actions_init (widget_class);
 }
@@ -477,6 +525,7 @@ qrs_window_init (QrsWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
   self->settings = g_settings_new (APP_ID);
   self->state = g_settings_new (APP_ID);
   g_settings_delay (self->state);
@@ -494,6 +543,15 @@ qrs_window_init (QrsWindow *self)
   g_signal_connect_swapped (self->preview, "notify::symbol", G_CALLBACK (update_preview_info), self);
   g_signal_connect_swapped (self->preview, "notify::error", G_CALLBACK (update_preview_info), self);
   g_signal_connect_swapped (self->preview, "notify::symbol", G_CALLBACK (_qrs_window_actions_update), self);
+
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                            gtk_named_action_new ("win.delete-selected")));
+    gtk_widget_add_controller (GTK_WIDGET (self->library_view), shortcuts);
+  }
 
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
   g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (folded_changed_cb), self);
@@ -591,13 +649,13 @@ qrs_window_set_library (QrsWindow  *self,
 
   self->filtered = gtk_filter_list_model_new (g_object_ref (library),
                                               GTK_FILTER (g_object_ref (self->filter)));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
-  gtk_single_selection_set_autoselect (self->selection, TRUE);
-  g_signal_connect_swapped (self->selection, "notify::selected-item",
+  self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  g_signal_connect_swapped (self->selection, "selection-changed",
                             G_CALLBACK (selection_changed_cb), self);
   gtk_list_view_set_model (self->library_view, GTK_SELECTION_MODEL (self->selection));
 
-  selection_changed_cb (self);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    _qrs_window_select (self, 0);
 }
 
 void
@@ -635,7 +693,7 @@ _qrs_window_add_document (QrsWindow   *self,
       g_autoptr(QrsDocument) item = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
 
       if (item == document)
-        gtk_single_selection_set_selected (self->selection, i);
+        _qrs_window_select (self, i);
     }
 }
 

@@ -54,7 +54,7 @@ populate (QrsWindow *window)
                     (const char *[]) { "url", "https://example.edu/library/hours", NULL });
 
   /* Back to the first code, designed through the editor's fields. */
-  gtk_single_selection_set_selected (window->selection, 0);
+  _qrs_window_select (window, 0);
   gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "url", 0)),
                          "https://example.edu/open-day");
   qrs_design_set_foreground (design, &navy);

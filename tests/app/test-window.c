@@ -217,7 +217,7 @@ test_window_library (void)
                    "https://example.edu/second");
 
   /* Selecting a row edits that code. */
-  gtk_single_selection_set_selected (window->selection, 0);
+  _qrs_window_select (window, 0);
   g_assert_true (qrs_window_get_document (window) == first);
   g_assert_cmpstr (adw_window_title_get_title (window->window_title), ==, "Library card");
 
@@ -349,6 +349,95 @@ test_window_objects_finalize (void)
   g_assert_finalize_object (document);
 }
 
+static QrsDocument *
+add_url_code (QrsWindow  *window,
+              const char *title,
+              const char *url)
+{
+  g_autoptr(QrsDocument) document = _qrs_window_create_document (window);
+  g_autoptr(QrsPayload) payload = qrs_payload_new (QRS_PAYLOAD_TYPE_URL);
+
+  if (url != NULL)
+    g_assert_true (qrs_payload_set (payload, "url", url, NULL));
+  qrs_document_set_payload (document, payload);
+  qrs_design_set_title (qrs_document_get_design (document), title);
+  _qrs_window_add_document (window, document);
+
+  return document;
+}
+
+static gboolean
+batch_finished (gpointer data)
+{
+  return ((QrsWindow *)data)->batch_cancellable == NULL;
+}
+
+static void
+test_window_batch_export (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  g_autofree char *tmp = app_test_tmpdir ();
+  g_autofree char *dir = g_build_filename (tmp, "batch", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  const char *names[] = { "Poster.png", "Poster (2).png", "Flyer.png" };
+  const char *urls[] = { "https://example.edu/a", "https://example.edu/b", "https://example.edu/c" };
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  add_url_code (window, "Poster", urls[0]);
+  add_url_code (window, "Poster", urls[1]);
+  add_url_code (window, "Flyer", urls[2]);
+  add_url_code (window, "Empty", NULL);   /* cannot be encoded: skipped, counted */
+
+  /* All but the first window's code. */
+  gtk_selection_model_select_range (GTK_SELECTION_MODEL (window->selection), 1, 4, TRUE);
+  _qrs_window_start_batch_export (window, folder, QRS_EXPORT_FORMAT_PNG);
+  g_assert_true (gtk_revealer_get_reveal_child (window->batch_revealer));
+  app_test_wait_until (batch_finished, window, 60000);
+  g_assert_false (gtk_revealer_get_reveal_child (window->batch_revealer));
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (window->batch_progress), ==, 1.0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *decoded = app_test_decode (path);
+
+      g_assert_cmpstr (decoded, ==, urls[i]);
+      g_unlink (path);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);   /* nothing else was written */
+
+  app_test_close_window (window);
+}
+
+static void
+test_window_delete_undo (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  GListModel *library = qrs_window_get_library (window);
+
+  add_url_code (window, "One", "https://example.edu/1");
+  add_url_code (window, "Two", "https://example.edu/2");
+  g_assert_cmpuint (g_list_model_get_n_items (library), ==, 3);
+
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), 1, TRUE);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), 2, FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (library), ==, 1);
+  g_assert_true (qrs_window_get_document (window) == g_list_model_get_item (library, 0));
+  g_object_unref (qrs_window_get_document (window));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (library), ==, 3);
+
+  /* Deleting everything leaves a fresh code to edit. */
+  gtk_selection_model_select_all (GTK_SELECTION_MODEL (window->selection));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (library), ==, 1);
+  g_assert_null (qrs_document_get_text (qrs_window_get_document (window)));
+
+  app_test_close_window (window);
+}
+
 static int
 compare_gint64 (gconstpointer a,
                 gconstpointer b)
@@ -425,6 +514,8 @@ main (int   argc,
   g_test_add_func ("/app/window/state-saved", test_window_state_saved);
   g_test_add_func ("/app/window/app-actions", test_window_app_actions);
   g_test_add_func ("/app/window/objects-finalize", test_window_objects_finalize);
+  g_test_add_func ("/app/window/batch-export", test_window_batch_export);
+  g_test_add_func ("/app/window/delete-undo", test_window_delete_undo);
   g_test_add_func ("/app/window/keystroke-latency", test_window_keystroke_latency);
 
   return g_test_run ();
