@@ -10,6 +10,8 @@
 
 #include "app-test-utils.h"
 #include "qrs-editor-private.h"
+#include "qrs-export-dialog.h"
+#include "qrs-preferences-window.h"
 #include "qrs-window-private.h"
 
 static QrsDocument *
@@ -143,6 +145,50 @@ test_screenshots_main (void)
 }
 
 static gboolean
+mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* The dialogs people meet, to look at them; not for the README. */
+static void
+test_screenshots_dialogs (void)
+{
+  QrsWindow *window = app_test_new_window (1180, 760);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  QrsExportDialog *dialog;
+  GtkWidget *preferences;
+
+  populate (window);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  dialog = qrs_export_dialog_new (window, window->document, qrs_preview_get_symbol (window->preview));
+  gtk_window_present (GTK_WINDOW (dialog));
+  app_test_wait_until (mapped, dialog, 5000);
+  app_test_iterate (300);
+  texture = app_test_snapshot (GTK_WIDGET (dialog));
+  path = output_path ("dialog-export.png");
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  preferences = qrs_preferences_window_new ();
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (preferences));
+  app_test_wait_until (mapped, preferences, 5000);
+  app_test_iterate (300);
+  g_clear_object (&texture);
+  texture = app_test_snapshot (preferences);
+  g_free (path);
+  path = output_path ("dialog-preferences.png");
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  app_test_close_window (window);
+}
+
+static gboolean
 folded (gpointer data)
 {
   return adw_leaflet_get_folded (data);
@@ -178,6 +224,7 @@ main (int   argc,
 
   g_test_add_func ("/app/screenshots/main", test_screenshots_main);
   g_test_add_func ("/app/screenshots/narrow", test_screenshots_narrow);
+  g_test_add_func ("/app/screenshots/dialogs", test_screenshots_dialogs);
 
   return g_test_run ();
 }
