@@ -44,10 +44,6 @@ enum {
   N_PROPS
 };
 
-G_DEFINE_ENUM_TYPE (QrsCodeKind, qrs_code_kind,
-  G_DEFINE_ENUM_VALUE (QRS_CODE_KIND_STATIC, "static"),
-  G_DEFINE_ENUM_VALUE (QRS_CODE_KIND_DYNAMIC, "dynamic"))
-
 G_DEFINE_FINAL_TYPE (QrsDocument, qrs_document, G_TYPE_OBJECT)
 
 static GParamSpec *properties[N_PROPS];

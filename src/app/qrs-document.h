@@ -4,21 +4,17 @@
  */
 #pragma once
 
+#include "qrs-code.h"
 #include "qrs-design.h"
 #include "qrs-payload.h"
+#include "qrs-store-enums.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  QRS_CODE_KIND_STATIC,
-  QRS_CODE_KIND_DYNAMIC,
-} QrsCodeKind;
+/* QrsCodeKind is the store's: a document is what a row of `codes` is
+ * while the app edits it. */
 
-#define QRS_TYPE_CODE_KIND (qrs_code_kind_get_type ())
-#define QRS_TYPE_DOCUMENT  (qrs_document_get_type ())
-
-GType qrs_code_kind_get_type (void) G_GNUC_CONST;
+#define QRS_TYPE_DOCUMENT (qrs_document_get_type ())
 
 G_DECLARE_FINAL_TYPE (QrsDocument, qrs_document, QRS, DOCUMENT, GObject)
 
