@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
 
 #include "qrs-document.h"
 
@@ -24,6 +25,8 @@ struct _QrsDocument
   QrsPayload  *payload;
   QrsDesign   *design;
   GStrv        tags;
+
+  QrsCode     *stored;    /* the row as the store last gave it, or NULL */
 
   char        *text;
   GError      *error;
@@ -131,6 +134,7 @@ qrs_document_finalize (GObject *object)
   g_clear_object (&self->payload);
   g_clear_object (&self->design);
   g_clear_pointer (&self->tags, g_strfreev);
+  g_clear_object (&self->stored);
   g_clear_pointer (&self->text, g_free);
   g_clear_error (&self->error);
 
@@ -571,4 +575,172 @@ qrs_document_dup_display_title (QrsDocument *self)
     return g_strdup (title);
 
   return g_strdup (_("Untitled Code"));
+}
+
+/* The store ------------------------------------------------------------ */
+
+static char *
+node_to_string (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+
+  return json_generator_to_data (generator, NULL);
+}
+
+/**
+ * qrs_document_to_code:
+ *
+ * The code as the store should keep it, based on the stored row when the
+ * document has one (so its id and version go along, for the store's
+ * check that nobody changed it meanwhile).
+ *
+ * Returns: (transfer full): a new code value
+ */
+QrsCode *
+qrs_document_to_code (QrsDocument *self)
+{
+  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr(JsonNode) design = NULL;
+  g_autofree char *payload_json = NULL;
+  g_autofree char *design_json = NULL;
+  QrsCode *code;
+
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  code = self->stored ? qrs_code_copy (self->stored) : qrs_code_new (self->kind);
+
+  payload = qrs_payload_to_json (self->payload);
+  payload_json = node_to_string (payload);
+  /* The logo's bytes live in the shared assets table, not in every row. */
+  design = qrs_design_to_json (self->design, FALSE);
+  design_json = node_to_string (design);
+
+  qrs_code_set_kind (code, self->kind);
+  qrs_code_set_payload_type (code, qrs_payload_type_to_string (qrs_payload_get_payload_type (self->payload)));
+  qrs_code_set_payload (code, payload_json);
+  qrs_code_set_design (code, design_json);
+  qrs_code_set_logo_sha256 (code, qrs_design_get_logo_sha256 (self->design));
+  qrs_code_set_title (code, qrs_design_get_title (self->design));
+  qrs_code_set_description (code, qrs_design_get_description (self->design));
+  qrs_code_set_tags (code, (const char * const *)self->tags);
+
+  if (self->kind == QRS_CODE_KIND_DYNAMIC)
+    {
+      /* The store mints the short id; the destination is the payload's URL. */
+      qrs_code_set_short_id (code, self->short_id);
+      qrs_code_set_target_url (code, qrs_payload_get (self->payload, "url"));
+      qrs_code_set_encoded (code, self->short_id ? self->text : NULL);
+    }
+  else
+    {
+      qrs_code_set_short_id (code, NULL);
+      qrs_code_set_target_url (code, NULL);
+      qrs_code_set_encoded (code, self->text);
+    }
+
+  return code;
+}
+
+/**
+ * qrs_document_get_stored:
+ *
+ * Returns: (transfer none) (nullable): the row as the store last gave it,
+ *   or %NULL for a code never saved
+ */
+QrsCode *
+qrs_document_get_stored (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), NULL);
+
+  return self->stored;
+}
+
+/**
+ * qrs_document_set_stored:
+ * @code: the code as qrs_code_store_create() or _update() returned it
+ *
+ * Takes the row's id, version and short id after a save.
+ */
+void
+qrs_document_set_stored (QrsDocument *self,
+                         QrsCode     *code)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+  g_return_if_fail (QRS_IS_CODE (code));
+
+  g_set_object (&self->stored, code);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  qrs_document_set_id (self, qrs_code_get_id (code));
+  if (qrs_code_get_kind (code) == QRS_CODE_KIND_DYNAMIC)
+    qrs_document_set_short_id (self, qrs_code_get_short_id (code));
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+replace_design (QrsDocument *self,
+                QrsDesign   *design)
+{
+  g_signal_handlers_disconnect_by_func (self->design, design_notify_title_cb, self);
+  g_set_object (&self->design, design);
+  g_signal_connect_object (self->design, "notify::title",
+                           G_CALLBACK (design_notify_title_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/**
+ * qrs_document_new_from_code:
+ *
+ * A document to edit a stored code.  The logo's bytes are not in the row:
+ * the design knows the logo's digest, and the caller loads the bytes from
+ * the asset store.
+ *
+ * Returns: (transfer full): the document, or %NULL with @error set when
+ *   the row's payload or design cannot be read
+ */
+QrsDocument *
+qrs_document_new_from_code (QrsCode  *code,
+                            GError  **error)
+{
+  g_autoptr(QrsDocument) self = NULL;
+  g_autoptr(JsonNode) payload_node = NULL;
+  g_autoptr(JsonNode) design_node = NULL;
+  g_autoptr(QrsPayload) payload = NULL;
+  g_autoptr(QrsDesign) design = NULL;
+
+  g_return_val_if_fail (QRS_IS_CODE (code), NULL);
+
+  payload_node = json_from_string (qrs_code_get_payload (code) ? qrs_code_get_payload (code) : "", error);
+  if (payload_node == NULL)
+    return NULL;
+  payload = qrs_payload_new_from_json (payload_node, error);
+  if (payload == NULL)
+    return NULL;
+
+  if (qrs_code_get_design (code) != NULL && qrs_code_get_design (code)[0] != '\0')
+    {
+      design_node = json_from_string (qrs_code_get_design (code), error);
+      if (design_node == NULL)
+        return NULL;
+      design = qrs_design_new_from_json (design_node, error);
+      if (design == NULL)
+        return NULL;
+    }
+  else
+    design = qrs_design_new ();
+
+  /* The row's columns win over what the design JSON says of them. */
+  qrs_design_set_title (design, qrs_code_get_title (code));
+  qrs_design_set_description (design, qrs_code_get_description (code));
+
+  self = qrs_document_new ();
+  replace_design (self, design);
+  self->kind = qrs_code_get_kind (code);
+  qrs_document_set_tags (self, qrs_code_get_tags (code));
+  qrs_document_set_stored (self, code);
+  qrs_document_set_payload (self, payload);
+
+  return g_steal_pointer (&self);
 }

@@ -44,4 +44,11 @@ const char          *qrs_document_get_text           (QrsDocument        *self);
 const GError        *qrs_document_get_error          (QrsDocument        *self);
 char                *qrs_document_dup_display_title  (QrsDocument        *self);
 
+QrsDocument         *qrs_document_new_from_code      (QrsCode            *code,
+                                                      GError            **error);
+QrsCode             *qrs_document_to_code            (QrsDocument        *self);
+QrsCode             *qrs_document_get_stored         (QrsDocument        *self);
+void                 qrs_document_set_stored         (QrsDocument        *self,
+                                                      QrsCode            *code);
+
 G_END_DECLS
