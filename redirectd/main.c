@@ -19,6 +19,7 @@
 #include "qrs-redirect-server.h"
 #include "qrs-route-listener.h"
 #include "qrs-route-table.h"
+#include "qrs-scan-ingest.h"
 #include "qrs-scan-writer.h"
 #include "qrs-spool.h"
 #include "qrs-user-agent.h"
@@ -38,6 +39,7 @@ typedef struct
   QrsRedirectServer  *server;
   QrsRouteListener   *listener;
   QrsScanWriter      *writer;
+  QrsScanIngest      *ingest;       /* owned by the writer */
   SoupServer         *metrics_server;
   int                 exit_status;
 } Daemon;
@@ -179,6 +181,8 @@ reload_cb (gpointer user_data)
   qrs_spool_set_max_bytes (daemon->spool, config->spool_max);
   if (daemon->listener != NULL && database_configured (config))
     qrs_route_listener_reload (daemon->listener, config->database);
+  if (daemon->ingest != NULL && database_configured (config))
+    qrs_scan_ingest_set_conninfo (daemon->ingest, config->database);
 
   g_clear_pointer (&daemon->config, qrs_redirect_config_unref);
   daemon->config = g_steal_pointer (&config);
@@ -227,6 +231,12 @@ start (Daemon  *daemon,
   options.fsync_interval_ms = config->fsync_interval_ms;
   options.retry_max_ms = config->database_retry_max_ms;
   daemon->writer = qrs_scan_writer_new (daemon->spool, parser, &options);
+  if (database_configured (config))
+    {
+      daemon->ingest = qrs_scan_ingest_new (config->database);
+      qrs_scan_writer_set_ingest (daemon->writer, qrs_scan_ingest_func, daemon->ingest,
+                                  (GDestroyNotify)qrs_scan_ingest_free);
+    }
   qrs_scan_writer_start (daemon->writer);
 
   if (database_configured (config))
@@ -270,6 +280,7 @@ stop (Daemon *daemon)
   g_clear_object (&daemon->server);
   g_clear_object (&daemon->listener);
   g_clear_object (&daemon->writer);
+  daemon->ingest = NULL;
   g_clear_object (&daemon->spool);
   g_clear_object (&daemon->routes);
   g_clear_pointer (&daemon->metrics, qrs_redirect_metrics_free);

@@ -274,7 +274,7 @@ is_query_safe (const char *query)
  * Returns: (transfer full): the Location
  */
 char *
-qrs_redirect_build_location (const QrsRoute *route,
+qrs_redirect_build_location (const QrsRedirectRoute *route,
                              const char     *query)
 {
   GString *location;
@@ -434,7 +434,7 @@ answer_text (Worker            *worker,
 static void
 record_scan (Worker            *worker,
              SoupServerMessage *msg,
-             const QrsRoute    *route,
+             const QrsRedirectRoute    *route,
              gint64             now)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
@@ -471,7 +471,7 @@ answer_redirect (Worker            *worker,
                  SoupServerMessage *msg,
                  const char        *short_id)
 {
-  g_autoptr(QrsRoute) route = NULL;
+  g_autoptr(QrsRedirectRoute) route = NULL;
   g_autofree char *location = NULL;
   gint64 now = g_get_real_time ();
 
@@ -481,7 +481,7 @@ answer_redirect (Worker            *worker,
       answer_page (worker, msg, SOUP_STATUS_NOT_FOUND, QRS_REDIRECT_PAGE_NOT_FOUND);
       return;
     }
-  if (qrs_route_get_answer (route, now) == QRS_ROUTE_ANSWER_GONE)
+  if (qrs_redirect_route_get_answer (route, now) == QRS_ROUTE_ANSWER_GONE)
     {
       answer_page (worker, msg, SOUP_STATUS_GONE, QRS_REDIRECT_PAGE_GONE);
       return;

@@ -40,7 +40,7 @@ int                qrs_redirect_listen_socket_new (const char     *host,
                                                    GError        **error);
 
 /* Request helpers, public for the unit tests. */
-char              *qrs_redirect_build_location    (const QrsRoute     *route,
+char              *qrs_redirect_build_location    (const QrsRedirectRoute     *route,
                                                    const char         *query);
 char              *qrs_redirect_clean_user_agent  (const char         *user_agent);
 char              *qrs_redirect_referrer_host     (const char         *referer);

@@ -1,9 +1,10 @@
 /* qrs-route-listener.c — keeps the route table current from PostgreSQL
  *
- * The store's QrsDatabase is a pool for short calls; LISTEN needs one
+ * The routes come from the store's QrsCodeStore.  LISTEN needs one
  * connection held for as long as the daemon runs, watched with poll()
- * beside a wake-up descriptor, so this thread owns a libpq connection of
- * its own.
+ * beside a wake-up descriptor, so this thread also owns a plain libpq
+ * connection for the notifications alone: LISTEN there first, then load
+ * through the store, and no change can fall between the two.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,20 +19,14 @@
 
 #include <libpq-fe.h>
 
+#include "qrs-code-store.h"
+#include "qrs-database.h"
+
 #include "qrs-route-listener.h"
 
 #define CHANNEL              "qrstudio_codes"
 #define SNAPSHOT_DELAY_US    (2 * G_USEC_PER_SEC)
 #define HEARTBEAT_US         (30 * G_USEC_PER_SEC)
-
-/* Every route query selects these columns, in this order. */
-#define ROUTE_COLUMNS \
-  "SELECT id, short_id, target_url, enabled," \
-  "       CASE WHEN expires_at IS NULL THEN 0" \
-  "            ELSE greatest(1, (extract(epoch FROM expires_at) * 1000000)::bigint) END," \
-  "       utm_passthrough" \
-  "  FROM public.codes" \
-  " WHERE kind = 'dynamic' AND short_id IS NOT NULL AND target_url IS NOT NULL"
 
 struct _QrsRouteListener
 {
@@ -201,6 +196,27 @@ connect_database (QrsRouteListener  *self,
   return conn;
 }
 
+/* The queries go through the store, on one connection of their own. */
+static QrsDatabase *
+open_store_database (QrsRouteListener  *self,
+                     GError           **error)
+{
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autofree char *conninfo = NULL;
+
+  g_mutex_lock (&self->lock);
+  conninfo = g_strdup (self->conninfo);
+  g_mutex_unlock (&self->lock);
+
+  database = qrs_database_new (conninfo, error);
+  if (database == NULL)
+    return NULL;
+  qrs_database_set_max_connections (database, 1);
+  if (!qrs_database_connect (database, NULL, error))
+    return NULL;
+  return g_steal_pointer (&database);
+}
+
 static gboolean
 command_ok (PGconn      *conn,
             const char  *sql,
@@ -218,19 +234,16 @@ command_ok (PGconn      *conn,
   return ok;
 }
 
-static QrsRoute *
-route_from_row (PGresult *result,
-                int       row)
+static QrsRedirectRoute *
+route_from_store (const QrsRoute *route)
 {
-  gint64 code_id = g_ascii_strtoll (PQgetvalue (result, row, 0), NULL, 10);
-  gint64 expires_at = g_ascii_strtoll (PQgetvalue (result, row, 4), NULL, 10);
+  gint64 expires_at = 0;
 
-  return qrs_route_new (code_id,
-                        PQgetvalue (result, row, 1),
-                        PQgetvalue (result, row, 2),
-                        PQgetvalue (result, row, 3)[0] == 't',
-                        expires_at,
-                        PQgetvalue (result, row, 5)[0] == 't');
+  if (route->expires_at != NULL)
+    expires_at = MAX (g_date_time_to_unix (route->expires_at) * G_USEC_PER_SEC +
+                      g_date_time_get_microsecond (route->expires_at), 1);
+  return qrs_redirect_route_new (route->code_id, route->short_id, route->target_url,
+                                 route->enabled, expires_at, route->utm_passthrough);
 }
 
 static void
@@ -246,63 +259,51 @@ save_snapshot (QrsRouteListener *self)
 
 static gboolean
 load_all_routes (QrsRouteListener  *self,
-                 PGconn            *conn,
+                 QrsCodeStore      *store,
                  GError           **error)
 {
+  g_autoptr(GPtrArray) stored = NULL;
   g_autoptr(GPtrArray) routes = NULL;
-  PGresult *result;
-  int n;
 
-  result = PQexecParams (conn, ROUTE_COLUMNS, 0, NULL, NULL, NULL, NULL, 0);
-  if (PQresultStatus (result) != PGRES_TUPLES_OK)
-    {
-      g_autofree char *message = g_strdup (PQerrorMessage (conn));
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", g_strstrip (message));
-      PQclear (result);
-      return FALSE;
-    }
+  stored = qrs_code_store_list_routes (store, NULL, error);
+  if (stored == NULL)
+    return FALSE;
 
-  n = PQntuples (result);
-  routes = g_ptr_array_new_full (n, (GDestroyNotify)qrs_route_unref);
-  for (int i = 0; i < n; i++)
-    g_ptr_array_add (routes, route_from_row (result, i));
-  PQclear (result);
+  routes = g_ptr_array_new_full (stored->len, (GDestroyNotify)qrs_redirect_route_unref);
+  for (guint i = 0; i < stored->len; i++)
+    g_ptr_array_add (routes, route_from_store (g_ptr_array_index (stored, i)));
 
   qrs_route_table_replace_all (self->routes, routes, QRS_ROUTE_SOURCE_DATABASE);
-  g_message ("Loaded %d routes from the database", n);
+  g_message ("Loaded %u routes from the database", routes->len);
   save_snapshot (self);
   return TRUE;
 }
 
 static gboolean
 load_one_route (QrsRouteListener  *self,
-                PGconn            *conn,
+                QrsCodeStore      *store,
                 const char        *short_id,
                 GError           **error)
 {
-  const char *params[1] = { short_id };
-  PGresult *result;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(QrsRoute) stored = NULL;
 
   if (!qrs_short_id_is_valid (short_id, -1))
     return TRUE;
 
-  result = PQexecParams (conn, ROUTE_COLUMNS " AND short_id = $1", 1, NULL, params, NULL, NULL, 0);
-  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+  stored = qrs_code_store_get_route (store, short_id, NULL, &local_error);
+  if (stored != NULL)
     {
-      g_autofree char *message = g_strdup (PQerrorMessage (conn));
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", g_strstrip (message));
-      PQclear (result);
-      return FALSE;
-    }
-
-  if (PQntuples (result) > 0)
-    {
-      g_autoptr(QrsRoute) route = route_from_row (result, 0);
+      g_autoptr(QrsRedirectRoute) route = route_from_store (stored);
       qrs_route_table_update (self->routes, short_id, route);
     }
-  else
+  else if (g_error_matches (local_error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND))
     qrs_route_table_update (self->routes, short_id, NULL);
-  PQclear (result);
+  else
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   g_debug ("Route %s reloaded", short_id);
   return TRUE;
@@ -311,7 +312,8 @@ load_one_route (QrsRouteListener  *self,
 /* Serves one connection until it fails or we stop; FALSE when stopping. */
 static gboolean
 serve_connection (QrsRouteListener *self,
-                  PGconn           *conn)
+                  PGconn           *conn,
+                  QrsCodeStore     *store)
 {
   g_autoptr(GError) error = NULL;
   gint64 snapshot_due = 0;
@@ -320,7 +322,7 @@ serve_connection (QrsRouteListener *self,
   /* LISTEN first, then load: a change in between is then both in the
    * load and in a notification, never in neither. */
   atomic_store (&self->connected, TRUE);
-  if (!command_ok (conn, "LISTEN " CHANNEL, &error) || !load_all_routes (self, conn, &error))
+  if (!command_ok (conn, "LISTEN " CHANNEL, &error) || !load_all_routes (self, store, &error))
     {
       g_warning ("Cannot load the routes: %s", error->message);
       return TRUE;
@@ -349,14 +351,14 @@ serve_connection (QrsRouteListener *self,
         break;
       if (requests.reconnect)
         return TRUE;
-      if (requests.reload && !load_all_routes (self, conn, &error))
+      if (requests.reload && !load_all_routes (self, store, &error))
         break;
 
       if (pfds[0].revents && !PQconsumeInput (conn))
         break;
       while ((notify = PQnotifies (conn)) != NULL)
         {
-          gboolean ok = load_one_route (self, conn, notify->extra, &error);
+          gboolean ok = load_one_route (self, store, notify->extra, &error);
 
           PQfreemem (notify);
           if (!ok)
@@ -405,6 +407,8 @@ listener_thread (gpointer data)
   for (;;)
     {
       g_autoptr(GError) error = NULL;
+      QrsDatabase *database;
+      QrsCodeStore *store;
       PGconn *conn;
       gboolean go_on;
 
@@ -426,10 +430,27 @@ listener_thread (gpointer data)
           continue;
         }
 
+      database = open_store_database (self, &error);
+      if (database == NULL)
+        {
+          PQfinish (conn);
+          if (!logged)
+            g_warning ("Cannot read routes from the database: %s", error->message);
+          logged = TRUE;
+          if (sleep_unless_woken (self, (gint64)retry_ms * 1000))
+            break;
+          retry_ms = MIN (retry_ms * 2, self->retry_max_ms);
+          continue;
+        }
+
       logged = FALSE;
       retry_ms = 100;
-      go_on = serve_connection (self, conn);
+      store = qrs_code_store_new (database);
+      go_on = serve_connection (self, conn, store);
       PQfinish (conn);
+      g_clear_object (&store);
+      qrs_database_close (database);
+      g_clear_object (&database);
 
       atomic_store (&self->connected, FALSE);
       /* Still serving, but no longer sure to be current. */

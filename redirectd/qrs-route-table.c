@@ -20,7 +20,7 @@ struct _QrsRouteTable
   GObject      parent_instance;
 
   GRWLock      lock;
-  GHashTable  *routes;      /* short_id → QrsRoute, guarded by lock */
+  GHashTable  *routes;      /* short_id → QrsRedirectRoute, guarded by lock */
   atomic_int      source;      /* QrsRouteSource */
   _Atomic gint64  loaded_at;
   _Atomic guint64 lookups;     /* for the metrics and the tests */
@@ -30,26 +30,26 @@ G_DEFINE_FINAL_TYPE (QrsRouteTable, qrs_route_table, G_TYPE_OBJECT)
 G_DEFINE_QUARK (qrs-route-table-error-quark, qrs_route_table_error)
 
 static void
-route_free (QrsRoute *route)
+route_free (QrsRedirectRoute *route)
 {
   g_free (route->short_id);
   g_free (route->target_url);
 }
 
-QrsRoute *
-qrs_route_new (gint64      code_id,
+QrsRedirectRoute *
+qrs_redirect_route_new (gint64      code_id,
                const char *short_id,
                const char *target_url,
                gboolean    enabled,
                gint64      expires_at,
                gboolean    utm_passthrough)
 {
-  QrsRoute *route;
+  QrsRedirectRoute *route;
 
   g_return_val_if_fail (short_id != NULL, NULL);
   g_return_val_if_fail (target_url != NULL, NULL);
 
-  route = g_atomic_rc_box_new0 (QrsRoute);
+  route = g_atomic_rc_box_new0 (QrsRedirectRoute);
   route->code_id = code_id;
   route->short_id = g_strdup (short_id);
   route->target_url = g_strdup (target_url);
@@ -60,8 +60,8 @@ qrs_route_new (gint64      code_id,
   return route;
 }
 
-QrsRoute *
-qrs_route_ref (QrsRoute *route)
+QrsRedirectRoute *
+qrs_redirect_route_ref (QrsRedirectRoute *route)
 {
   g_return_val_if_fail (route != NULL, NULL);
 
@@ -69,7 +69,7 @@ qrs_route_ref (QrsRoute *route)
 }
 
 void
-qrs_route_unref (QrsRoute *route)
+qrs_redirect_route_unref (QrsRedirectRoute *route)
 {
   g_return_if_fail (route != NULL);
 
@@ -77,7 +77,7 @@ qrs_route_unref (QrsRoute *route)
 }
 
 QrsRouteAnswer
-qrs_route_get_answer (const QrsRoute *route,
+qrs_redirect_route_get_answer (const QrsRedirectRoute *route,
                       gint64          now)
 {
   g_return_val_if_fail (route != NULL, QRS_ROUTE_ANSWER_GONE);
@@ -117,7 +117,7 @@ static GHashTable *
 new_hash_table (void)
 {
   /* The key is the route's own short id, freed with it. */
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)qrs_route_unref);
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)qrs_redirect_route_unref);
 }
 
 static void
@@ -161,11 +161,11 @@ qrs_route_table_new (void)
  *
  * Returns: (transfer full) (nullable): the route, or %NULL when unknown
  */
-QrsRoute *
+QrsRedirectRoute *
 qrs_route_table_lookup (QrsRouteTable *self,
                         const char    *short_id)
 {
-  QrsRoute *route;
+  QrsRedirectRoute *route;
 
   g_return_val_if_fail (QRS_IS_ROUTE_TABLE (self), NULL);
   g_return_val_if_fail (short_id != NULL, NULL);
@@ -175,7 +175,7 @@ qrs_route_table_lookup (QrsRouteTable *self,
   g_rw_lock_reader_lock (&self->lock);
   route = g_hash_table_lookup (self->routes, short_id);
   if (route != NULL)
-    qrs_route_ref (route);
+    qrs_redirect_route_ref (route);
   g_rw_lock_reader_unlock (&self->lock);
 
   return route;
@@ -184,7 +184,7 @@ qrs_route_table_lookup (QrsRouteTable *self,
 /**
  * qrs_route_table_replace_all:
  * @self: a #QrsRouteTable
- * @routes: (element-type QrsRoute): every route
+ * @routes: (element-type QrsRedirectRoute): every route
  * @source: where they came from
  *
  * Builds the new table before taking the lock, so readers wait only for
@@ -204,8 +204,8 @@ qrs_route_table_replace_all (QrsRouteTable  *self,
   fresh = new_hash_table ();
   for (guint i = 0; i < routes->len; i++)
     {
-      QrsRoute *route = g_ptr_array_index (routes, i);
-      g_hash_table_replace (fresh, route->short_id, qrs_route_ref (route));
+      QrsRedirectRoute *route = g_ptr_array_index (routes, i);
+      g_hash_table_replace (fresh, route->short_id, qrs_redirect_route_ref (route));
     }
 
   g_rw_lock_writer_lock (&self->lock);
@@ -228,9 +228,9 @@ qrs_route_table_replace_all (QrsRouteTable  *self,
 void
 qrs_route_table_update (QrsRouteTable *self,
                         const char    *short_id,
-                        QrsRoute      *route)
+                        QrsRedirectRoute      *route)
 {
-  QrsRoute *old = NULL;
+  QrsRedirectRoute *old = NULL;
 
   g_return_if_fail (QRS_IS_ROUTE_TABLE (self));
   g_return_if_fail (short_id != NULL);
@@ -239,16 +239,16 @@ qrs_route_table_update (QrsRouteTable *self,
   g_rw_lock_writer_lock (&self->lock);
   g_hash_table_steal_extended (self->routes, short_id, NULL, (gpointer *)&old);
   if (route != NULL)
-    g_hash_table_replace (self->routes, route->short_id, qrs_route_ref (route));
+    g_hash_table_replace (self->routes, route->short_id, qrs_redirect_route_ref (route));
   g_rw_lock_writer_unlock (&self->lock);
 
-  g_clear_pointer (&old, qrs_route_unref);
+  g_clear_pointer (&old, qrs_redirect_route_unref);
 }
 
 /**
  * qrs_route_table_dup_routes:
  *
- * Returns: (transfer container) (element-type QrsRoute): every route
+ * Returns: (transfer container) (element-type QrsRedirectRoute): every route
  */
 GPtrArray *
 qrs_route_table_dup_routes (QrsRouteTable *self)
@@ -260,10 +260,10 @@ qrs_route_table_dup_routes (QrsRouteTable *self)
   g_return_val_if_fail (QRS_IS_ROUTE_TABLE (self), NULL);
 
   g_rw_lock_reader_lock (&self->lock);
-  routes = g_ptr_array_new_full (g_hash_table_size (self->routes), (GDestroyNotify)qrs_route_unref);
+  routes = g_ptr_array_new_full (g_hash_table_size (self->routes), (GDestroyNotify)qrs_redirect_route_unref);
   g_hash_table_iter_init (&iter, self->routes);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (routes, qrs_route_ref (value));
+    g_ptr_array_add (routes, qrs_redirect_route_ref (value));
   g_rw_lock_reader_unlock (&self->lock);
 
   return routes;
@@ -321,8 +321,8 @@ static int
 compare_routes_by_short_id (gconstpointer a,
                             gconstpointer b)
 {
-  const QrsRoute *ra = *(const QrsRoute * const *)a;
-  const QrsRoute *rb = *(const QrsRoute * const *)b;
+  const QrsRedirectRoute *ra = *(const QrsRedirectRoute * const *)a;
+  const QrsRedirectRoute *rb = *(const QrsRedirectRoute * const *)b;
 
   return strcmp (ra->short_id, rb->short_id);
 }
@@ -364,7 +364,7 @@ qrs_route_table_save_snapshot (QrsRouteTable  *self,
   json_builder_begin_array (builder);
   for (guint i = 0; i < routes->len; i++)
     {
-      QrsRoute *route = g_ptr_array_index (routes, i);
+      QrsRedirectRoute *route = g_ptr_array_index (routes, i);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "code_id");
@@ -421,7 +421,7 @@ qrs_route_table_load_snapshot (QrsRouteTable  *self,
                                GError        **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_route_unref);
+  g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_redirect_route_unref);
   g_autoptr(GError) local_error = NULL;
   JsonObject *object;
   JsonArray *array;
@@ -469,7 +469,7 @@ qrs_route_table_load_snapshot (QrsRouteTable  *self,
           return snapshot_error (error, path, _("a target holds white space or control characters"));
 
       g_ptr_array_add (routes,
-                       qrs_route_new (json_object_get_int_member_with_default (r, "code_id", 0),
+                       qrs_redirect_route_new (json_object_get_int_member_with_default (r, "code_id", 0),
                                       short_id, target,
                                       json_object_get_boolean_member_with_default (r, "enabled", FALSE),
                                       json_object_get_int_member_with_default (r, "expires_at", 0),

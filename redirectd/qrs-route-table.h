@@ -22,7 +22,7 @@ typedef struct
   gint64    expires_at;       /* µs since the Unix epoch; 0 when it never expires */
   gboolean  enabled;
   gboolean  utm_passthrough;
-} QrsRoute;
+} QrsRedirectRoute;
 
 typedef enum
 {
@@ -44,48 +44,48 @@ typedef enum
   QRS_ROUTE_TABLE_ERROR_SNAPSHOT,
 } QrsRouteTableError;
 
-QrsRoute       *qrs_route_new                    (gint64              code_id,
-                                                  const char         *short_id,
-                                                  const char         *target_url,
-                                                  gboolean            enabled,
-                                                  gint64              expires_at,
-                                                  gboolean            utm_passthrough);
-QrsRoute       *qrs_route_ref                    (QrsRoute           *route);
-void            qrs_route_unref                  (QrsRoute           *route);
-QrsRouteAnswer  qrs_route_get_answer             (const QrsRoute     *route,
-                                                  gint64              now);
-gboolean        qrs_short_id_is_valid            (const char         *text,
-                                                  gssize              length);
+QrsRedirectRoute *qrs_redirect_route_new        (gint64                  code_id,
+                                                 const char             *short_id,
+                                                 const char             *target_url,
+                                                 gboolean                enabled,
+                                                 gint64                  expires_at,
+                                                 gboolean                utm_passthrough);
+QrsRedirectRoute *qrs_redirect_route_ref        (QrsRedirectRoute       *route);
+void              qrs_redirect_route_unref      (QrsRedirectRoute       *route);
+QrsRouteAnswer    qrs_redirect_route_get_answer (const QrsRedirectRoute *route,
+                                                 gint64                  now);
+gboolean          qrs_short_id_is_valid         (const char             *text,
+                                                 gssize                  length);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsRoute, qrs_route_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsRedirectRoute, qrs_redirect_route_unref)
 
 #define QRS_TYPE_ROUTE_TABLE (qrs_route_table_get_type ())
 
 G_DECLARE_FINAL_TYPE (QrsRouteTable, qrs_route_table, QRS, ROUTE_TABLE, GObject)
 
-GQuark          qrs_route_table_error_quark      (void);
-QrsRouteTable  *qrs_route_table_new              (void);
-QrsRoute       *qrs_route_table_lookup           (QrsRouteTable      *self,
-                                                  const char         *short_id);
-void            qrs_route_table_replace_all      (QrsRouteTable      *self,
-                                                  GPtrArray          *routes,
-                                                  QrsRouteSource      source);
-void            qrs_route_table_update           (QrsRouteTable      *self,
-                                                  const char         *short_id,
-                                                  QrsRoute           *route);
-GPtrArray      *qrs_route_table_dup_routes       (QrsRouteTable      *self);
-guint           qrs_route_table_get_size         (QrsRouteTable      *self);
-QrsRouteSource  qrs_route_table_get_source       (QrsRouteTable      *self);
-void            qrs_route_table_set_source       (QrsRouteTable      *self,
-                                                  QrsRouteSource      source);
-gint64          qrs_route_table_get_loaded_at    (QrsRouteTable      *self);
-guint64         qrs_route_table_get_lookups      (QrsRouteTable      *self);
+GQuark            qrs_route_table_error_quark   (void);
+QrsRouteTable    *qrs_route_table_new           (void);
+QrsRedirectRoute *qrs_route_table_lookup        (QrsRouteTable     *self,
+                                                 const char        *short_id);
+void              qrs_route_table_replace_all   (QrsRouteTable     *self,
+                                                 GPtrArray         *routes,
+                                                 QrsRouteSource     source);
+void              qrs_route_table_update        (QrsRouteTable     *self,
+                                                 const char        *short_id,
+                                                 QrsRedirectRoute  *route);
+GPtrArray        *qrs_route_table_dup_routes    (QrsRouteTable     *self);
+guint             qrs_route_table_get_size      (QrsRouteTable     *self);
+QrsRouteSource    qrs_route_table_get_source    (QrsRouteTable     *self);
+void              qrs_route_table_set_source    (QrsRouteTable     *self,
+                                                 QrsRouteSource     source);
+gint64            qrs_route_table_get_loaded_at (QrsRouteTable     *self);
+guint64           qrs_route_table_get_lookups   (QrsRouteTable     *self);
 
-gboolean        qrs_route_table_save_snapshot    (QrsRouteTable      *self,
-                                                  const char         *path,
-                                                  GError            **error);
-gboolean        qrs_route_table_load_snapshot    (QrsRouteTable      *self,
-                                                  const char         *path,
-                                                  GError            **error);
+gboolean          qrs_route_table_save_snapshot (QrsRouteTable     *self,
+                                                 const char        *path,
+                                                 GError           **error);
+gboolean          qrs_route_table_load_snapshot (QrsRouteTable     *self,
+                                                 const char        *path,
+                                                 GError           **error);
 
 G_END_DECLS

@@ -243,7 +243,10 @@ load_done_cb (GObject      *source,
     {
       /* A stop in the middle of the load. */
       load->stopped = TRUE;
-      g_subprocess_send_signal (load->fixture->process, load->stop_signal ? load->stop_signal : SIGTERM);
+      if (load->at_threshold != NULL)
+        load->at_threshold (load->at_threshold_data);
+      else
+        g_subprocess_send_signal (load->fixture->process, load->stop_signal ? load->stop_signal : SIGTERM);
     }
 
   send_next (load);
@@ -257,7 +260,7 @@ send_next (Load *load)
   g_autofree char *uri = NULL;
   g_autoptr(SoupMessage) msg = NULL;
 
-  if (load->sent >= load->to_send || (load->stopped && load->failures > 0))
+  if (load->sent >= load->to_send || (load->stopped && load->failures > 0 && load->at_threshold == NULL))
     return;
   uri = g_strdup_printf ("http://127.0.0.1:%u/r/%s", load->fixture->port,
                          load->short_ids[load->sent % 2] ? load->short_ids[load->sent % 2]

@@ -54,6 +54,8 @@ typedef struct
   guint       stop_after;
   gboolean    stopped;
   int         stop_signal;     /* 0: SIGTERM */
+  void      (*at_threshold) (gpointer data);   /* instead of a signal */
+  gpointer    at_threshold_data;
   const char *short_ids[2];    /* NULL: open-day and plain1 */
 } Load;
 

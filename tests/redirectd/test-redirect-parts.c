@@ -41,26 +41,26 @@ static void
 test_route_answers (void)
 {
   gint64 now = g_get_real_time ();
-  g_autoptr(QrsRoute) live = qrs_route_new (1, "live", "https://a.example/", TRUE, 0, FALSE);
-  g_autoptr(QrsRoute) off = qrs_route_new (2, "off1", "https://a.example/", FALSE, 0, FALSE);
-  g_autoptr(QrsRoute) expired = qrs_route_new (3, "old1", "https://a.example/", TRUE, now - 1, FALSE);
-  g_autoptr(QrsRoute) later = qrs_route_new (4, "soon", "https://a.example/", TRUE, now + G_USEC_PER_SEC, FALSE);
+  g_autoptr(QrsRedirectRoute) live = qrs_redirect_route_new (1, "live", "https://a.example/", TRUE, 0, FALSE);
+  g_autoptr(QrsRedirectRoute) off = qrs_redirect_route_new (2, "off1", "https://a.example/", FALSE, 0, FALSE);
+  g_autoptr(QrsRedirectRoute) expired = qrs_redirect_route_new (3, "old1", "https://a.example/", TRUE, now - 1, FALSE);
+  g_autoptr(QrsRedirectRoute) later = qrs_redirect_route_new (4, "soon", "https://a.example/", TRUE, now + G_USEC_PER_SEC, FALSE);
 
-  g_assert_cmpint (qrs_route_get_answer (live, now), ==, QRS_ROUTE_ANSWER_REDIRECT);
-  g_assert_cmpint (qrs_route_get_answer (off, now), ==, QRS_ROUTE_ANSWER_GONE);
-  g_assert_cmpint (qrs_route_get_answer (expired, now), ==, QRS_ROUTE_ANSWER_GONE);
-  g_assert_cmpint (qrs_route_get_answer (later, now), ==, QRS_ROUTE_ANSWER_REDIRECT);
-  g_assert_cmpint (qrs_route_get_answer (later, now + 2 * G_USEC_PER_SEC), ==, QRS_ROUTE_ANSWER_GONE);
+  g_assert_cmpint (qrs_redirect_route_get_answer (live, now), ==, QRS_ROUTE_ANSWER_REDIRECT);
+  g_assert_cmpint (qrs_redirect_route_get_answer (off, now), ==, QRS_ROUTE_ANSWER_GONE);
+  g_assert_cmpint (qrs_redirect_route_get_answer (expired, now), ==, QRS_ROUTE_ANSWER_GONE);
+  g_assert_cmpint (qrs_redirect_route_get_answer (later, now), ==, QRS_ROUTE_ANSWER_REDIRECT);
+  g_assert_cmpint (qrs_redirect_route_get_answer (later, now + 2 * G_USEC_PER_SEC), ==, QRS_ROUTE_ANSWER_GONE);
 }
 
 static GPtrArray *
 sample_routes (void)
 {
-  GPtrArray *routes = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_route_unref);
+  GPtrArray *routes = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_redirect_route_unref);
 
-  g_ptr_array_add (routes, qrs_route_new (1, "open-day", "https://example.edu/open-day", TRUE, 0, TRUE));
-  g_ptr_array_add (routes, qrs_route_new (2, "off1", "https://example.edu/off", FALSE, 0, FALSE));
-  g_ptr_array_add (routes, qrs_route_new (3, "old1", "http://example.edu/old", TRUE, 1000, FALSE));
+  g_ptr_array_add (routes, qrs_redirect_route_new (1, "open-day", "https://example.edu/open-day", TRUE, 0, TRUE));
+  g_ptr_array_add (routes, qrs_redirect_route_new (2, "off1", "https://example.edu/off", FALSE, 0, FALSE));
+  g_ptr_array_add (routes, qrs_redirect_route_new (3, "old1", "http://example.edu/old", TRUE, 1000, FALSE));
   return routes;
 }
 
@@ -69,9 +69,9 @@ test_route_table (void)
 {
   g_autoptr(QrsRouteTable) table = qrs_route_table_new ();
   g_autoptr(GPtrArray) routes = sample_routes ();
-  g_autoptr(QrsRoute) kept = NULL;
-  g_autoptr(QrsRoute) found = NULL;
-  g_autoptr(QrsRoute) changed = NULL;
+  g_autoptr(QrsRedirectRoute) kept = NULL;
+  g_autoptr(QrsRedirectRoute) found = NULL;
+  g_autoptr(QrsRedirectRoute) changed = NULL;
 
   g_assert_cmpint (qrs_route_table_get_source (table), ==, QRS_ROUTE_SOURCE_NONE);
   g_assert_null (qrs_route_table_lookup (table, "open-day"));
@@ -84,7 +84,7 @@ test_route_table (void)
   /* A route handed out survives its replacement. */
   kept = qrs_route_table_lookup (table, "open-day");
   g_assert_nonnull (kept);
-  changed = qrs_route_new (1, "open-day", "https://example.edu/new", TRUE, 0, FALSE);
+  changed = qrs_redirect_route_new (1, "open-day", "https://example.edu/new", TRUE, 0, FALSE);
   qrs_route_table_update (table, "open-day", changed);
   found = qrs_route_table_lookup (table, "open-day");
   g_assert_cmpstr (found->target_url, ==, "https://example.edu/new");
@@ -107,7 +107,7 @@ test_snapshot_round_trip (void)
   g_autoptr(GPtrArray) routes = sample_routes ();
   g_autofree char *dir = g_dir_make_tmp ("qrs-snapshot-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "routes.json", NULL);
-  g_autoptr(QrsRoute) route = NULL;
+  g_autoptr(QrsRedirectRoute) route = NULL;
 
   qrs_route_table_replace_all (table, routes, QRS_ROUTE_SOURCE_DATABASE);
   g_assert_true (qrs_route_table_save_snapshot (table, path, &error));
@@ -122,7 +122,7 @@ test_snapshot_round_trip (void)
   g_assert_cmpstr (route->target_url, ==, "http://example.edu/old");
   g_assert_true (route->enabled);
   g_assert_cmpint (route->expires_at, ==, 1000);
-  g_clear_pointer (&route, qrs_route_unref);
+  g_clear_pointer (&route, qrs_redirect_route_unref);
   route = qrs_route_table_lookup (loaded, "open-day");
   g_assert_true (route->utm_passthrough);
 
@@ -189,7 +189,7 @@ test_location (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(QrsRoute) route = qrs_route_new (1, "abcd", cases[i].target, TRUE, 0, cases[i].pass);
+      g_autoptr(QrsRedirectRoute) route = qrs_redirect_route_new (1, "abcd", cases[i].target, TRUE, 0, cases[i].pass);
       g_autofree char *location = qrs_redirect_build_location (route, cases[i].query);
 
       g_assert_cmpstr (location, ==, cases[i].expected);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -220,18 +221,388 @@ test_hostile_ids_stored_verbatim_never_matched (DbFixture     *fixture,
   }
 }
 
+static guint64
+sql_count (DbFixture  *fixture,
+           const char *statement)
+{
+  g_autofree char *value = sql_value (fixture, statement);
+  return g_ascii_strtoull (value, NULL, 10);
+}
+
+/* Waits until `statement` counts @expected, up to @timeout_ms. */
+static void
+wait_for_count (DbFixture  *fixture,
+                const char *statement,
+                guint64     expected,
+                guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  guint64 n;
+
+  while ((n = sql_count (fixture, statement)) != expected)
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *log = read_log (&fixture->daemon);
+          g_error ("%s: %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT " after %u ms; log:\n%s",
+                   statement, n, expected, timeout_ms, log);
+        }
+      g_usleep (20000);
+    }
+}
+
+static void
+insert_two_codes (DbFixture *fixture)
+{
+  sql (fixture, "INSERT INTO codes (kind, payload_type, short_id, target_url) VALUES"
+                " ('dynamic', 'url', 'open-day', 'https://example.edu/open-day'),"
+                " ('dynamic', 'url', 'plain1', 'https://example.edu/plain')");
+}
+
+static void
+test_scans_reach_database (DbFixture     *fixture,
+                           gconstpointer  data)
+{
+  const char *iphone[] = { "User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15"
+                           " (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+                           "Accept-Language", "es-ES,es;q=0.9", "Referer", "https://news.example.org/a/b?c=d", NULL };
+  const char *android[] = { "User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+                            " Chrome/120.0.0.0 Mobile Safari/537.36", NULL };
+  const char *bot[] = { "User-Agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", NULL };
+  const char * const *who[] = { iphone, iphone, android, bot };
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=2");
+  wait_until_ready (fixture);
+
+  for (guint i = 0; i < G_N_ELEMENTS (who); i++)
+    {
+      g_auto(Reply) reply = request (&fixture->daemon, "GET", "/r/open-day", who[i]);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+
+  /* Batches go out within a few hundred milliseconds. */
+  wait_for_count (fixture, "SELECT count(*) FROM scans", 4, 3000);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(DISTINCT event_id) FROM scans"), ==, 4);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans s JOIN codes c ON c.id = s.code_id"
+                                        " WHERE c.short_id = 'open-day'"), ==, 4);
+  /* Classified off the request path, bots kept and flagged. */
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE device = 'mobile' AND os = 'iOS'"
+                                        " AND browser = 'Mobile Safari' AND NOT is_bot"), ==, 2);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE os = 'Android' AND NOT is_bot"), ==, 1);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE is_bot"), ==, 1);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE language = 'es'"
+                                        " AND referrer_host = 'news.example.org'"), ==, 2);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE octet_length (visitor_hash) = 16"), ==, 4);
+  /* The rollup: three people, two of them distinct, one bot. */
+  g_assert_cmpuint (sql_count (fixture, "SELECT sum(scans) FROM scan_daily"), ==, 3);
+  g_assert_cmpuint (sql_count (fixture, "SELECT sum(visitors) FROM scan_daily"), ==, 2);
+  g_assert_cmpuint (sql_count (fixture, "SELECT sum(bots) FROM scan_daily"), ==, 1);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_written_total"), ==, 4);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_pending"), ==, 0);
+}
+
+static void
+test_graceful_stop_flushes (DbFixture     *fixture,
+                            gconstpointer  data)
+{
+  Load load = { &fixture->daemon, NULL, 300, 0, 0, 0, 0, 0, FALSE, 0, NULL, NULL, { NULL, NULL } };
+
+  insert_two_codes (fixture);
+  /* Batches that would wait long: only the stop sends them now. */
+  write_config (&fixture->daemon, "[redirectd]\nbatch-interval-ms=60000\nbatch-rows=100000\n");
+  start_with_database (fixture, "--workers=2");
+  wait_until_ready (fixture);
+  run_load (&load, 8);
+  g_assert_cmpuint (load.redirects, ==, 300);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, 0);
+
+  g_assert_cmpint (daemon_stop (&fixture->daemon, SIGTERM), <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(DISTINCT event_id) FROM scans"), ==, 300);
+}
+
+/* kill -9 in the middle of a load, a restart, the rest of the load: every
+ * redirect the client received is in the database once. */
+static void
+test_kill_and_restart_loses_nothing (DbFixture     *fixture,
+                                     gconstpointer  data)
+{
+  Load first = { &fixture->daemon, NULL, 2000, 0, 0, 0, 0, 400, FALSE, SIGKILL, NULL, NULL, { NULL, NULL } };
+  Load second = { &fixture->daemon, NULL, 600, 0, 0, 0, 0, 0, FALSE, 0, NULL, NULL, { NULL, NULL } };
+  g_autoptr(GError) error = NULL;
+  guint concurrency = 16;
+  guint64 stored, distinct;
+  guint received;
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=4");
+  wait_until_ready (fixture);
+  run_load (&first, concurrency);
+  g_assert_true (first.stopped);
+  g_subprocess_wait (fixture->daemon.process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&fixture->daemon.process);
+
+  /* Same state directory: the new process drains what the old spooled. */
+  start_with_database (fixture, "--workers=4");
+  run_load (&second, concurrency);
+  g_assert_cmpuint (second.redirects, ==, 600);
+  received = first.redirects + second.redirects;
+  daemon_stop (&fixture->daemon, SIGTERM);
+
+  stored = sql_count (fixture, "SELECT count(*) FROM scans");
+  distinct = sql_count (fixture, "SELECT count(DISTINCT event_id) FROM scans");
+  g_test_message ("302s received %u, scans stored %" G_GUINT64_FORMAT, received, stored);
+  g_assert_cmpuint (stored, ==, distinct);
+  /* Every answered scan is stored.  A request the kill caught after its
+   * scan was spooled but before its answer left is stored too, though the
+   * client never saw the 302: at most one per connection in flight. */
+  g_assert_cmpuint (stored, >=, received);
+  g_assert_cmpuint (stored, <=, received + concurrency);
+  g_assert_cmpuint (sql_count (fixture, "SELECT sum(scans) + sum(bots) FROM scan_daily"), ==, stored);
+}
+
+static void
+set_login_allowed (DbFixture *fixture,
+                   gboolean   allowed)
+{
+  g_autofree char *alter = g_strdup_printf ("ALTER ROLE \"%s\" %s", fixture->login, allowed ? "LOGIN" : "NOLOGIN");
+  g_autofree char *kick = g_strdup_printf ("SELECT pg_terminate_backend (pid) FROM pg_stat_activity"
+                                           " WHERE usename = '%s'", fixture->login);
+
+  sql (fixture, alter);
+  if (!allowed)
+    sql (fixture, kick);
+}
+
+/* The database refuses the daemon for a while: redirects go on, scans
+ * wait in the spool, and drain when it is back. */
+static void
+test_database_outage_drains (DbFixture     *fixture,
+                             gconstpointer  data)
+{
+  Load load = { &fixture->daemon, NULL, 500, 0, 0, 0, 0, 0, FALSE, 0, NULL, NULL, { NULL, NULL } };
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=2");
+  wait_until_ready (fixture);
+
+  set_login_allowed (fixture, FALSE);
+  run_load (&load, 8);
+  g_assert_cmpuint (load.redirects, ==, 500);
+  g_usleep (500000);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, 0);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_database_up"), ==, 0);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_pending"), ==, 500);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_spool_bytes"), >, 0);
+  {
+    g_autofree char *text = get_text (fixture, "/readyz");
+    g_assert_cmpstr (text, ==, "degraded\n");
+  }
+
+  set_login_allowed (fixture, TRUE);
+  wait_for_count (fixture, "SELECT count(DISTINCT event_id) FROM scans", 500, 15000);
+  wait_until_ready (fixture);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, 500);
+}
+
+/* A crash mid-write leaves a torn record at the end of the spool: the
+ * next start skips it with a log line and stores the rest. */
+static void
+test_torn_record_after_crash (DbFixture     *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *spool_dir = g_build_filename (fixture->daemon.dir, "spool", NULL);
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *last = NULL;
+  const char *name;
+  FILE *file;
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=1");
+  wait_until_ready (fixture);
+  set_login_allowed (fixture, FALSE);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_auto(Reply) reply = request (&fixture->daemon, "GET", "/r/plain1", NULL);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  daemon_stop (&fixture->daemon, SIGKILL);
+
+  dir = g_dir_open (spool_dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".spool") && (last == NULL || strcmp (name, last) > 0))
+      {
+        g_free (last);
+        last = g_strdup (name);
+      }
+  g_assert_nonnull (last);
+  {
+    g_autofree char *path = g_build_filename (spool_dir, last, NULL);
+
+    /* The first bytes of a record whose write never finished. */
+    file = fopen (path, "ab");
+    g_assert_nonnull (file);
+    fwrite ("QRS1\x40\x00\x00\x00\x12\x34", 1, 10, file);
+    fclose (file);
+  }
+
+  set_login_allowed (fixture, TRUE);
+  start_with_database (fixture, "--workers=1");
+  wait_for_count (fixture, "SELECT count(*) FROM scans", 20, 10000);
+  daemon_stop (&fixture->daemon, SIGTERM);
+  {
+    g_autofree char *log = read_log (&fixture->daemon);
+    g_assert_nonnull (strstr (log, "skipped a torn record"));
+  }
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, 20);
+}
+
+/* pg_ctlcluster on the cluster pg_virtualenv made for this run.  Only
+ * in the serial program: no other test may see the server go away. */
+static void
+cluster_control (const char *action)
+{
+  g_autoptr(GError) error = NULL;
+  const char *version = g_getenv ("PGVERSION");
+  int status = 0;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "pg_ctlcluster", version, "regress", action, "-m", "fast", NULL };
+
+  if (version == NULL)
+    g_error ("PGVERSION is not set: run the serial tests under pg_virtualenv (tools/test)");
+  if (g_strcmp0 (action, "start") == 0)
+    argv[4] = NULL;
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("pg_ctlcluster %s failed: %s", action, err);
+}
+
+static void
+restart_async_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, NULL));
+  *done = TRUE;
+}
+
+static void
+restart_cluster_cb (gpointer data)
+{
+  gboolean *done = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+
+  /* In the background: the load goes on while the server restarts. */
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "pg_ctlcluster",
+                              g_getenv ("PGVERSION"), "regress", "restart", "-m", "fast", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check_async (process, NULL, restart_async_cb, done);
+}
+
+/* PostgreSQL restarts in the middle of a load: nothing lost, nothing twice. */
+static void
+test_postgres_restart_mid_load (DbFixture     *fixture,
+                                gconstpointer  data)
+{
+  gboolean restarted = FALSE;
+  Load load = { &fixture->daemon, NULL, 4000, 0, 0, 0, 0, 1000, FALSE, 0,
+                restart_cluster_cb, &restarted, { NULL, NULL } };
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=2");
+  wait_until_ready (fixture);
+  run_load (&load, 8);
+  while (!restarted)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (load.redirects, ==, 4000);
+  g_assert_cmpuint (load.failures, ==, 0);
+
+  wait_for_count (fixture, "SELECT count(DISTINCT event_id) FROM scans", 4000, 30000);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, 4000);
+  wait_until_ready (fixture);
+}
+
+/* PostgreSQL stopped for 30 s under load, then started again. */
+static void
+test_postgres_stopped (DbFixture     *fixture,
+                       gconstpointer  data)
+{
+  guint received = 0;
+  gint64 until;
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=2");
+  wait_until_ready (fixture);
+
+  cluster_control ("stop");
+  until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    {
+      Load load = { &fixture->daemon, NULL, 200, 0, 0, 0, 0, 0, FALSE, 0, NULL, NULL, { NULL, NULL } };
+
+      run_load (&load, 4);
+      g_assert_cmpuint (load.failures, ==, 0);
+      received += load.redirects;
+      g_usleep (100000);
+    }
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_database_up"), ==, 0);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_pending"), ==, received);
+  {
+    g_autofree char *text = get_text (fixture, "/readyz");
+    g_assert_cmpstr (text, ==, "degraded\n");
+  }
+  cluster_control ("start");
+
+  wait_for_count (fixture, "SELECT count(DISTINCT event_id) FROM scans", received, 30000);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, received);
+  g_test_message ("%u scans answered while PostgreSQL was stopped, all stored after", received);
+  wait_until_ready (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  gboolean serial = FALSE;
+
+  /* "--serial": the tests that stop the shared server, run alone. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--serial"))
+      {
+        serial = TRUE;
+        memmove (argv + i, argv + i + 1, (argc - i) * sizeof (char *));
+        argc--;
+        break;
+      }
+
   g_test_init (&argc, &argv, NULL);
   qrs_test_require_server ();
+
+  if (serial)
+    {
+      g_test_add ("/redirectd-db/postgres-restart-mid-load", DbFixture, NULL, db_fixture_set_up,
+                  test_postgres_restart_mid_load, db_fixture_tear_down);
+      g_test_add ("/redirectd-db/postgres-stopped", DbFixture, NULL, db_fixture_set_up,
+                  test_postgres_stopped, db_fixture_tear_down);
+      return g_test_run ();
+    }
 
 #define ADD(path, func) \
   g_test_add (path, DbFixture, NULL, db_fixture_set_up, func, db_fixture_tear_down)
 
   ADD ("/redirectd-db/routes-follow-database", test_routes_follow_database);
   ADD ("/redirectd-db/hostile-ids", test_hostile_ids_stored_verbatim_never_matched);
+  ADD ("/redirectd-db/scans-reach-database", test_scans_reach_database);
+  ADD ("/redirectd-db/graceful-stop-flushes", test_graceful_stop_flushes);
+  ADD ("/redirectd-db/kill-and-restart-loses-nothing", test_kill_and_restart_loses_nothing);
+  ADD ("/redirectd-db/database-outage-drains", test_database_outage_drains);
+  ADD ("/redirectd-db/torn-record-after-crash", test_torn_record_after_crash);
 
   return g_test_run ();
 }

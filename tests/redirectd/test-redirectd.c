@@ -529,7 +529,7 @@ static void
 test_graceful_stop (Fixture       *fixture,
                     gconstpointer  data)
 {
-  Load load = { fixture, NULL, 400, 0, 0, 0, 0, 0, FALSE, 0, { NULL, NULL } };
+  Load load = { fixture, NULL, 400, 0, 0, 0, 0, 0, FALSE, 0, NULL, NULL, { NULL, NULL } };
   gint64 took;
 
   daemon_start (fixture, (const char *[]) { "--database=none", "--workers=4", NULL });
@@ -546,7 +546,7 @@ static void
 test_stop_under_load (Fixture       *fixture,
                       gconstpointer  data)
 {
-  Load load = { fixture, NULL, 100000, 0, 0, 0, 0, 300, FALSE, 0, { NULL, NULL } };
+  Load load = { fixture, NULL, 100000, 0, 0, 0, 0, 300, FALSE, 0, NULL, NULL, { NULL, NULL } };
   g_autoptr(GError) error = NULL;
   gint64 start;
 
