@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -458,26 +461,83 @@ test_torn_record_after_crash (DbFixture     *fixture,
   g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans"), ==, 20);
 }
 
-/* pg_ctlcluster on the cluster pg_virtualenv made for this run.  Only
- * in the serial program: no other test may see the server go away. */
+/* The tests that stop and restart PostgreSQL get a cluster of their own,
+ * with its socket in a private directory and no TCP at all: while it is
+ * down, nothing else on the machine can take its place.  pg_virtualenv's
+ * configuration root keeps it out of the system's clusters. */
+static char *private_dir;
+static char *private_cluster;
+
 static void
-cluster_control (const char *action)
+run_or_fail (const char * const *argv)
 {
   g_autoptr(GError) error = NULL;
-  const char *version = g_getenv ("PGVERSION");
-  int status = 0;
   g_autofree char *err = NULL;
-  const char *argv[] = { "pg_ctlcluster", version, "regress", action, "-m", "fast", NULL };
+  int status = 0;
 
-  if (version == NULL)
-    g_error ("PGVERSION is not set: run the serial tests under pg_virtualenv (tools/test)");
-  if (g_strcmp0 (action, "start") == 0)
-    argv[4] = NULL;
   g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
                 NULL, NULL, NULL, &err, &status, &error);
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("pg_ctlcluster %s failed: %s", action, err);
+    g_error ("%s %s failed: %s", argv[0], argv[3], err);
+}
+
+static void
+cluster_control (const char *action)
+{
+  const char *argv[] = { "pg_ctlcluster", g_getenv ("PGVERSION"), private_cluster, action,
+                         "-m", "fast", NULL };
+
+  if (g_strcmp0 (action, "start") == 0)
+    argv[4] = NULL;
+  run_or_fail (argv);
+}
+
+static void
+private_cluster_drop (void)
+{
+  const char *argv[] = { "pg_dropcluster", "--stop", g_getenv ("PGVERSION"), private_cluster, NULL };
+
+  run_or_fail (argv);
+  remove_tree (private_dir);
+}
+
+static void
+private_cluster_create (void)
+{
+  g_autofree char *port = g_strdup_printf ("%d", 6000 + getpid () % 1000);
+  struct passwd *postgres = getpwnam ("postgres");
+  const char *argv[] = { "pg_createcluster", g_getenv ("PGVERSION"), NULL,
+                         "-d", NULL, "-s", NULL, "-l", NULL, "-p", port,
+                         "-o", "listen_addresses=", "--start", "--",
+                         "--auth-local=trust", "--auth-host=reject", NULL };
+  g_autofree char *data = NULL;
+  g_autofree char *log = NULL;
+
+  if (g_getenv ("PGVERSION") == NULL || g_getenv ("PG_CLUSTER_CONF_ROOT") == NULL || postgres == NULL)
+    {
+      printf ("Bail out! The serial redirectd tests stop and start a PostgreSQL cluster of their own"
+              " inside pg_virtualenv: run them with tools/test\n");
+      exit (1);
+    }
+
+  private_dir = g_dir_make_tmp ("qrs-outage-XXXXXX", NULL);
+  g_assert_cmpint (chown (private_dir, postgres->pw_uid, postgres->pw_gid), ==, 0);
+  private_cluster = g_strdup_printf ("qrsoutage%d", (int)getpid ());
+  data = g_build_filename (private_dir, "data", NULL);
+  log = g_build_filename (private_dir, "log", NULL);
+  argv[2] = private_cluster;
+  argv[4] = data;
+  argv[6] = private_dir;
+  argv[8] = log;
+  run_or_fail (argv);
+  atexit (private_cluster_drop);
+
+  g_setenv ("PGHOST", private_dir, TRUE);
+  g_setenv ("PGPORT", port, TRUE);
+  g_setenv ("PGUSER", "postgres", TRUE);
+  g_setenv ("PGDATABASE", "postgres", TRUE);
+  g_unsetenv ("PGPASSWORD");
 }
 
 static void
@@ -486,8 +546,10 @@ restart_async_cb (GObject      *source,
                   gpointer      user_data)
 {
   gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
 
-  g_assert_true (g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, NULL));
+  if (!g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &error))
+    g_error ("pg_ctlcluster restart failed: %s", error->message);
   *done = TRUE;
 }
 
@@ -500,7 +562,7 @@ restart_cluster_cb (gpointer data)
 
   /* In the background: the load goes on while the server restarts. */
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "pg_ctlcluster",
-                              g_getenv ("PGVERSION"), "regress", "restart", "-m", "fast", NULL);
+                              g_getenv ("PGVERSION"), private_cluster, "restart", "-m", "fast", NULL);
   g_assert_no_error (error);
   g_subprocess_wait_check_async (process, NULL, restart_async_cb, done);
 }
@@ -582,6 +644,8 @@ main (int   argc,
       }
 
   g_test_init (&argc, &argv, NULL);
+  if (serial)
+    private_cluster_create ();
   qrs_test_require_server ();
 
   if (serial)
