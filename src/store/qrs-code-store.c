@@ -405,16 +405,12 @@ code_from_result (const PGresult *result,
 }
 
 static GPtrArray *
-codes_from_result (const PGresult *result,
-                   guint64        *total)
+codes_from_result (const PGresult *result)
 {
   GPtrArray *codes = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (int i = 0; i < PQntuples (result); i++)
     g_ptr_array_add (codes, code_from_result (result, i));
-
-  if (total != NULL && PQntuples (result) > 0)
-    *total = (guint64)qrs_result_get_int64 (result, 0, N_CODE_COLUMNS);
 
   return codes;
 }
@@ -537,7 +533,7 @@ write_code (QrsCodeStore  *self,
 
   for (guint attempt = 0; attempt < SHORT_ID_ATTEMPTS; attempt++)
     {
-      g_auto(CodeParams) params;
+      g_auto(CodeParams) params = { { NULL }, { NULL } };
       g_autoptr(PGresult) result = NULL;
       g_autoptr(GError) local_error = NULL;
       g_autofree char *short_id = NULL;
@@ -772,13 +768,14 @@ out:
   return ok;
 }
 
+/* A page of codes, and how many there are in all, in two statements: a
+ * window count would make the server build every row of every page. */
 static GPtrArray *
 fetch_codes (QrsCodeStore        *self,
-             const char          *sql,
+             const char          *page_sql,
              const char          *count_sql,
              int                  n_params,
              const char * const  *params,
-             guint                offset,
              guint64             *total,
              GCancellable        *cancellable,
              GError             **error)
@@ -786,30 +783,22 @@ fetch_codes (QrsCodeStore        *self,
   g_autoptr(PGresult) result = NULL;
   g_autoptr(PGresult) count = NULL;
   QrsConnection *connection;
-  GPtrArray *codes;
 
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
 
-  result = qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
-
-  /* Past the last page the window count has no row to ride on. */
-  if (result != NULL && PQntuples (result) == 0 && offset > 0 && total != NULL)
-    {
-      count = qrs_connection_exec (connection, count_sql, n_params - 2, params, cancellable, error);
-      if (count == NULL)
-        g_clear_pointer (&result, PQclear);
-    }
+  if (total != NULL)
+    count = qrs_connection_exec (connection, count_sql, n_params - 2, params, cancellable, error);
+  if (total == NULL || count != NULL)
+    result = qrs_connection_exec (connection, page_sql, n_params, params, cancellable, error);
   qrs_database_release (self->database, connection);
 
   if (result == NULL)
     return NULL;
-
   if (total != NULL)
-    *total = count ? (guint64)qrs_result_get_int64 (count, 0, 0) : 0;
-  codes = codes_from_result (result, total);
-  return codes;
+    *total = (guint64)qrs_result_get_int64 (count, 0, 0);
+  return codes_from_result (result);
 }
 
 /**
@@ -856,13 +845,48 @@ qrs_code_store_list (QrsCodeStore  *self,
 
   /* Only the fixed column and direction above are spliced in; values
    * travel as parameters. */
-  sql = g_strdup_printf ("SELECT " CODE_COLUMNS ", count(*) OVER () FROM public.codes "
+  sql = g_strdup_printf ("SELECT " CODE_COLUMNS " FROM public.codes "
                          "ORDER BY %s %s, id %s LIMIT $1::bigint OFFSET $2::bigint",
                          column, direction, direction);
 
   return fetch_codes (self, sql, "SELECT count(*) FROM public.codes",
-                      2, params, offset, total, cancellable, error);
+                      2, params, total, cancellable, error);
 }
+
+#define SEARCH_QUERY \
+  "(websearch_to_tsquery('public.qrstudio_english', $1) " \
+  " || websearch_to_tsquery('public.qrstudio_spanish', $1))"
+#define SEARCH_MATCHES "(search @@ " SEARCH_QUERY " OR short_id = $1)"
+
+/* One statement for the common case: up to the limit, matches are
+ * gathered once, counted, and ranked — the short id itself first, then
+ * by ts_rank_cd (title over tags over description over the rest) — and
+ * the codes' columns are read for the page only.  Gathering stops past
+ * the limit, so that a word found in every other code costs no more than
+ * a rare one; then the page is empty and the count says "more".  The
+ * count rides on a row of its own, there even when the page is empty. */
+static const char search_ranked_sql[] =
+  "WITH hits AS MATERIALIZED ("
+  "  SELECT id, (short_id = $1) IS TRUE AS exact, search, updated_at AS touched"
+  "    FROM public.codes WHERE " SEARCH_MATCHES
+  "   LIMIT " G_STRINGIFY (QRS_CODE_SEARCH_COUNT_LIMIT) " + 1"
+  "), counted AS ("
+  "  SELECT count(*) AS n FROM hits"
+  "), page AS ("
+  "  SELECT h.id, h.exact, ts_rank_cd(h.search, " SEARCH_QUERY ") AS rank, h.touched"
+  "    FROM hits h, counted WHERE counted.n <= " G_STRINGIFY (QRS_CODE_SEARCH_COUNT_LIMIT)
+  "   ORDER BY h.exact DESC, rank DESC, h.touched DESC, h.id DESC"
+  "   LIMIT $2::bigint OFFSET $3::bigint"
+  ")"
+  "SELECT " CODE_COLUMNS ", counted.n"
+  "  FROM counted LEFT JOIN (page JOIN public.codes USING (id)) ON true"
+  " ORDER BY page.exact DESC, page.rank DESC, page.touched DESC, id DESC";
+
+/* Past the limit, ranking thousands of matches would cost more than it
+ * tells: the newest first, read along the index on updated_at. */
+static const char search_recent_sql[] =
+  "SELECT " CODE_COLUMNS " FROM public.codes WHERE " SEARCH_MATCHES
+  " ORDER BY updated_at DESC, id DESC LIMIT $2::bigint OFFSET $3::bigint";
 
 /**
  * qrs_code_store_search:
@@ -871,13 +895,16 @@ qrs_code_store_list (QrsCodeStore  *self,
  *   phrases", "or", and -excluded words
  * @offset: how many matches to skip
  * @limit: how many matches at most, or 0 for all
- * @total: (out) (optional): how many codes match in all
+ * @total: (out) (optional): how many codes match, counted up to
+ *   %QRS_CODE_SEARCH_COUNT_LIMIT; a larger number means "more than that"
  * @cancellable: (nullable): a #GCancellable
  * @error: a #GError
  *
  * Searches titles, tags, descriptions, encoded texts and targets in
- * English and in Spanish at once, accents folded, best matches first; a
- * short id matches itself.  An empty query lists every code.
+ * English and in Spanish at once, accents folded; a short id matches
+ * itself.  Up to %QRS_CODE_SEARCH_COUNT_LIMIT matches come best first;
+ * beyond that, newest first.  An empty query lists every code, newest
+ * first.
  *
  * Returns: (transfer container) (element-type QrsCode): one page of matches
  */
@@ -893,7 +920,12 @@ qrs_code_store_search (QrsCodeStore  *self,
   g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
   g_autofree char *offset_param = g_strdup_printf ("%u", offset);
   g_autofree char *stripped = NULL;
+  g_autoptr(PGresult) ranked = NULL;
+  g_autoptr(PGresult) recent = NULL;
+  QrsConnection *connection;
   const char *params[3];
+  guint64 n_matches = 0;
+  GPtrArray *codes;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
   g_return_val_if_fail (query != NULL, NULL);
@@ -907,20 +939,42 @@ qrs_code_store_search (QrsCodeStore  *self,
   params[1] = limit_param;
   params[2] = offset_param;
 
-#define SEARCH_QUERY \
-  "(websearch_to_tsquery('public.qrstudio_english', $1) " \
-  " || websearch_to_tsquery('public.qrstudio_spanish', $1))"
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
 
-  return fetch_codes (self,
-                      "SELECT " CODE_COLUMNS ", count(*) OVER () FROM public.codes "
-                      " WHERE search @@ " SEARCH_QUERY " OR short_id = $1 "
-                      " ORDER BY (short_id = $1) IS TRUE DESC, "
-                      "          ts_rank_cd(search, " SEARCH_QUERY ") DESC, updated_at DESC, id DESC "
-                      " LIMIT $2::bigint OFFSET $3::bigint",
-                      "SELECT count(*) FROM public.codes "
-                      " WHERE search @@ " SEARCH_QUERY " OR short_id = $1",
-                      3, params, offset, total, cancellable, error);
-#undef SEARCH_QUERY
+  /* The planner prices a text-search match like a comparison of two
+   * integers, and so often prefers reading the whole table to the GIN
+   * index, which is many times slower once there are thousands of codes;
+   * for these two statements only, it is told not to. */
+  if (qrs_connection_begin (connection, cancellable, error)
+      && qrs_connection_command (connection, "SET LOCAL enable_seqscan = off", 0, NULL,
+                                 cancellable, error))
+    ranked = qrs_connection_exec (connection, search_ranked_sql, 3, params, cancellable, error);
+  if (ranked != NULL)
+    {
+      n_matches = (guint64)qrs_result_get_int64 (ranked, 0, N_CODE_COLUMNS);
+      if (n_matches > QRS_CODE_SEARCH_COUNT_LIMIT)
+        recent = qrs_connection_exec (connection, search_recent_sql, 3, params, cancellable, error);
+    }
+  if (ranked == NULL || (n_matches > QRS_CODE_SEARCH_COUNT_LIMIT && recent == NULL)
+      || !qrs_connection_commit (connection, cancellable, error))
+    g_clear_pointer (&ranked, PQclear);
+  qrs_database_release (self->database, connection);
+
+  if (ranked == NULL || (n_matches > QRS_CODE_SEARCH_COUNT_LIMIT && recent == NULL))
+    return NULL;
+  if (total != NULL)
+    *total = n_matches;
+
+  if (recent != NULL)
+    return codes_from_result (recent);
+
+  codes = g_ptr_array_new_with_free_func (g_object_unref);
+  for (int i = 0; i < PQntuples (ranked); i++)
+    if (!PQgetisnull (ranked, i, 0))
+      g_ptr_array_add (codes, code_from_result (ranked, i));
+  return codes;
 }
 
 static QrsCode *

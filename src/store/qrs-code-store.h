@@ -51,6 +51,10 @@ typedef struct
 
 #define QRS_SHORT_ID_LENGTH 8
 
+/* How many matches a search counts and ranks; past this, the total only
+ * says "more" and matches come newest first. */
+#define QRS_CODE_SEARCH_COUNT_LIMIT 1000
+
 #define QRS_TYPE_ROUTE (qrs_route_get_type ())
 #define QRS_TYPE_CODE_EVENT (qrs_code_event_get_type ())
 #define QRS_TYPE_CODE_STORE (qrs_code_store_get_type ())

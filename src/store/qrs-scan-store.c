@@ -198,6 +198,7 @@ append_copy_text (GString    *out,
   g_autofree char *valid = NULL;
   const char *end;
   const char *p;
+  gsize length;
 
   if (value == NULL)
     {
@@ -208,25 +209,32 @@ append_copy_text (GString    *out,
   if (!g_utf8_validate (value, -1, NULL))
     value = valid = g_utf8_make_valid (value, -1);
 
-  end = value;
-  while (*end != '\0')
+  length = strlen (value);
+  end = value + length;
+  if (length > max_bytes)
     {
-      const char *next = g_utf8_next_char (end);
-
-      if ((gsize)(next - value) > max_bytes)
-        break;
-      end = next;
+      /* Back to the first byte of the character that would not fit. */
+      end = value + max_bytes;
+      while (end > value && ((guchar)*end & 0xc0) == 0x80)
+        end--;
     }
 
-  for (p = value; p < end; p++)
+  /* Plain runs in one go; they are nearly all of it. */
+  for (p = value; p < end; )
     {
-      switch (*p)
+      const char *run = p;
+
+      while (p < end && *p != '\\' && *p != '\t' && *p != '\n' && *p != '\r')
+        p++;
+      g_string_append_len (out, run, p - run);
+      if (p == end)
+        break;
+      switch (*p++)
         {
         case '\\': g_string_append (out, "\\\\"); break;
         case '\t': g_string_append (out, "\\t"); break;
         case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        default: g_string_append_c (out, *p); break;
+        default: g_string_append (out, "\\r"); break;
         }
     }
 }
@@ -292,10 +300,15 @@ append_copy_row (GString       *out,
       gsize size;
       const guint8 *bytes = g_bytes_get_data (scan->visitor_hash, &size);
 
+      static const char hex[] = "0123456789abcdef";
+
       /* bytea's \x form, its backslash escaped for COPY. */
       g_string_append (out, "\\\\x");
       for (gsize i = 0; i < size; i++)
-        g_string_append_printf (out, "%02x", bytes[i]);
+        {
+          g_string_append_c (out, hex[bytes[i] >> 4]);
+          g_string_append_c (out, hex[bytes[i] & 0xf]);
+        }
     }
   g_string_append_c (out, '\n');
 }
@@ -575,7 +588,7 @@ qrs_scan_store_count_by_day (QrsScanStore  *self,
                              GCancellable  *cancellable,
                              GError       **error)
 {
-  g_auto(RangeParams) range;
+  g_auto(RangeParams) range = { NULL, NULL, NULL };
   g_autoptr(PGresult) result = NULL;
   const char *params[3];
   GArray *days;
@@ -644,7 +657,7 @@ qrs_scan_store_get_totals (QrsScanStore   *self,
                            GCancellable   *cancellable,
                            GError        **error)
 {
-  g_auto(RangeParams) range;
+  g_auto(RangeParams) range = { NULL, NULL, NULL };
   g_autoptr(PGresult) result = NULL;
   const char *params[3];
 
@@ -710,7 +723,7 @@ qrs_scan_store_count_by (QrsScanStore      *self,
                          GCancellable      *cancellable,
                          GError           **error)
 {
-  g_auto(RangeParams) range;
+  g_auto(RangeParams) range = { NULL, NULL, NULL };
   g_autoptr(PGresult) result = NULL;
   g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
   g_autofree char *sql = NULL;
@@ -786,7 +799,7 @@ qrs_scan_store_count_by_hour (QrsScanStore  *self,
                               GCancellable  *cancellable,
                               GError       **error)
 {
-  g_auto(RangeParams) range;
+  g_auto(RangeParams) range = { NULL, NULL, NULL };
   g_autoptr(PGresult) result = NULL;
   const char *params[4];
   QrsScanHeatmap *heatmap;

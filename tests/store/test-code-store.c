@@ -521,6 +521,47 @@ test_search (void)
   g_assert_cmpuint (found->len, ==, 1);
 }
 
+/* A word in more codes than are ranked: a total that says "more", and
+ * the newest first. */
+static void
+test_search_broad (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(QrsCode) first = NULL;
+  g_autoptr(QrsCode) renamed = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 total = 0;
+
+  PQclear (qrs_test_sql (name, "INSERT INTO codes (kind, payload_type, title) "
+                               "SELECT 'static', 'text', 'Campus map ' || g FROM generate_series(1, 1200) AS g"));
+
+  found = qrs_code_store_search (store, "campus", 0, 10, &total, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, QRS_CODE_SEARCH_COUNT_LIMIT + 1);
+  g_assert_cmpuint (found->len, ==, 10);
+  g_assert_cmpstr (qrs_code_get_title (g_ptr_array_index (found, 0)), ==, "Campus map 1200");
+  g_clear_pointer (&found, g_ptr_array_unref);
+
+  /* The code changed last comes first. */
+  first = qrs_code_store_get (store, 1, NULL, &error);
+  g_assert_no_error (error);
+  qrs_code_set_description (first, "Updated just now");
+  renamed = qrs_code_store_update (store, first, NULL, &error);
+  g_assert_no_error (error);
+  found = qrs_code_store_search (store, "campus", 0, 10, &total, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (qrs_code_get_id (g_ptr_array_index (found, 0)), ==, 1);
+  g_clear_pointer (&found, g_ptr_array_unref);
+
+  /* A rarer word is counted exactly and ranked. */
+  found = qrs_code_store_search (store, "\"map 1200\"", 0, 10, &total, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 1);
+}
+
 static void
 test_search_short_id (void)
 {
@@ -957,6 +998,7 @@ main (int   argc,
   g_test_add_func ("/code-store/list", test_list);
   g_test_add_func ("/code-store/search/languages", test_search);
   g_test_add_func ("/code-store/search/short-id", test_search_short_id);
+  g_test_add_func ("/code-store/search/broad", test_search_broad);
   g_test_add_func ("/code-store/set-fields-and-audit", test_set_fields_and_audit);
   g_test_add_func ("/code-store/constraints/violations", test_constraints);
   g_test_add_func ("/code-store/constraints/target-at-limit", test_target_at_limit);
