@@ -54,6 +54,7 @@ qrs_color_parse (const char  *str,
                  GError     **error)
 {
   int channels[4] = { 0, 0, 0, 255 };
+  const char *given = str;
   gsize len;
 
   g_return_val_if_fail (color != NULL, FALSE);
@@ -95,7 +96,7 @@ qrs_color_parse (const char  *str,
 invalid:
   g_set_error (error, QRS_DESIGN_ERROR, QRS_DESIGN_ERROR_INVALID,
                _("“%s” is not a colour: write it as #RRGGBB or #RRGGBBAA, for example #1A5FB4."),
-               str ? str : "");
+               given ? given : "");
   return FALSE;
 }
 

@@ -588,7 +588,8 @@ qrs_export_to_file (QrsDesign        *design,
     return FALSE;
 
   data = g_bytes_get_data (bytes, &length);
-  if (!g_file_set_contents_full (path, data, length, G_FILE_SET_CONTENTS_CONSISTENT,
+  if (!g_file_set_contents_full (path, data, length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,
                                  0666, &local_error))
     {
       g_autofree char *display = g_filename_display_name (path);

@@ -67,6 +67,9 @@ find_palette (const guint8 *data,
     {
       const guint32 *row = surface_row (data, stride, y);
 
+      if (y > 0 && memcmp (row, surface_row (data, stride, y - 1), (gsize)width * 4) == 0)
+        continue;
+
       for (int x = 0; x < width; x++)
         {
           guint32 pixel = opaque ? row[x] | 0xff000000u : row[x];
@@ -154,6 +157,13 @@ pack_rows (const guint8  *data,
     {
       const guint32 *row = surface_row (data, stride, y);
       guint8 *line = rows + row_bytes * y;
+
+      /* A module is many pixel rows tall: pack each distinct row once. */
+      if (y > 0 && memcmp (row, surface_row (data, stride, y - 1), (gsize)width * 4) == 0)
+        {
+          memcpy (line, line - row_bytes, row_bytes);
+          continue;
+        }
 
       if (colours > 0)
         {

@@ -43,6 +43,9 @@ test_color_parse_invalid (void)
       g_assert_false (qrs_color_parse (bad[i], &c, &error));
       g_assert_error (error, QRS_DESIGN_ERROR, QRS_DESIGN_ERROR_INVALID);
       g_assert_nonnull (strstr (error->message, "#RRGGBB"));
+      /* the message quotes what was typed, "#" and all */
+      if (bad[i][0] != '\0')
+        g_assert_nonnull (strstr (error->message, bad[i]));
     }
 }
 
