@@ -12,12 +12,123 @@
 
 struct _QrsApplication
 {
-  AdwApplication  parent_instance;
+  AdwApplication      parent_instance;
 
-  GSettings      *settings;
+  GSettings          *settings;
+  gboolean            use_database;
+  QrsConnection      *connection;
+  QrsConnectionState  state;
+  GError             *connection_error;
+  GCancellable       *cancellable;
+};
+
+enum {
+  PROP_0,
+  PROP_USE_DATABASE,
+  PROP_CONNECTION_STATE,
+  N_PROPS
 };
 
 G_DEFINE_FINAL_TYPE (QrsApplication, qrs_application, ADW_TYPE_APPLICATION)
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_state (QrsApplication     *self,
+           QrsConnectionState  state,
+           GError             *error)
+{
+  g_clear_error (&self->connection_error);
+  self->connection_error = error;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_STATE]);
+}
+
+static void
+connection_opened_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(QrsApplication) self = user_data;
+  GError *error = NULL;
+
+  if (QRS_CONNECTION (object) != self->connection)
+    return; /* a reconnect replaced it meanwhile */
+
+  if (qrs_connection_open_finish (QRS_CONNECTION (object), result, &error))
+    set_state (self, QRS_CONNECTION_STATE_OPEN, NULL);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_clear_error (&error);
+  else
+    set_state (self, QRS_CONNECTION_STATE_FAILED, error);
+}
+
+/**
+ * qrs_application_reconnect:
+ *
+ * Connects again with the settings as they are now: after a change in
+ * Preferences, or when the person asks to try again.
+ */
+void
+qrs_application_reconnect (QrsApplication *self)
+{
+  g_autofree char *conninfo = NULL;
+  g_autofree char *base = NULL;
+
+  g_return_if_fail (QRS_IS_APPLICATION (self));
+
+  if (!self->use_database)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->connection != NULL)
+    qrs_connection_close (self->connection);
+  g_clear_object (&self->connection);
+
+  conninfo = g_settings_get_string (self->settings, "database");
+  base = g_settings_get_string (self->settings, "redirect-base-url");
+  self->connection = qrs_connection_new (conninfo, base);
+  self->cancellable = g_cancellable_new ();
+  set_state (self, QRS_CONNECTION_STATE_CONNECTING, NULL);
+  qrs_connection_open_async (self->connection, self->cancellable, connection_opened_cb,
+                             g_object_ref (self));
+}
+
+/**
+ * qrs_application_get_connection:
+ *
+ * Returns: (transfer none) (nullable): the database connection, open or
+ *   not; %NULL when the app runs without a database
+ */
+QrsConnection *
+qrs_application_get_connection (QrsApplication *self)
+{
+  g_return_val_if_fail (QRS_IS_APPLICATION (self), NULL);
+
+  return self->connection;
+}
+
+QrsConnectionState
+qrs_application_get_connection_state (QrsApplication *self)
+{
+  g_return_val_if_fail (QRS_IS_APPLICATION (self), QRS_CONNECTION_STATE_OFFLINE);
+
+  return self->state;
+}
+
+/**
+ * qrs_application_get_connection_error:
+ *
+ * Returns: (nullable): why the database could not be opened
+ */
+const GError *
+qrs_application_get_connection_error (QrsApplication *self)
+{
+  g_return_val_if_fail (QRS_IS_APPLICATION (self), NULL);
+
+  return self->connection_error;
+}
 
 static void
 color_scheme_changed_cb (QrsApplication *self)
@@ -131,6 +242,64 @@ qrs_application_startup (GApplication *application)
   color_scheme_changed_cb (self);
 
   gtk_window_set_default_icon_name (APP_ID);
+
+  /* The library's database opens while the first window comes up. */
+  qrs_application_reconnect (self);
+}
+
+static void
+qrs_application_shutdown (GApplication *application)
+{
+  QrsApplication *self = QRS_APPLICATION (application);
+
+  /* Stops the private cluster, if we started it. */
+  g_cancellable_cancel (self->cancellable);
+  if (self->connection != NULL)
+    qrs_connection_close (self->connection);
+
+  G_APPLICATION_CLASS (qrs_application_parent_class)->shutdown (application);
+}
+
+static void
+qrs_application_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  QrsApplication *self = QRS_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_USE_DATABASE:
+      g_value_set_boolean (value, self->use_database);
+      break;
+
+    case PROP_CONNECTION_STATE:
+      g_value_set_int (value, self->state);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrs_application_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  QrsApplication *self = QRS_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_USE_DATABASE:
+      self->use_database = g_value_get_boolean (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -150,6 +319,9 @@ qrs_application_finalize (GObject *object)
   QrsApplication *self = (QrsApplication *)object;
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->connection);
+  g_clear_error (&self->connection_error);
 
   G_OBJECT_CLASS (qrs_application_parent_class)->finalize (object);
 }
@@ -161,8 +333,23 @@ qrs_application_class_init (QrsApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = qrs_application_finalize;
+  object_class->get_property = qrs_application_get_property;
+  object_class->set_property = qrs_application_set_property;
   app_class->startup = qrs_application_startup;
+  app_class->shutdown = qrs_application_shutdown;
   app_class->activate = qrs_application_activate;
+
+  /* Off, the library lives in memory: for tests of everything but the
+   * database, and never a silent fallback when the database fails. */
+  properties[PROP_USE_DATABASE] =
+    g_param_spec_boolean ("use-database", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONNECTION_STATE] =
+    g_param_spec_int ("connection-state", NULL, NULL,
+                      QRS_CONNECTION_STATE_OFFLINE, QRS_CONNECTION_STATE_FAILED,
+                      QRS_CONNECTION_STATE_OFFLINE,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qrs-application.h"
 #include "qrs-preferences-window.h"
 
 struct _QrsPreferencesWindow
@@ -23,6 +24,7 @@ struct _QrsPreferencesWindow
   GtkSpinButton        *dpi_spin;
   GtkSpinButton        *distance_spin;
   AdwEntryRow          *redirect_base_row;
+  AdwEntryRow          *database_row;
 };
 
 G_DEFINE_FINAL_TYPE (QrsPreferencesWindow, qrs_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -98,6 +100,19 @@ redirect_base_apply_cb (QrsPreferencesWindow *self)
 }
 
 static void
+database_apply_cb (QrsPreferencesWindow *self)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->database_row))));
+  GApplication *app = g_application_get_default ();
+
+  g_settings_set_string (self->settings, "database", text);
+
+  /* Straight away, so the person sees at once whether it works. */
+  if (QRS_IS_APPLICATION (app))
+    qrs_application_reconnect (QRS_APPLICATION (app));
+}
+
+static void
 qrs_preferences_window_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), QRS_TYPE_PREFERENCES_WINDOW);
@@ -133,6 +148,7 @@ qrs_preferences_window_class_init (QrsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, dpi_spin);
   gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, distance_spin);
   gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, redirect_base_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, database_row);
 }
 
 static void
@@ -157,6 +173,13 @@ qrs_preferences_window_init (QrsPreferencesWindow *self)
   base = g_settings_get_string (self->settings, "redirect-base-url");
   gtk_editable_set_text (GTK_EDITABLE (self->redirect_base_row), base);
   g_signal_connect_swapped (self->redirect_base_row, "apply", G_CALLBACK (redirect_base_apply_cb), self);
+
+  {
+    g_autofree char *database = g_settings_get_string (self->settings, "database");
+
+    gtk_editable_set_text (GTK_EDITABLE (self->database_row), database);
+    g_signal_connect_swapped (self->database_row, "apply", G_CALLBACK (database_apply_cb), self);
+  }
 }
 
 GtkWidget *

@@ -401,6 +401,7 @@ _qrs_window_actions_update (QrsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete",
                                  self->deleted != NULL && self->deleted->len > 0);
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", !self->saving);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_symbol);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.print", has_symbol);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_symbol);

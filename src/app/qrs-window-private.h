@@ -46,6 +46,11 @@ struct _QrsWindow
   GtkLabel             *preview_info;
   GtkLabel             *preview_error;
   GtkListBox           *lint_list;
+  GtkStack             *library_stack;
+  AdwStatusPage        *status_page;
+  AdwWindowTitle       *library_title;
+  GCancellable         *store_cancellable;
+  gboolean              saving;
   GtkRevealer          *batch_revealer;
   GtkProgressBar       *batch_progress;
   GtkLabel             *batch_label;
@@ -58,6 +63,9 @@ QrsDocument *_qrs_window_create_document (QrsWindow      *self);
 void      _qrs_window_add_document       (QrsWindow      *self,
                                           QrsDocument    *document);
 GListModel *_qrs_window_dup_selected     (QrsWindow      *self);
+void      _qrs_window_class_store_init   (GtkWidgetClass *widget_class);
+void      _qrs_window_connection_init    (QrsWindow      *self);
+void      _qrs_window_save               (QrsWindow      *self);
 void      _qrs_window_start_batch_export (QrsWindow      *self,
                                           GFile          *folder,
                                           QrsExportFormat format);

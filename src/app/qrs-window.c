@@ -439,6 +439,8 @@ qrs_window_constructed (GObject *object)
   document = create_document (self);
   g_list_store_append (library, document);
   qrs_window_set_library (self, G_LIST_MODEL (library));
+
+  _qrs_window_connection_init (self);
 }
 
 static void
@@ -452,6 +454,8 @@ qrs_window_dispose (GObject *object)
   g_clear_object (&self->document);
   g_cancellable_cancel (self->batch_cancellable);
   g_clear_object (&self->batch_cancellable);
+  g_cancellable_cancel (self->store_cancellable);
+  g_clear_object (&self->store_cancellable);
   g_clear_pointer (&self->deleted, g_ptr_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
@@ -511,11 +515,15 @@ qrs_window_class_init (QrsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_info);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_error);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, lint_list);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, library_stack);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, library_title);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_revealer);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_progress);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_label);
 
   _qrs_window_class_actions_init (widget_class);
+  _qrs_window_class_store_init (widget_class);
 }
 
 static void
@@ -667,6 +675,7 @@ qrs_window_show_toast (QrsWindow  *self,
   g_return_if_fail (QRS_IS_WINDOW (self));
   g_return_if_fail (message != NULL);
 
+  g_debug ("Toast: %s", message);
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);

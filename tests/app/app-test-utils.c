@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
+#include <unistd.h>
 
 #include "app-test-utils.h"
 #include "qrs-application.h"
@@ -34,13 +36,100 @@ remove_tmpdir (void)
 
 /* A test that needs a display and has none fails, loudly: a skip would
  * hide that the app was never tested. */
+static void init_app (gboolean use_database);
+
 void
 app_test_init (int    *argc,
                char ***argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_test_init (argc, argv, NULL);
+  init_app (FALSE);
+}
+
+/* A database of its own on the PostgreSQL server pg_virtualenv started
+ * for tools/test (libpq finds it through PGHOST, PGPORT, PGUSER …). */
+static char *
+create_database (void)
+{
+  g_autofree char *name = g_strdup_printf ("qrs_app_test_%d", (int)getpid ());
+  g_autofree char *sql = NULL;
+  PGconn *conn;
+  PGresult *result;
+
+  if (g_getenv ("PGHOST") == NULL && g_getenv ("PGPORT") == NULL)
+    {
+      g_print ("Bail out! These tests need a PostgreSQL server: run them with tools/test, "
+               "which starts one with pg_virtualenv\n");
+      exit (1);
+    }
+
+  conn = PQconnectdb ("dbname=postgres");
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      g_print ("Bail out! Cannot reach the test PostgreSQL server: %s\n", PQerrorMessage (conn));
+      exit (1);
+    }
+
+  sql = g_strdup_printf ("DROP DATABASE IF EXISTS %s", name);
+  PQclear (PQexec (conn, sql));
+  g_free (sql);
+  sql = g_strdup_printf ("CREATE DATABASE %s", name);
+  result = PQexec (conn, sql);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      g_print ("Bail out! Cannot create the test database: %s\n", PQerrorMessage (conn));
+      exit (1);
+    }
+  PQclear (result);
+  PQfinish (conn);
+
+  return g_strdup_printf ("dbname=%s", name);
+}
+
+static char *test_conninfo;
+
+static void
+drop_database (void)
+{
+  const char *name = strstr (test_conninfo, "=") + 1;
+  g_autofree char *sql = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+  PGconn *conn = PQconnectdb ("dbname=postgres");
+
+  if (PQstatus (conn) == CONNECTION_OK)
+    PQclear (PQexec (conn, sql));
+  PQfinish (conn);
+}
+
+const char *
+app_test_get_conninfo (void)
+{
+  return test_conninfo;
+}
+
+void
+app_test_init_with_database (int    *argc,
+                             char ***argv)
+{
+  g_autoptr(GSettings) settings = NULL;
 
   g_test_init (argc, argv, NULL);
+  test_conninfo = create_database ();
+  atexit (drop_database);
+
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR") != NULL)
+    {
+      settings = g_settings_new (APP_ID);
+      g_settings_set_string (settings, "database", test_conninfo);
+      g_settings_set_string (settings, "redirect-base-url", "http://localhost:8080/r/");
+    }
+
+  init_app (TRUE);
+}
+
+static void
+init_app (gboolean use_database)
+{
+  g_autoptr(GError) error = NULL;
 
   if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
     {
@@ -66,6 +155,7 @@ app_test_init (int    *argc,
   application = g_object_new (QRS_TYPE_APPLICATION,
                               "application-id", APP_ID,
                               "flags", G_APPLICATION_NON_UNIQUE,
+                              "use-database", use_database,
                               "resource-base-path", "/io/github/qrstudio/QrStudio",
                               NULL);
   if (!g_application_register (G_APPLICATION (application), NULL, &error))

@@ -1,0 +1,430 @@
+/* qrs-window-store.c — the window and the shared database: the library
+ * loads from it, Save writes to it, a conflict asks what to keep, and a
+ * database that cannot be reached says why in the sidebar
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "qrs-application.h"
+#include "qrs-local-cluster.h"
+#include "qrs-window-private.h"
+
+#define LIBRARY_LOAD_LIMIT 1000
+
+static QrsApplication *
+get_application (QrsWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return QRS_IS_APPLICATION (app) ? QRS_APPLICATION (app) : NULL;
+}
+
+static QrsConnection *
+get_open_connection (QrsWindow *self)
+{
+  QrsApplication *app = get_application (self);
+
+  if (app == NULL || qrs_application_get_connection_state (app) != QRS_CONNECTION_STATE_OPEN)
+    return NULL;
+
+  return qrs_application_get_connection (app);
+}
+
+/* Status --------------------------------------------------------------- */
+
+static void
+show_failure (QrsWindow    *self,
+              const GError *error)
+{
+  const char *title = _("The Database Could Not Be Opened");
+  const char *icon = "network-error-symbolic";
+  const char *hint = _("Check the database in Preferences, then try again.");
+  g_autofree char *description = NULL;
+
+  if (g_error_matches (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_NOT_INSTALLED))
+    {
+      title = _("PostgreSQL Is Not Installed");
+      icon = "system-software-install-symbolic";
+      hint = _("Install the postgresql package, or choose a shared database in Preferences.");
+    }
+  else if (g_error_matches (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_RUNNING_AS_ROOT))
+    {
+      title = _("The Private Database Cannot Run as Root");
+      icon = "dialog-warning-symbolic";
+      hint = _("Start QR Studio as your own user, or choose a shared database in Preferences.");
+    }
+  else if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_SCHEMA_TOO_NEW))
+    {
+      title = _("The Database Is Newer Than This App");
+      icon = "software-update-available-symbolic";
+      hint = _("Update QR Studio to use this database.");
+    }
+  else if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONNECTION_REFUSED) ||
+           g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONNECTION_FAILED))
+    {
+      title = _("Cannot Reach the Database");
+    }
+  else if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED))
+    {
+      title = _("The Database Refused the Password");
+      icon = "dialog-password-symbolic";
+      hint = _("Put the password in ~/.pgpass, or check the user in Preferences.");
+    }
+
+  description = g_strdup_printf ("%s\n\n%s", error->message, hint);
+  adw_status_page_set_title (self->status_page, title);
+  adw_status_page_set_description (self->status_page, description);
+  adw_status_page_set_icon_name (self->status_page, icon);
+  gtk_stack_set_visible_child_name (self->library_stack, "status");
+}
+
+static void
+load_logo_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(QrsDocument) document = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = qrs_asset_store_get_finish (QRS_ASSET_STORE (object), result, NULL, &error);
+  if (bytes == NULL || !qrs_design_set_logo (qrs_document_get_design (document), bytes, &error))
+    g_warning ("Could not load the logo of code %" G_GINT64_FORMAT ": %s",
+               qrs_document_get_id (document), error->message);
+}
+
+static gboolean
+library_has_id (QrsWindow *self,
+                gint64     id)
+{
+  guint n = g_list_model_get_n_items (self->library);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (self->library, i);
+
+      if (qrs_document_get_id (document) == id)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(QrsWindow) self = user_data;
+  g_autoptr(GPtrArray) codes = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsConnection *connection = QRS_CONNECTION (object);
+
+  codes = qrs_connection_load_finish (connection, result, &error);
+  if (codes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_failure (self, error);
+      return;
+    }
+
+  g_debug ("Loaded %u codes from the database", codes->len);
+
+  if (!G_IS_LIST_STORE (self->library))
+    return;
+
+  for (guint i = 0; i < codes->len; i++)
+    {
+      QrsCode *code = g_ptr_array_index (codes, i);
+      g_autoptr(QrsDocument) document = NULL;
+      g_autoptr(GError) row_error = NULL;
+      QrsDesign *design;
+
+      if (library_has_id (self, qrs_code_get_id (code)))
+        continue;
+
+      document = qrs_document_new_from_code (code, &row_error);
+      if (document == NULL)
+        {
+          g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", qrs_code_get_id (code), row_error->message);
+          continue;
+        }
+
+      /* Logos live in the shared assets table; fetch them as rows come. */
+      design = qrs_document_get_design (document);
+      if (qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
+        qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
+                                   qrs_design_get_logo_sha256 (design), self->store_cancellable,
+                                   load_logo_cb, g_object_ref (document));
+
+      g_list_store_append (G_LIST_STORE (self->library), document);
+    }
+}
+
+static void
+connection_state_changed_cb (QrsWindow *self)
+{
+  QrsApplication *app = get_application (self);
+  QrsConnectionState state = qrs_application_get_connection_state (app);
+
+  switch (state)
+    {
+    case QRS_CONNECTION_STATE_CONNECTING:
+      adw_window_title_set_subtitle (self->library_title, _("Connecting…"));
+      gtk_stack_set_visible_child_name (self->library_stack, "list");
+      break;
+
+    case QRS_CONNECTION_STATE_OPEN:
+      adw_window_title_set_subtitle (self->library_title, NULL);
+      gtk_stack_set_visible_child_name (self->library_stack, "list");
+      qrs_connection_load_async (qrs_application_get_connection (app), LIBRARY_LOAD_LIMIT,
+                                 self->store_cancellable, loaded_cb, g_object_ref (self));
+      break;
+
+    case QRS_CONNECTION_STATE_FAILED:
+      adw_window_title_set_subtitle (self->library_title, _("Not connected"));
+      show_failure (self, qrs_application_get_connection_error (app));
+      break;
+
+    case QRS_CONNECTION_STATE_OFFLINE:
+    default:
+      adw_window_title_set_subtitle (self->library_title, NULL);
+      gtk_stack_set_visible_child_name (self->library_stack, "list");
+      break;
+    }
+
+  _qrs_window_actions_update (self);
+}
+
+static void
+reconnect_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  QrsApplication *app = get_application (QRS_WINDOW (widget));
+
+  if (app != NULL)
+    qrs_application_reconnect (app);
+}
+
+/* Save ------------------------------------------------------------------ */
+
+static void save_document (QrsWindow   *self,
+                           QrsDocument *document);
+
+static void
+replace_document (QrsWindow   *self,
+                  QrsDocument *old,
+                  QrsDocument *document)
+{
+  guint position;
+
+  if (G_IS_LIST_STORE (self->library) &&
+      g_list_store_find (G_LIST_STORE (self->library), old, &position))
+    g_list_store_splice (G_LIST_STORE (self->library), position, 1, (gpointer *)&document, 1);
+
+  qrs_window_set_document (self, document);
+}
+
+static void
+theirs_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;   /* carries the window and the document */
+  QrsWindow *self = g_task_get_source_object (task);
+  QrsDocument *mine = g_task_get_task_data (task);
+  gboolean keep_mine = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "keep-mine"));
+  g_autoptr(QrsCode) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+
+  theirs = qrs_code_store_get_finish (QRS_CODE_STORE (object), result, &error);
+  if (theirs == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not read the other version: %s"), error->message);
+
+      qrs_window_show_toast (self, message);
+      return;
+    }
+
+  if (keep_mine)
+    {
+      /* Based on their version now, so the store takes it as an update. */
+      qrs_document_set_stored (mine, theirs);
+      save_document (self, mine);
+    }
+  else
+    {
+      g_autoptr(QrsDocument) document = qrs_document_new_from_code (theirs, &error);
+
+      if (document == NULL)
+        qrs_window_show_toast (self, error->message);
+      else
+        replace_document (self, mine, document);
+    }
+}
+
+static void
+conflict_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      GTask            *task)
+{
+  QrsWindow *self = g_task_get_source_object (task);
+  QrsDocument *mine = g_task_get_task_data (task);
+  QrsConnection *connection = get_open_connection (self);
+
+  g_signal_handlers_disconnect_by_func (dialog, conflict_response_cb, task);
+
+  if (g_str_equal (response, "cancel") || connection == NULL)
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  g_object_set_data (G_OBJECT (task), "keep-mine", GINT_TO_POINTER (g_str_equal (response, "mine")));
+  qrs_code_store_get_async (qrs_connection_get_code_store (connection), qrs_document_get_id (mine),
+                            self->store_cancellable, theirs_loaded_cb, task);
+}
+
+static void
+show_conflict (QrsWindow   *self,
+               QrsDocument *document)
+{
+  g_autofree char *title = qrs_document_dup_display_title (document);
+  g_autofree char *body = NULL;
+  GTask *task;
+  GtkWidget *dialog;
+
+  /* Translators: %s is a code's title */
+  body = g_strdup_printf (_("“%s” was saved on another desktop after you opened it. "
+                            "Save yours over theirs, or discard your changes and take theirs?"),
+                          title);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Changed on Another Desktop"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "theirs", _("_Discard Mine"),
+                                    "mine", _("_Save Mine"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "theirs",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "mine",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "mine");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  task = g_task_new (self, NULL, NULL, NULL);
+  g_task_set_task_data (task, g_object_ref (document), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (conflict_response_cb), task);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+saved_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  QrsWindow *self = g_task_get_source_object (task);
+  QrsDocument *document = g_task_get_task_data (task);
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->saving = FALSE;
+  _qrs_window_actions_update (self);
+
+  code = qrs_connection_save_finish (QRS_CONNECTION (object), result, &error);
+  if (code != NULL)
+    {
+      g_autofree char *title = qrs_document_dup_display_title (document);
+      g_autofree char *message = g_strdup_printf (_("Saved “%s”"), title);
+
+      qrs_document_set_stored (document, code);
+      qrs_window_show_toast (self, message);
+    }
+  else if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT))
+    {
+      show_conflict (self, document);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not save: %s"), error->message);
+
+      qrs_window_show_toast (self, message);
+    }
+}
+
+static void
+save_document (QrsWindow   *self,
+               QrsDocument *document)
+{
+  QrsConnection *connection = get_open_connection (self);
+  GTask *task;
+
+  if (connection == NULL)
+    {
+      qrs_window_show_toast (self, _("Not connected to the database: the code stays on this screen"));
+      return;
+    }
+
+  if (qrs_document_get_error (document) != NULL)
+    {
+      qrs_window_show_toast (self, _("Fix the marked field before saving"));
+      return;
+    }
+
+  task = g_task_new (self, NULL, NULL, NULL);
+  g_task_set_task_data (task, g_object_ref (document), g_object_unref);
+  self->saving = TRUE;
+  _qrs_window_actions_update (self);
+  qrs_connection_save_async (connection, document, self->store_cancellable, saved_cb, task);
+}
+
+void
+_qrs_window_save (QrsWindow *self)
+{
+  if (self->document != NULL && !self->saving)
+    save_document (self, self->document);
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  _qrs_window_save (QRS_WINDOW (widget));
+}
+
+static void
+application_changed_cb (QrsWindow *self)
+{
+  QrsApplication *app = get_application (self);
+
+  if (app == NULL || g_object_get_data (G_OBJECT (self), "qrs-watching-connection") != NULL)
+    return;
+
+  g_object_set_data (G_OBJECT (self), "qrs-watching-connection", GINT_TO_POINTER (TRUE));
+  g_signal_connect_object (app, "notify::connection-state",
+                           G_CALLBACK (connection_state_changed_cb), self, G_CONNECT_SWAPPED);
+  connection_state_changed_cb (self);
+}
+
+/* The window learns its application after it is constructed. */
+void
+_qrs_window_connection_init (QrsWindow *self)
+{
+  self->store_cancellable = g_cancellable_new ();
+
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_changed_cb), NULL);
+  application_changed_cb (self);
+}
+
+void
+_qrs_window_class_store_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
+}

@@ -1,0 +1,406 @@
+/* test-store.c — the app on the real database: save, load in another
+ * window, dynamic short links, the conflict dialog, logos in the shared
+ * assets, and a database that cannot be reached
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "app-test-utils.h"
+#include "qrs-application.h"
+#include "qrs-editor-private.h"
+#include "qrs-window-private.h"
+
+static QrsApplication *
+app (void)
+{
+  return QRS_APPLICATION (app_test_get_application ());
+}
+
+static gboolean
+connection_settled (gpointer data)
+{
+  QrsConnectionState state = qrs_application_get_connection_state (app ());
+
+  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
+}
+
+static void
+assert_connected (void)
+{
+  app_test_wait_until (connection_settled, NULL, 60000);
+  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
+    g_error ("The test database could not be opened: %s",
+             qrs_application_get_connection_error (app ())->message);
+}
+
+static gboolean
+document_saved (gpointer data)
+{
+  return qrs_document_get_id (data) > 0;
+}
+
+static void
+type_into (QrsWindow  *window,
+           const char *field,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, field, 0)), text);
+}
+
+static void
+set_title (QrsWindow  *window,
+           const char *title)
+{
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
+                                                                      QRS_TYPE_EDITOR, "title_row")),
+                         title);
+}
+
+typedef struct
+{
+  QrsWindow *window;
+  gint64     id;
+} FindId;
+
+static gboolean
+library_has (gpointer data)
+{
+  FindId *find = data;
+  GListModel *library = qrs_window_get_library (find->window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (library); i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (library, i);
+
+      if (qrs_document_get_id (document) == find->id)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static QrsDocument *
+find_in_library (QrsWindow *window,
+                 gint64     id)
+{
+  FindId find = { window, id };
+  GListModel *library = qrs_window_get_library (window);
+
+  app_test_wait_until (library_has, &find, 30000);
+  for (guint i = 0; i < g_list_model_get_n_items (library); i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (library, i);
+
+      if (qrs_document_get_id (document) == id)
+        return document;
+    }
+
+  g_assert_not_reached ();
+}
+
+static void
+test_store_save_and_reload (void)
+{
+  QrsWindow *window, *other;
+  QrsDocument *document, *loaded;
+  g_autoptr(QrsCode) row = NULL;
+  g_autoptr(GError) error = NULL;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  type_into (window, "url", "https://example.edu/saved");
+  set_title (window, "Saved poster");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
+  app_test_wait_until (document_saved, document, 30000);
+
+  /* It is in the database as the editor said it. */
+  row = qrs_code_store_get (qrs_connection_get_code_store (qrs_application_get_connection (app ())),
+                            qrs_document_get_id (document), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qrs_code_get_title (row), ==, "Saved poster");
+  g_assert_cmpstr (qrs_code_get_encoded (row), ==, "https://example.edu/saved");
+
+  /* Another window finds it in its library. */
+  other = app_test_new_window (1200, 800);
+  loaded = find_in_library (other, qrs_document_get_id (document));
+  g_assert_cmpstr (qrs_document_get_text (loaded), ==, "https://example.edu/saved");
+
+  app_test_close_window (other);
+  app_test_close_window (window);
+}
+
+static gboolean
+short_id_assigned (gpointer data)
+{
+  return qrs_document_get_short_id (data) != NULL;
+}
+
+static void
+test_store_dynamic (void)
+{
+  QrsWindow *window;
+  QrsDocument *document;
+  g_autofree char *png = NULL;
+  g_autofree char *decoded = NULL;
+  const char *text;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  gtk_switch_set_active (GTK_SWITCH (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
+                                                                    QRS_TYPE_EDITOR, "dynamic_switch")),
+                         TRUE);
+  type_into (window, "url", "https://example.edu/enrol");
+  set_title (window, "Enrolment");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (short_id_assigned, document, 30000);
+  g_assert_cmpuint (strlen (qrs_document_get_short_id (document)), ==, 8);
+
+  /* The symbol says the short link the database gave it. */
+  text = qrs_document_get_text (document);
+  g_assert_true (g_str_has_prefix (text, "http://localhost:8080/r/"));
+  g_assert_true (g_str_has_suffix (text, qrs_document_get_short_id (document)));
+  app_test_wait_for_draw (GTK_WIDGET (window->preview));
+  png = app_test_save_snapshot (GTK_WIDGET (window->preview), "dynamic.png");
+  decoded = app_test_decode (png);
+  g_assert_cmpstr (decoded, ==, text);
+
+  app_test_close_window (window);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
+        return ADW_MESSAGE_DIALOG (top);
+    }
+
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+/* As a click on a response button does: respond, then close. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return find_dialog () == NULL;
+}
+
+static gboolean
+stored_version_is (gpointer data)
+{
+  QrsDocument *document = data;
+  QrsCode *stored = qrs_document_get_stored (document);
+  int expected = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (document), "expected-version"));
+
+  return stored != NULL && qrs_code_get_version (stored) == expected;
+}
+
+/* Someone else saves the row behind the window's back. */
+static void
+change_behind_back (QrsDocument *document,
+                    const char  *title)
+{
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) store = NULL;
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(QrsCode) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  database = qrs_database_new (app_test_get_conninfo (), &error);
+  g_assert_no_error (error);
+  g_assert_true (qrs_database_connect (database, NULL, &error));
+  store = qrs_code_store_new (database);
+  code = qrs_code_store_get (store, qrs_document_get_id (document), NULL, &error);
+  g_assert_no_error (error);
+  qrs_code_set_title (code, title);
+  updated = qrs_code_store_update (store, code, NULL, &error);
+  g_assert_no_error (error);
+  qrs_database_close (database);
+}
+
+static gboolean
+showing_theirs (gpointer data)
+{
+  QrsWindow *window = data;
+
+  return g_strcmp0 (adw_window_title_get_title (window->window_title), "Theirs again") == 0;
+}
+
+static void
+test_store_conflict (void)
+{
+  QrsWindow *window;
+  QrsDocument *document;
+  AdwMessageDialog *dialog;
+  g_autoptr(QrsCode) row = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsCodeStore *store;
+
+  assert_connected ();
+  store = qrs_connection_get_code_store (qrs_application_get_connection (app ()));
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  type_into (window, "url", "https://example.edu/conflict");
+  set_title (window, "Mine");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (document_saved, document, 30000);
+  g_assert_cmpint (qrs_code_get_version (qrs_document_get_stored (document)), ==, 1);
+
+  /* Theirs (version 2), then mine on top of version 1: a conflict. */
+  change_behind_back (document, "Theirs");
+  set_title (window, "Mine, edited");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (dialog_shown, NULL, 30000);
+  dialog = find_dialog ();
+  g_assert_true (adw_message_dialog_has_response (dialog, "mine"));
+  g_assert_true (adw_message_dialog_has_response (dialog, "theirs"));
+
+  /* Keep mine: saved over theirs, as version 3. */
+  g_object_set_data (G_OBJECT (document), "expected-version", GINT_TO_POINTER (3));
+  respond (dialog, "mine");
+  app_test_wait_until (stored_version_is, document, 30000);
+  row = qrs_code_store_get (store, qrs_document_get_id (document), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qrs_code_get_title (row), ==, "Mine, edited");
+  app_test_wait_until (no_dialog, NULL, 10000);
+
+  /* Another conflict; this time take theirs. */
+  change_behind_back (document, "Theirs again");
+  set_title (window, "Mine again");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (dialog_shown, NULL, 30000);
+  {
+    gint64 id = qrs_document_get_id (document);
+    QrsDocument *theirs;
+
+    respond (find_dialog (), "theirs");
+    app_test_wait_until (showing_theirs, window, 30000);
+    theirs = find_in_library (window, id);
+    g_assert_true (qrs_window_get_document (window) == theirs);
+    g_assert_true (theirs != document);
+    g_assert_cmpint (qrs_code_get_version (qrs_document_get_stored (theirs)), ==, 4);
+  }
+
+  app_test_close_window (window);
+}
+
+static gboolean
+logo_loaded (gpointer data)
+{
+  return qrs_design_get_logo (qrs_document_get_design (data)) != NULL;
+}
+
+static void
+test_store_logo (void)
+{
+  QrsWindow *window, *other;
+  QrsDocument *document, *loaded;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 32, 32);
+  g_autofree char *dir = app_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "logo.png", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_set_source_rgb (cr, 0.2, 0.5, 0.8);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  bytes = g_bytes_new_take (g_steal_pointer (&data), length);
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  type_into (window, "url", "https://example.edu/logo");
+  g_assert_true (qrs_design_set_logo (qrs_document_get_design (document), bytes, &error));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (document_saved, document, 30000);
+
+  other = app_test_new_window (1200, 800);
+  loaded = find_in_library (other, qrs_document_get_id (document));
+  app_test_wait_until (logo_loaded, loaded, 30000);
+  g_assert_true (g_bytes_equal (qrs_design_get_logo (qrs_document_get_design (loaded)), bytes));
+
+  app_test_close_window (other);
+  app_test_close_window (window);
+}
+
+static gboolean
+connection_failed (gpointer data)
+{
+  return qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED;
+}
+
+static void
+test_store_unreachable (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  assert_connected ();
+
+  /* No server listens there: the sidebar says so, the editor goes on. */
+  g_settings_set_string (settings, "database", "host=/nonexistent-qrs-socket-dir port=1 dbname=x");
+  qrs_application_reconnect (app ());
+  app_test_wait_until (connection_failed, NULL, 60000);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->library_stack), ==, "status");
+  g_assert_cmpstr (adw_status_page_get_title (window->status_page), ==, "Cannot Reach the Database");
+  type_into (window, "url", "https://example.edu/offline");
+  g_assert_cmpstr (qrs_document_get_text (qrs_window_get_document (window)), ==,
+                   "https://example.edu/offline");
+
+  /* Saving says why it cannot, and nothing breaks. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  g_assert_cmpint (qrs_document_get_id (qrs_window_get_document (window)), ==, 0);
+
+  /* Back to the right database: Try Again brings the library back. */
+  g_settings_set_string (settings, "database", app_test_get_conninfo ());
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reconnect", NULL));
+  assert_connected ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->library_stack), ==, "list");
+
+  app_test_close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init_with_database (&argc, &argv);
+
+  g_test_add_func ("/app/store/save-and-reload", test_store_save_and_reload);
+  g_test_add_func ("/app/store/dynamic", test_store_dynamic);
+  g_test_add_func ("/app/store/conflict", test_store_conflict);
+  g_test_add_func ("/app/store/logo", test_store_logo);
+  g_test_add_func ("/app/store/unreachable", test_store_unreachable);
+
+  return g_test_run ();
+}
