@@ -29,28 +29,43 @@ format_number (char   *buf,
                gsize   size,
                double  value)
 {
-  char *p, *end;
+  gint64 thousandths, whole;
+  guint frac;
+  char *p = buf + size;
 
-  value = round (value * 1000) / 1000;
-  if (value == 0)
-    value = 0;  /* no "-0" */
+  g_assert (size >= 24);
 
-  g_ascii_formatd (buf, size, "%.3f", value);
+  /* Thousandths of a module are finer than any printer: print at most
+   * three decimals, without trailing zeros, a leading "0" or "-0".  By
+   * hand, since printf's floating point is most of an SVG export's time. */
+  if (!isfinite (value) || fabs (value) >= 1e12)
+    value = 0;
+  thousandths = llround (value * 1000);
+  whole = ABS (thousandths) / 1000;
+  frac = ABS (thousandths) % 1000;
 
-  end = buf + strlen (buf);
-  while (end > buf && end[-1] == '0')
-    *--end = '\0';
-  if (end > buf && end[-1] == '.')
-    *--end = '\0';
-
-  p = buf;
-  if (p[0] == '0' && p[1] == '.')
-    p++;
-  else if (p[0] == '-' && p[1] == '0' && p[2] == '.')
+  *--p = '\0';
+  if (frac != 0)
     {
-      p[1] = '-';
-      p++;
+      int digits = 3;
+
+      while (frac % 10 == 0)
+        {
+          frac /= 10;
+          digits--;
+        }
+      for (int i = 0; i < digits; i++, frac /= 10)
+        *--p = '0' + frac % 10;
+      *--p = '.';
     }
+  if (whole != 0 || p[0] != '.')
+    {
+      do
+        *--p = '0' + whole % 10;
+      while ((whole /= 10) != 0);
+    }
+  if (thousandths < 0)
+    *--p = '-';
 
   return p;
 }
