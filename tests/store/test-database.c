@@ -25,6 +25,7 @@ test_migrate_from_empty (void)
   g_autoptr(GPtrArray) migrations = NULL;
   g_autofree char *tables = NULL;
   int known = qrs_database_get_program_schema_version ();
+  QrsRowCounts counts = { -1, -1, -1, -1, -1 };
   guint n_applied = 99;
 
   g_assert_cmpint (known, >=, 2);
@@ -60,6 +61,10 @@ test_migrate_from_empty (void)
       g_assert_cmpstr (m->applied_by, ==, g_getenv ("PGUSER"));
     }
   g_assert_cmpstr (((QrsMigration *)g_ptr_array_index (migrations, 0))->name, ==, "0001_schema.sql");
+
+  g_assert_true (qrs_database_count_rows (database, &counts, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (counts.codes + counts.assets + counts.code_events + counts.scans + counts.scan_daily, ==, 0);
 }
 
 /* Every file in sql/ must be compiled in (listed in the GResource XML). */
@@ -483,6 +488,7 @@ test_listen (void)
   g_autofree char *program = g_path_get_basename (g_get_prgname ());
   g_autofree char *listener = g_strdup_printf ("%s-listener", program);
   Heard heard = { payloads };
+  QrsRowCounts counts;
   char *payload;
 
   g_signal_connect (database, "notification::" QRS_DATABASE_CHANNEL_CODES,
@@ -535,6 +541,16 @@ test_listen (void)
   g_free (payload);
 
   qrs_database_unlisten (database, QRS_DATABASE_CHANNEL_CODES);
+  g_assert_false (qrs_database_listen (database, "", &error));
+  g_assert_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Two codes, each created and then changed once in a way the trail keeps. */
+  g_assert_true (qrs_database_count_rows (database, &counts, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (counts.codes, ==, 2);
+  g_assert_cmpint (counts.code_events, ==, 4);
+  g_assert_cmpint (counts.scans, ==, 0);
 }
 
 int
