@@ -188,10 +188,19 @@ test_routes_follow_database (DbFixture     *fixture,
   wait_for_answer (fixture, "/r/gone1234", 302, "https://example.edu/quiet-change", 10000);
   wait_until_ready (fixture);
 
+  /* SIGHUP reloads every route, notified or not. */
+  sql (fixture, "ALTER TABLE codes DISABLE TRIGGER codes_notify");
+  sql (fixture, "UPDATE codes SET target_url = 'https://example.edu/after-sighup' WHERE short_id = 'gone1234'");
+  sql (fixture, "ALTER TABLE codes ENABLE TRIGGER codes_notify");
+  g_usleep (200000);
+  wait_for_answer (fixture, "/r/gone1234", 302, "https://example.edu/quiet-change", 0);
+  g_subprocess_send_signal (fixture->daemon.process, SIGHUP);
+  wait_for_answer (fixture, "/r/gone1234", 302, "https://example.edu/after-sighup", 5000);
+
   /* The snapshot follows the database. */
   daemon_stop (&fixture->daemon, SIGTERM);
   g_assert_true (g_file_get_contents (snapshot_path, &snapshot, NULL, NULL));
-  g_assert_nonnull (strstr (snapshot, "quiet-change"));
+  g_assert_nonnull (strstr (snapshot, "after-sighup"));
   g_assert_nonnull (strstr (snapshot, "renamed1"));
   g_assert_null (strstr (snapshot, "open-day"));
 
@@ -201,7 +210,7 @@ test_routes_follow_database (DbFixture     *fixture,
     g_autofree char *text = get_text (fixture, "/readyz");
     g_assert_cmpstr (text, ==, "degraded\n");
   }
-  wait_for_answer (fixture, "/r/gone1234", 302, "https://example.edu/quiet-change", 0);
+  wait_for_answer (fixture, "/r/gone1234", 302, "https://example.edu/after-sighup", 0);
   wait_for_answer (fixture, "/r/renamed1", 302, "https://example.edu/new", 0);
   wait_for_answer (fixture, "/r/menu1234", 302, "https://example.edu/menu-winter", 0);
 }
