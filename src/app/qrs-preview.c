@@ -270,7 +270,10 @@ qrs_preview_snapshot (GtkWidget   *widget,
   gint64 begin;
   cairo_t *cr;
 
-  if (self->symbol == NULL || self->design == NULL)
+  /* A stored code's logo arrives from the shared assets a moment after
+   * the code; until then there is nothing right to draw. */
+  if (self->symbol == NULL || self->design == NULL ||
+      (qrs_design_get_logo_sha256 (self->design) != NULL && qrs_design_get_logo (self->design) == NULL))
     {
       snapshot_placeholder (self, snapshot, width, height);
       return;

@@ -307,6 +307,18 @@ cancel_batch_action (GtkWidget  *widget,
 
 /* Delete with undo ----------------------------------------------------- */
 
+/* The toast went away without Undo: now the codes go from the database
+ * too (Undo empties the list first). */
+static void
+delete_toast_dismissed_cb (AdwToast  *toast,
+                           QrsWindow *self)
+{
+  GPtrArray *deleted = g_object_get_data (G_OBJECT (toast), "qrs-deleted");
+
+  if (deleted != NULL && deleted->len > 0)
+    _qrs_window_delete_stored (self, deleted);
+}
+
 static void
 delete_selected_action (GtkWidget  *widget,
                         const char *action_name,
@@ -321,7 +333,10 @@ delete_selected_action (GtkWidget  *widget,
   if (n == 0 || !G_IS_LIST_STORE (self->library))
     return;
 
-  g_ptr_array_set_size (self->deleted, 0);
+  /* A fresh list: the previous delete's toast still holds its own, and
+   * deletes those codes from the database when it goes away. */
+  g_ptr_array_unref (self->deleted);
+  self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(QrsDocument) document = g_list_model_get_item (selected, i);
@@ -360,8 +375,11 @@ delete_selected_action (GtkWidget  *widget,
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
   adw_toast_set_action_name (toast, "win.undo-delete");
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_object_set_data_full (G_OBJECT (toast), "qrs-deleted", g_ptr_array_ref (self->deleted),
+                          (GDestroyNotify)g_ptr_array_unref);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (delete_toast_dismissed_cb), self, 0);
+  g_set_weak_pointer (&self->delete_toast, toast);
+  _qrs_window_add_toast (self, toast);
   _qrs_window_actions_update (self);
 }
 
@@ -371,12 +389,14 @@ undo_delete_action (GtkWidget  *widget,
                     GVariant   *param)
 {
   QrsWindow *self = QRS_WINDOW (widget);
-  g_autoptr(GPtrArray) deleted = g_steal_pointer (&self->deleted);
 
-  self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->deleted->len; i++)
+    _qrs_window_add_document (self, g_ptr_array_index (self->deleted, i));
 
-  for (guint i = 0; i < deleted->len; i++)
-    _qrs_window_add_document (self, g_ptr_array_index (deleted, i));
+  /* Empty, so the toast's dismissal deletes nothing. */
+  g_ptr_array_set_size (self->deleted, 0);
+  if (self->delete_toast != NULL)
+    adw_toast_dismiss (self->delete_toast);
 
   _qrs_window_actions_update (self);
 }

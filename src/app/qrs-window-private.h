@@ -22,6 +22,10 @@ struct _QrsWindow
   GtkCustomFilter      *filter;
   GtkMultiSelection    *selection;
   GPtrArray            *deleted;      /* QrsDocument, for undo */
+  AdwToast             *delete_toast; /* weak: the last delete's toast */
+  AdwToast             *last_toast;   /* weak: the toast on screen */
+  GHashTable           *search_ids;   /* the database's matches, or NULL */
+  GCancellable         *search_cancellable;
   GCancellable         *batch_cancellable;
   QrsDocument          *document;
   GtkPrintSettings     *print_settings;
@@ -66,6 +70,12 @@ GListModel *_qrs_window_dup_selected     (QrsWindow      *self);
 void      _qrs_window_class_store_init   (GtkWidgetClass *widget_class);
 void      _qrs_window_connection_init    (QrsWindow      *self);
 void      _qrs_window_save               (QrsWindow      *self);
+gboolean  _qrs_window_search_database    (QrsWindow      *self,
+                                          const char     *query);
+void      _qrs_window_add_toast          (QrsWindow      *self,
+                                          AdwToast       *toast);
+void      _qrs_window_delete_stored      (QrsWindow      *self,
+                                          GPtrArray      *documents);
 void      _qrs_window_start_batch_export (QrsWindow      *self,
                                           GFile          *folder,
                                           QrsExportFormat format);

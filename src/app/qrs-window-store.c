@@ -96,6 +96,79 @@ load_logo_cb (GObject      *object,
                qrs_document_get_id (document), error->message);
 }
 
+static gboolean library_has_id (QrsWindow *self,
+                                gint64     id);
+
+/* Search -------------------------------------------------------------- */
+
+#define SEARCH_LIMIT 500
+
+static void append_code (QrsWindow     *self,
+                         QrsConnection *connection,
+                         QrsCode       *code);
+
+static void
+searched_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(QrsWindow) self = user_data;
+  g_autoptr(GPtrArray) codes = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsConnection *connection = get_open_connection (self);
+  GHashTable *ids;
+
+  codes = qrs_code_store_search_finish (QRS_CODE_STORE (object), result, NULL, &error);
+  if (codes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not search the database: %s", error->message);
+      return;
+    }
+
+  ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = 0; i < codes->len; i++)
+    {
+      QrsCode *code = g_ptr_array_index (codes, i);
+      gint64 id = qrs_code_get_id (code);
+
+      g_hash_table_add (ids, g_memdup2 (&id, sizeof id));
+      /* A match not loaded yet joins the library. */
+      if (connection != NULL && !library_has_id (self, id))
+        append_code (self, connection, code);
+    }
+
+  g_clear_pointer (&self->search_ids, g_hash_table_unref);
+  self->search_ids = ids;
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/**
+ * _qrs_window_search_database:
+ *
+ * Asks the database's full-text search (title, description, tags and
+ * content, accents folded) for @query; the library then shows its
+ * matches.  Returns %FALSE when there is no database to ask.
+ */
+gboolean
+_qrs_window_search_database (QrsWindow  *self,
+                             const char *query)
+{
+  QrsConnection *connection = get_open_connection (self);
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+
+  if (connection == NULL)
+    return FALSE;
+
+  self->search_cancellable = g_cancellable_new ();
+  qrs_code_store_search_async (qrs_connection_get_code_store (connection), query, 0, SEARCH_LIMIT,
+                               self->search_cancellable, searched_cb, g_object_ref (self));
+
+  return TRUE;
+}
+
 static gboolean
 library_has_id (QrsWindow *self,
                 gint64     id)
@@ -133,35 +206,42 @@ loaded_cb (GObject      *object,
 
   g_debug ("Loaded %u codes from the database", codes->len);
 
-  if (!G_IS_LIST_STORE (self->library))
-    return;
-
   for (guint i = 0; i < codes->len; i++)
     {
       QrsCode *code = g_ptr_array_index (codes, i);
-      g_autoptr(QrsDocument) document = NULL;
-      g_autoptr(GError) row_error = NULL;
-      QrsDesign *design;
 
-      if (library_has_id (self, qrs_code_get_id (code)))
-        continue;
-
-      document = qrs_document_new_from_code (code, &row_error);
-      if (document == NULL)
-        {
-          g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", qrs_code_get_id (code), row_error->message);
-          continue;
-        }
-
-      /* Logos live in the shared assets table; fetch them as rows come. */
-      design = qrs_document_get_design (document);
-      if (qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
-        qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
-                                   qrs_design_get_logo_sha256 (design), self->store_cancellable,
-                                   load_logo_cb, g_object_ref (document));
-
-      g_list_store_append (G_LIST_STORE (self->library), document);
+      if (!library_has_id (self, qrs_code_get_id (code)))
+        append_code (self, connection, code);
     }
+}
+
+static void
+append_code (QrsWindow     *self,
+             QrsConnection *connection,
+             QrsCode       *code)
+{
+  g_autoptr(QrsDocument) document = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsDesign *design;
+
+  if (!G_IS_LIST_STORE (self->library))
+    return;
+
+  document = qrs_document_new_from_code (code, &error);
+  if (document == NULL)
+    {
+      g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", qrs_code_get_id (code), error->message);
+      return;
+    }
+
+  /* Logos live in the shared assets table; fetch them as rows come. */
+  design = qrs_document_get_design (document);
+  if (qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
+    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
+                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
+                               load_logo_cb, g_object_ref (document));
+
+  g_list_store_append (G_LIST_STORE (self->library), document);
 }
 
 static void
@@ -380,6 +460,55 @@ save_document (QrsWindow   *self,
   self->saving = TRUE;
   _qrs_window_actions_update (self);
   qrs_connection_save_async (connection, document, self->store_cancellable, saved_cb, task);
+}
+
+static void
+deleted_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(QrsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!qrs_code_store_delete_finish (QRS_CODE_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not delete from the database: %s"),
+                                                  error->message);
+
+      qrs_window_show_toast (self, message);
+    }
+}
+
+/**
+ * _qrs_window_delete_stored:
+ * @documents: (element-type QrsDocument): codes taken out of the library
+ *
+ * Deletes the saved ones from the database.  Each delete names the
+ * version the window knew, so a code changed elsewhere meanwhile is kept
+ * and the person told.
+ */
+void
+_qrs_window_delete_stored (QrsWindow *self,
+                           GPtrArray *documents)
+{
+  QrsConnection *connection = get_open_connection (self);
+
+  if (connection == NULL)
+    return;
+
+  for (guint i = 0; i < documents->len; i++)
+    {
+      QrsDocument *document = g_ptr_array_index (documents, i);
+      QrsCode *stored = qrs_document_get_stored (document);
+
+      if (stored == NULL || qrs_code_get_id (stored) <= 0)
+        continue;
+
+      qrs_code_store_delete_async (qrs_connection_get_code_store (connection),
+                                   qrs_code_get_id (stored), qrs_code_get_version (stored),
+                                   NULL, deleted_cb, g_object_ref (self));
+    }
 }
 
 void

@@ -296,6 +296,14 @@ library_filter_func (gpointer item,
   if (search[0] == '\0')
     return TRUE;
 
+  /* The database's full-text search decides for saved codes. */
+  if (self->search_ids != NULL && qrs_document_get_id (document) > 0)
+    {
+      gint64 id = qrs_document_get_id (document);
+
+      return g_hash_table_contains (self->search_ids, &id);
+    }
+
   /* The store searches the database in full text; this stand-in only
    * looks at what is in memory. */
   needle = g_utf8_casefold (search, -1);
@@ -313,7 +321,14 @@ library_filter_func (gpointer item,
 static void
 search_changed_cb (QrsWindow *self)
 {
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  /* Filter what is loaded at once; the database answers a moment later
+   * for everything, loaded or not. */
+  g_clear_pointer (&self->search_ids, g_hash_table_unref);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  if (query[0] != '\0')
+    _qrs_window_search_database (self, query);
 }
 
 /* One code selected: the editor shows it.  Several: it keeps showing
@@ -456,6 +471,11 @@ qrs_window_dispose (GObject *object)
   g_clear_object (&self->batch_cancellable);
   g_cancellable_cancel (self->store_cancellable);
   g_clear_object (&self->store_cancellable);
+  g_clear_weak_pointer (&self->delete_toast);
+  g_clear_weak_pointer (&self->last_toast);
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_pointer (&self->search_ids, g_hash_table_unref);
   g_clear_pointer (&self->deleted, g_ptr_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
@@ -666,6 +686,19 @@ qrs_window_set_library (QrsWindow  *self,
     _qrs_window_select (self, 0);
 }
 
+/* The newest news replaces what is on screen rather than queueing behind
+ * it.  (Toast priorities would do it, but libadwaita 1.2 trips over a
+ * displaced toast that comes back.) */
+void
+_qrs_window_add_toast (QrsWindow *self,
+                       AdwToast  *toast)
+{
+  if (self->last_toast != NULL)
+    adw_toast_dismiss (self->last_toast);
+  g_set_weak_pointer (&self->last_toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 void
 qrs_window_show_toast (QrsWindow  *self,
                        const char *message)
@@ -678,7 +711,7 @@ qrs_window_show_toast (QrsWindow  *self,
   g_debug ("Toast: %s", message);
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 4);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  _qrs_window_add_toast (self, toast);
 }
 
 /* A new code goes into the in-memory library; the store will insert it

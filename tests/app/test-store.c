@@ -354,6 +354,112 @@ test_store_logo (void)
 }
 
 static gboolean
+row_gone (gpointer data)
+{
+  QrsCodeStore *store = qrs_connection_get_code_store (qrs_application_get_connection (app ()));
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  code = qrs_code_store_get (store, GPOINTER_TO_INT (data), NULL, &error);
+
+  return code == NULL && g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND);
+}
+
+static void
+test_store_delete (void)
+{
+  QrsWindow *window;
+  QrsDocument *document;
+  gint64 id;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  type_into (window, "url", "https://example.edu/short-lived");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (document_saved, document, 30000);
+  id = qrs_document_get_id (document);
+
+  /* Undo keeps it, in the list and in the database. */
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (window->selection));
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), 0, TRUE);
+  g_assert_true (qrs_window_get_document (window) == document);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", NULL);
+  app_test_iterate (300);
+  g_assert_false (row_gone (GINT_TO_POINTER (id)));
+
+  /* Without Undo, it goes from the database when the toast goes. */
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (window->selection));
+  {
+    GListModel *model = G_LIST_MODEL (window->selection);
+
+    for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+      {
+        g_autoptr(QrsDocument) item = g_list_model_get_item (model, i);
+
+        if (item == document)
+          gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), i, TRUE);
+      }
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL);
+  g_assert_nonnull (window->delete_toast);
+  adw_toast_dismiss (window->delete_toast);
+  app_test_wait_until (row_gone, GINT_TO_POINTER (id), 30000);
+
+  app_test_close_window (window);
+}
+
+static gboolean
+one_match (gpointer data)
+{
+  QrsWindow *window = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (window->selection)) == 1;
+}
+
+static void
+test_store_search (void)
+{
+  QrsWindow *window, *other;
+  const char *titles[] = { "Biblioteca: horario de verano", "Cafeteria menu" };
+  gint64 ids[2];
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      QrsDocument *document;
+
+      if (i > 0)
+        gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
+      document = qrs_window_get_document (window);
+      type_into (window, "url", i == 0 ? "https://example.edu/biblioteca" : "https://example.edu/menu");
+      set_title (window, titles[i]);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+      app_test_wait_until (document_saved, document, 30000);
+      ids[i] = qrs_document_get_id (document);
+    }
+
+  /* Another desktop searches the database, accents folded. */
+  other = app_test_new_window (1200, 800);
+  find_in_library (other, ids[1]);
+  gtk_editable_set_text (GTK_EDITABLE (other->search_entry), "horário");
+  app_test_wait_until (one_match, other, 30000);
+  {
+    g_autoptr(QrsDocument) match = g_list_model_get_item (G_LIST_MODEL (other->selection), 0);
+
+    g_assert_cmpint (qrs_document_get_id (match), ==, ids[0]);
+  }
+  gtk_editable_set_text (GTK_EDITABLE (other->search_entry), "");
+  app_test_iterate (300);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (other->selection)), >=, 2);
+
+  app_test_close_window (other);
+  app_test_close_window (window);
+}
+
+static gboolean
 connection_failed (gpointer data)
 {
   return qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED;
@@ -400,6 +506,8 @@ main (int   argc,
   g_test_add_func ("/app/store/dynamic", test_store_dynamic);
   g_test_add_func ("/app/store/conflict", test_store_conflict);
   g_test_add_func ("/app/store/logo", test_store_logo);
+  g_test_add_func ("/app/store/delete", test_store_delete);
+  g_test_add_func ("/app/store/search", test_store_search);
   g_test_add_func ("/app/store/unreachable", test_store_unreachable);
 
   return g_test_run ();
