@@ -284,6 +284,9 @@ test_scans_reach_database (DbFixture     *fixture,
   const char * const *who[] = { iphone, iphone, android, bot };
 
   insert_two_codes (fixture);
+  /* A visitor hash from long ago, for the daemon's housekeeping to prune. */
+  sql (fixture, "INSERT INTO scan_visitors (code_id, day, visitor_hash)"
+                " VALUES (1, current_date - 30, '\\x00')");
   start_with_database (fixture, "--workers=2");
   wait_until_ready (fixture);
 
@@ -312,6 +315,11 @@ test_scans_reach_database (DbFixture     *fixture,
   g_assert_cmpuint (sql_count (fixture, "SELECT sum(bots) FROM scan_daily"), ==, 1);
   g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_written_total"), ==, 4);
   g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_pending"), ==, 0);
+  /* Housekeeping after the first batch: old visitor hashes gone, the
+   * partitions of the months ahead there. */
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scan_visitors WHERE day < current_date - 7"), ==, 0);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM pg_class WHERE relname ="
+                                        " to_char (now () AT TIME ZONE 'UTC' + interval '3 months', '\"scans_y\"YYYY\"m\"MM')"), ==, 1);
 }
 
 static void
