@@ -70,6 +70,8 @@ GListModel *_qrs_window_dup_selected     (QrsWindow      *self);
 void      _qrs_window_class_store_init   (GtkWidgetClass *widget_class);
 void      _qrs_window_connection_init    (QrsWindow      *self);
 void      _qrs_window_save               (QrsWindow      *self);
+void      _qrs_window_show_failure       (QrsWindow      *self,
+                                          const GError   *error);
 gboolean  _qrs_window_search_database    (QrsWindow      *self,
                                           const char     *query);
 void      _qrs_window_add_toast          (QrsWindow      *self,

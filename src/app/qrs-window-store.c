@@ -35,9 +35,9 @@ get_open_connection (QrsWindow *self)
 
 /* Status --------------------------------------------------------------- */
 
-static void
-show_failure (QrsWindow    *self,
-              const GError *error)
+void
+_qrs_window_show_failure (QrsWindow    *self,
+                          const GError *error)
 {
   const char *title = _("The Database Could Not Be Opened");
   const char *icon = "network-error-symbolic";
@@ -200,7 +200,7 @@ loaded_cb (GObject      *object,
   if (codes == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_failure (self, error);
+        _qrs_window_show_failure (self, error);
       return;
     }
 
@@ -266,7 +266,7 @@ connection_state_changed_cb (QrsWindow *self)
 
     case QRS_CONNECTION_STATE_FAILED:
       adw_window_title_set_subtitle (self->library_title, _("Not connected"));
-      show_failure (self, qrs_application_get_connection_error (app));
+      _qrs_window_show_failure (self, qrs_application_get_connection_error (app));
       break;
 
     case QRS_CONNECTION_STATE_OFFLINE:

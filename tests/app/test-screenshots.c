@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "app-test-utils.h"
+#include "qrs-database.h"
 #include "qrs-editor-private.h"
 #include "qrs-export-dialog.h"
 #include "qrs-preferences-window.h"
@@ -188,6 +189,31 @@ test_screenshots_dialogs (void)
   app_test_close_window (window);
 }
 
+/* What the sidebar says when the database cannot be reached. */
+static void
+test_screenshots_status (void)
+{
+  QrsWindow *window = app_test_new_window (1180, 760);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = output_path ("status-unreachable.png");
+
+  populate (window);
+  g_set_error_literal (&error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONNECTION_REFUSED,
+                       "Nothing answers at db.example.edu, port 5432: is the server running?");
+  _qrs_window_show_failure (window, error);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  app_test_iterate (300);
+  app_test_redraw (GTK_WIDGET (window->preview));
+
+  texture = app_test_snapshot (GTK_WIDGET (window));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_assert_cmpstr (adw_status_page_get_title (window->status_page), ==, "Cannot Reach the Database");
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  app_test_close_window (window);
+}
+
 static gboolean
 folded (gpointer data)
 {
@@ -225,6 +251,7 @@ main (int   argc,
   g_test_add_func ("/app/screenshots/main", test_screenshots_main);
   g_test_add_func ("/app/screenshots/narrow", test_screenshots_narrow);
   g_test_add_func ("/app/screenshots/dialogs", test_screenshots_dialogs);
+  g_test_add_func ("/app/screenshots/status", test_screenshots_status);
 
   return g_test_run ();
 }
