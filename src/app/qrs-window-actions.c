@@ -422,6 +422,8 @@ _qrs_window_actions_update (QrsWindow *self)
                                  self->deleted != NULL && self->deleted->len > 0);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", !self->saving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.revert",
+                                 self->document != NULL && qrs_document_get_stored (self->document) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_symbol);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.print", has_symbol);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_symbol);

@@ -550,9 +550,43 @@ _qrs_window_connection_init (QrsWindow *self)
   application_changed_cb (self);
 }
 
+/* Back to the row as last read or saved: the unsaved edits go. */
+static void
+revert_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  QrsWindow *self = QRS_WINDOW (widget);
+  QrsCode *stored = self->document ? qrs_document_get_stored (self->document) : NULL;
+  g_autoptr(QrsDocument) document = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsConnection *connection = get_open_connection (self);
+  QrsDesign *design;
+
+  if (stored == NULL)
+    return;
+
+  document = qrs_document_new_from_code (stored, &error);
+  if (document == NULL)
+    {
+      qrs_window_show_toast (self, error->message);
+      return;
+    }
+
+  design = qrs_document_get_design (document);
+  if (connection != NULL && qrs_design_get_logo_sha256 (design) != NULL)
+    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
+                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
+                               load_logo_cb, g_object_ref (document));
+
+  replace_document (self, self->document, document);
+  qrs_window_show_toast (self, _("Changes reverted"));
+}
+
 void
 _qrs_window_class_store_init (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.revert", NULL, revert_action);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, reconnect_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);

@@ -631,6 +631,8 @@ qrs_window_set_document (QrsWindow   *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (document, "notify::kind", G_CALLBACK (document_title_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify::id", G_CALLBACK (_qrs_window_actions_update), self,
+                           G_CONNECT_SWAPPED);
 
   qrs_editor_set_document (self->editor, document);
   qrs_preview_set_design (self->preview, qrs_document_get_design (document));

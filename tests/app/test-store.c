@@ -123,6 +123,13 @@ test_store_save_and_reload (void)
   g_assert_cmpstr (qrs_code_get_title (row), ==, "Saved poster");
   g_assert_cmpstr (qrs_code_get_encoded (row), ==, "https://example.edu/saved");
 
+  /* Revert drops unsaved edits. */
+  set_title (window, "Not saved");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.revert", NULL));
+  g_assert_cmpstr (adw_window_title_get_title (window->window_title), ==, "Saved poster");
+  document = qrs_window_get_document (window);
+  g_assert_cmpstr (qrs_design_get_title (qrs_document_get_design (document)), ==, "Saved poster");
+
   /* Another window finds it in its library. */
   other = app_test_new_window (1200, 800);
   loaded = find_in_library (other, qrs_document_get_id (document));
