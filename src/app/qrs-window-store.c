@@ -309,32 +309,63 @@ replace_document (QrsWindow   *self,
   qrs_window_set_document (self, document);
 }
 
+/* What a save, and the conflict it may run into, carry along. */
+typedef struct
+{
+  QrsWindow   *window;
+  QrsDocument *document;
+  gboolean     keep_mine;
+} SaveOp;
+
+static SaveOp *
+save_op_new (QrsWindow   *window,
+             QrsDocument *document)
+{
+  SaveOp *op = g_new0 (SaveOp, 1);
+
+  op->window = g_object_ref (window);
+  op->document = g_object_ref (document);
+
+  return op;
+}
+
+static void
+save_op_free (SaveOp *op)
+{
+  g_clear_object (&op->window);
+  g_clear_object (&op->document);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveOp, save_op_free)
+
 static void
 theirs_loaded_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;   /* carries the window and the document */
-  QrsWindow *self = g_task_get_source_object (task);
-  QrsDocument *mine = g_task_get_task_data (task);
-  gboolean keep_mine = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "keep-mine"));
+  g_autoptr(SaveOp) op = user_data;
+  QrsWindow *self = op->window;
   g_autoptr(QrsCode) theirs = NULL;
   g_autoptr(GError) error = NULL;
 
   theirs = qrs_code_store_get_finish (QRS_CODE_STORE (object), result, &error);
   if (theirs == NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("Could not read the other version: %s"), error->message);
+      g_autofree char *message = NULL;
 
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("Could not read the other version: %s"), error->message);
       qrs_window_show_toast (self, message);
       return;
     }
 
-  if (keep_mine)
+  if (op->keep_mine)
     {
       /* Based on their version now, so the store takes it as an update. */
-      qrs_document_set_stored (mine, theirs);
-      save_document (self, mine);
+      qrs_document_set_stored (op->document, theirs);
+      save_document (self, op->document);
     }
   else
     {
@@ -343,30 +374,29 @@ theirs_loaded_cb (GObject      *object,
       if (document == NULL)
         qrs_window_show_toast (self, error->message);
       else
-        replace_document (self, mine, document);
+        replace_document (self, op->document, document);
     }
 }
 
 static void
 conflict_response_cb (AdwMessageDialog *dialog,
                       const char       *response,
-                      GTask            *task)
+                      SaveOp           *op)
 {
-  QrsWindow *self = g_task_get_source_object (task);
-  QrsDocument *mine = g_task_get_task_data (task);
-  QrsConnection *connection = get_open_connection (self);
+  QrsConnection *connection = get_open_connection (op->window);
 
-  g_signal_handlers_disconnect_by_func (dialog, conflict_response_cb, task);
+  g_signal_handlers_disconnect_by_func (dialog, conflict_response_cb, op);
 
   if (g_str_equal (response, "cancel") || connection == NULL)
     {
-      g_object_unref (task);
+      save_op_free (op);
       return;
     }
 
-  g_object_set_data (G_OBJECT (task), "keep-mine", GINT_TO_POINTER (g_str_equal (response, "mine")));
-  qrs_code_store_get_async (qrs_connection_get_code_store (connection), qrs_document_get_id (mine),
-                            self->store_cancellable, theirs_loaded_cb, task);
+  op->keep_mine = g_str_equal (response, "mine");
+  qrs_code_store_get_async (qrs_connection_get_code_store (connection),
+                            qrs_document_get_id (op->document),
+                            op->window->store_cancellable, theirs_loaded_cb, op);
 }
 
 static void
@@ -375,7 +405,6 @@ show_conflict (QrsWindow   *self,
 {
   g_autofree char *title = qrs_document_dup_display_title (document);
   g_autofree char *body = NULL;
-  GTask *task;
   GtkWidget *dialog;
 
   /* Translators: %s is a code's title */
@@ -395,9 +424,7 @@ show_conflict (QrsWindow   *self,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "mine");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
-  task = g_task_new (self, NULL, NULL, NULL);
-  g_task_set_task_data (task, g_object_ref (document), g_object_unref);
-  g_signal_connect (dialog, "response", G_CALLBACK (conflict_response_cb), task);
+  g_signal_connect (dialog, "response", G_CALLBACK (conflict_response_cb), save_op_new (self, document));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -406,9 +433,9 @@ saved_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  QrsWindow *self = g_task_get_source_object (task);
-  QrsDocument *document = g_task_get_task_data (task);
+  g_autoptr(SaveOp) op = user_data;
+  QrsWindow *self = op->window;
+  QrsDocument *document = op->document;
   g_autoptr(QrsCode) code = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -422,6 +449,7 @@ saved_cb (GObject      *object,
       g_autofree char *message = g_strdup_printf (_("Saved “%s”"), title);
 
       qrs_document_set_stored (document, code);
+      _qrs_window_actions_update (self);
       qrs_window_show_toast (self, message);
     }
   else if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT))
@@ -441,7 +469,6 @@ save_document (QrsWindow   *self,
                QrsDocument *document)
 {
   QrsConnection *connection = get_open_connection (self);
-  GTask *task;
 
   if (connection == NULL)
     {
@@ -455,11 +482,10 @@ save_document (QrsWindow   *self,
       return;
     }
 
-  task = g_task_new (self, NULL, NULL, NULL);
-  g_task_set_task_data (task, g_object_ref (document), g_object_unref);
   self->saving = TRUE;
   _qrs_window_actions_update (self);
-  qrs_connection_save_async (connection, document, self->store_cancellable, saved_cb, task);
+  qrs_connection_save_async (connection, document, self->store_cancellable, saved_cb,
+                             save_op_new (self, document));
 }
 
 static void
