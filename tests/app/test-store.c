@@ -467,6 +467,65 @@ test_store_search (void)
 }
 
 static gboolean
+library_at_least (gpointer data)
+{
+  QrsWindow *window = data;
+  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window), "wanted"));
+
+  return g_list_model_get_n_items (qrs_window_get_library (window)) >= wanted;
+}
+
+/* How soon a window is up with many codes in the database, and how soon
+ * its library is filled: measured and reported; the bounds only catch a
+ * window that waits on the database. */
+static void
+test_store_launch_with_many_codes (void)
+{
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 2000;
+  QrsWindow *window;
+  gint64 begin, first_frame, filled;
+
+  assert_connected ();
+  database = qrs_database_new (app_test_get_conninfo (), &error);
+  g_assert_no_error (error);
+  g_assert_true (qrs_database_connect (database, NULL, &error));
+  store = qrs_code_store_new (database);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = qrs_document_new ();
+      g_autoptr(QrsPayload) payload = qrs_payload_new (QRS_PAYLOAD_TYPE_URL);
+      g_autofree char *url = g_strdup_printf ("https://example.edu/code/%u", i);
+      g_autofree char *title = g_strdup_printf ("Code number %u", i);
+      g_autoptr(QrsCode) code = NULL;
+      g_autoptr(QrsCode) created = NULL;
+
+      g_assert_true (qrs_payload_set (payload, "url", url, NULL));
+      qrs_document_set_payload (document, payload);
+      qrs_design_set_title (qrs_document_get_design (document), title);
+      code = qrs_document_to_code (document);
+      created = qrs_code_store_create (store, code, NULL, &error);
+      g_assert_no_error (error);
+    }
+  qrs_database_close (database);
+
+  begin = g_get_monotonic_time ();
+  window = app_test_new_window (1200, 800);
+  first_frame = g_get_monotonic_time () - begin;
+  g_object_set_data (G_OBJECT (window), "wanted", GUINT_TO_POINTER (1000));
+  app_test_wait_until (library_at_least, window, 60000);
+  filled = g_get_monotonic_time () - begin;
+
+  g_test_message ("window to first frame with %u codes in the database: %.1f ms", n, first_frame / 1000.0);
+  g_test_message ("window to a library of the 1,000 newest codes: %.1f ms", filled / 1000.0);
+  g_assert_cmpint (first_frame, <, 5 * G_TIME_SPAN_SECOND);
+
+  app_test_close_window (window);
+}
+
+static gboolean
 connection_failed (gpointer data)
 {
   return qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED;
@@ -515,6 +574,7 @@ main (int   argc,
   g_test_add_func ("/app/store/logo", test_store_logo);
   g_test_add_func ("/app/store/delete", test_store_delete);
   g_test_add_func ("/app/store/search", test_store_search);
+  g_test_add_func ("/app/store/launch-with-many-codes", test_store_launch_with_many_codes);
   g_test_add_func ("/app/store/unreachable", test_store_unreachable);
 
   return g_test_run ();
