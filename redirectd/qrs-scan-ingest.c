@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include "qrs-database-private.h"
 #include "qrs-database.h"
 #include "qrs-scan-ingest.h"
 #include "qrs-scan-store.h"
@@ -21,8 +20,7 @@ struct _QrsScanIngest
 
 /* Housekeeping the schema leaves to the daemon, about hourly: months of
  * scan partitions ahead, and visitor hashes older than the salt can
- * matter forgotten.  The store has no call for these yet, so they run
- * here on its connection. */
+ * matter forgotten (qrs_scan_store_maintain). */
 #define HOUSEKEEPING_INTERVAL (G_USEC_PER_SEC * G_GINT64_CONSTANT (3600))
 
 QrsScanIngest *
@@ -106,31 +104,15 @@ drop_store (QrsScanIngest *self)
 static void
 run_housekeeping (QrsScanIngest *self)
 {
-  static const char * const statements[] = {
-    "SELECT public.qrstudio_ensure_scan_partitions ('3 months'::interval)",
-    "SELECT public.qrstudio_prune_scan_visitors ('7 days'::interval)",
-  };
   g_autoptr(GError) error = NULL;
-  QrsConnection *connection;
   gint64 now = g_get_monotonic_time ();
 
   if (now < self->housekeeping_due)
     return;
   self->housekeeping_due = now + HOUSEKEEPING_INTERVAL;
 
-  connection = qrs_database_acquire (self->database, NULL, &error);
-  if (connection == NULL)
-    {
-      g_warning ("Cannot keep the scan tables: %s", error->message);
-      return;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
-    if (!qrs_connection_command (connection, statements[i], 0, NULL, NULL, &error))
-      {
-        g_warning ("Cannot keep the scan tables: %s", error->message);
-        g_clear_error (&error);
-      }
-  qrs_database_release (self->database, connection);
+  if (!qrs_scan_store_maintain (self->store, 3, 7, NULL, &error))
+    g_warning ("Cannot keep the scan tables: %s", error->message);
 }
 
 static char *

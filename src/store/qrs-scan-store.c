@@ -628,6 +628,59 @@ insert_staged (QrsConnection  *connection,
 }
 
 /**
+ * qrs_scan_store_maintain:
+ * @months_ahead: how many months of partitions to have ready
+ * @visitor_days: how many days of visitor hashes to keep
+ *
+ * Creates the monthly partitions of `scans` ahead of time and forgets
+ * visitor hashes older than @visitor_days (they count unique visitors of
+ * a day, and the daemon's salt changes daily anyway).  The redirect daemon
+ * calls this every hour; any role that may insert scans may call it.
+ *
+ * Returns: %TRUE, or %FALSE with @error set
+ */
+gboolean
+qrs_scan_store_maintain (QrsScanStore  *self,
+                         guint          months_ahead,
+                         guint          visitor_days,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_autofree char *ahead = NULL;
+  g_autofree char *keep = NULL;
+  QrsConnection *connection;
+  gboolean ok;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
+  g_return_val_if_fail (months_ahead <= 120, FALSE);
+
+  ahead = g_strdup_printf ("%u months", months_ahead);
+  keep = g_strdup_printf ("%u days", visitor_days);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return FALSE;
+
+  {
+    const char *params[] = { ahead };
+    ok = qrs_connection_command (connection,
+                                 "SELECT public.qrstudio_ensure_scan_partitions ($1::interval)",
+                                 1, params, cancellable, error);
+  }
+  if (ok)
+    {
+      const char *params[] = { keep };
+      ok = qrs_connection_command (connection,
+                                   "SELECT public.qrstudio_prune_scan_visitors ($1::interval)",
+                                   1, params, cancellable, error);
+    }
+
+  qrs_database_release (self->database, connection);
+
+  return ok;
+}
+
+/**
  * qrs_scan_store_insert:
  * @self: a #QrsScanStore
  * @scans: (array length=n_scans): the scans

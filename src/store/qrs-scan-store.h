@@ -82,6 +82,11 @@ void            qrs_scan_free                       (QrsScan              *self)
 QrsScanStore   *qrs_scan_store_new                  (QrsDatabase          *database);
 QrsDatabase    *qrs_scan_store_get_database         (QrsScanStore         *self);
 
+gboolean        qrs_scan_store_maintain             (QrsScanStore         *self,
+                                                     guint                 months_ahead,
+                                                     guint                 visitor_days,
+                                                     GCancellable         *cancellable,
+                                                     GError              **error);
 gboolean        qrs_scan_store_insert               (QrsScanStore         *self,
                                                      QrsScan * const      *scans,
                                                      guint                 n_scans,

@@ -236,6 +236,31 @@ test_partitions (void)
 }
 
 static void
+test_maintain (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ahead = NULL;
+  g_autofree char *beyond = NULL;
+
+  g_assert_true (qrs_scan_store_maintain (store, 5, 7, NULL, &error));
+  g_assert_no_error (error);
+
+  ahead = qrs_test_sql_value (name, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'scans'::regclass "
+                                    "AND inhrelid::regclass::text = 'scans_y' || to_char(now() + interval '5 months', 'YYYY\"m\"MM')");
+  g_assert_cmpstr (ahead, ==, "1");
+  beyond = qrs_test_sql_value (name, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'scans'::regclass "
+                                     "AND inhrelid::regclass::text = 'scans_y' || to_char(now() + interval '7 months', 'YYYY\"m\"MM')");
+  g_assert_cmpstr (beyond, ==, "0");
+
+  /* Running it again changes nothing and is no error. */
+  g_assert_true (qrs_scan_store_maintain (store, 5, 7, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
 test_text_fields (void)
 {
   g_autofree char *name = NULL;
@@ -669,6 +694,7 @@ main (int   argc,
 
   g_test_add_func ("/scan-store/insert-and-rollup", test_insert_and_rollup);
   g_test_add_func ("/scan-store/idempotent", test_idempotent);
+  g_test_add_func ("/scan-store/maintain", test_maintain);
   g_test_add_func ("/scan-store/visitors-across-batches", test_visitors_across_batches);
   g_test_add_func ("/scan-store/partitions", test_partitions);
   g_test_add_func ("/scan-store/text-fields", test_text_fields);
