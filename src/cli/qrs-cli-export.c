@@ -16,28 +16,6 @@
 #include "qrs-lint.h"
 #include "qrs-renderer.h"
 
-typedef struct
-{
-  char     *output;
-  char     *format;
-  char     *distance;
-  char     *save_design;
-  gboolean  lint;
-  gboolean  force;
-  gboolean  info;
-} ExportOptions;
-
-static void
-export_options_clear (ExportOptions *options)
-{
-  g_clear_pointer (&options->output, g_free);
-  g_clear_pointer (&options->format, g_free);
-  g_clear_pointer (&options->distance, g_free);
-  g_clear_pointer (&options->save_design, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ExportOptions, export_options_clear)
-
 /* Reports go to standard output, unless the image goes there. */
 static void G_GNUC_PRINTF (2, 3)
 report (gboolean    to_stderr,
@@ -147,9 +125,9 @@ write_stdout (GBytes  *bytes,
 }
 
 static gboolean
-choose_format (const ExportOptions  *options,
-               QrsExportFormat      *format,
-               GError              **error)
+choose_format (const QrsCliOutputOptions  *options,
+               QrsExportFormat            *format,
+               GError                    **error)
 {
   gboolean to_stdout = g_strcmp0 (options->output, "-") == 0;
 
@@ -183,6 +161,145 @@ choose_format (const ExportOptions  *options,
   return TRUE;
 }
 
+void
+qrs_cli_output_options_clear (QrsCliOutputOptions *self)
+{
+  g_clear_pointer (&self->output, g_free);
+  g_clear_pointer (&self->format, g_free);
+  g_clear_pointer (&self->distance, g_free);
+  g_clear_pointer (&self->save_design, g_free);
+}
+
+/**
+ * qrs_cli_output_options_add_entries:
+ *
+ * Adds -o, --format, --lint, --distance, --force, --info and
+ * --save-design to @context's main options, filling in @self.
+ */
+void
+qrs_cli_output_options_add_entries (QrsCliOutputOptions *self,
+                                    GOptionContext      *context)
+{
+  const GOptionEntry entries[] = {
+    { "output", 'o', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &self->output,
+      N_("Write the code to FILE, whole or not at all; “-” writes to standard output"), N_("FILE") },
+    { "format", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &self->format,
+      N_("png, svg, pdf, eps, jpeg or webp (default: the file’s extension; png on standard output)"), N_("FORMAT") },
+    { "lint", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &self->lint,
+      N_("Check that the code will scan and print each finding; on an error write nothing and exit with status 1"), NULL },
+    { "distance", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &self->distance,
+      N_("How far away people will scan the code, for --lint (implied): 1m, 300mm …"), N_("DISTANCE") },
+    { "force", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &self->force,
+      N_("Write the file even when --lint finds an error"), NULL },
+    { "info", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &self->info,
+      N_("Print the symbol’s version, size in modules and capacity used"), NULL },
+    { "save-design", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &self->save_design,
+      N_("Also save the design as JSON, for --design or the app"), N_("FILE.json") },
+    { NULL }
+  };
+
+  g_return_if_fail (self != NULL);
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+/**
+ * qrs_cli_output_options_check:
+ *
+ * Checks the output options before any work is done, and works out the
+ * format and the scanning distance.
+ *
+ * Returns: %TRUE, or %FALSE with @error set for a bad value
+ */
+gboolean
+qrs_cli_output_options_check (QrsCliOutputOptions  *self,
+                              GError              **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->output == NULL && !self->lint && self->distance == NULL &&
+      !self->info && self->save_design == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           _("say where to write the code: -o FILE, or -o - for standard output"));
+      return FALSE;
+    }
+
+  self->distance_mm = 0;
+  if (self->distance != NULL)
+    {
+      if (!qrs_cli_parse_distance (self->distance, &self->distance_mm, error))
+        {
+          g_prefix_error (error, "--distance: ");
+          return FALSE;
+        }
+      self->lint = TRUE;
+    }
+
+  return choose_format (self, &self->export_format, error);
+}
+
+/**
+ * qrs_cli_output_write:
+ * @self: options that passed qrs_cli_output_options_check()
+ * @design: how the code looks, its logo loaded
+ * @text: what the code holds
+ *
+ * Encodes @text with @design, prints --info and --lint, and writes the
+ * file and the design that the options ask for.
+ *
+ * Returns: the exit status
+ */
+int
+qrs_cli_output_write (QrsCliOutputOptions *self,
+                      QrsDesign           *design,
+                      const char          *text)
+{
+  g_autoptr(QrsSymbol) symbol = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean to_stdout;
+
+  g_return_val_if_fail (self != NULL, QRS_CLI_EXIT_FAILED);
+  g_return_val_if_fail (QRS_IS_DESIGN (design), QRS_CLI_EXIT_FAILED);
+  g_return_val_if_fail (text != NULL, QRS_CLI_EXIT_FAILED);
+
+  if (!(symbol = qrs_design_encode (design, text, &error)))
+    return qrs_cli_fail (error);
+
+  to_stdout = g_strcmp0 (self->output, "-") == 0;
+
+  if (self->info)
+    print_info (design, symbol, to_stdout);
+
+  if (self->lint && !lint (design, symbol, self->distance_mm, self->force, to_stdout))
+    return QRS_CLI_EXIT_FAILED;
+
+  if (to_stdout)
+    {
+      g_autoptr(GBytes) bytes = qrs_export_to_bytes (design, symbol, self->export_format, &error);
+
+      if (bytes == NULL || !write_stdout (bytes, &error))
+        return qrs_cli_fail (error);
+    }
+  else if (self->output != NULL &&
+           !qrs_export_to_file (design, symbol, self->export_format, self->output, &error))
+    return qrs_cli_fail (error);
+
+  if (self->save_design != NULL)
+    {
+      gsize length;
+      g_autofree char *data = qrs_design_to_data (design, &length);
+
+      if (!g_file_set_contents (self->save_design, data, length, &error))
+        {
+          g_prefix_error (&error, "--save-design: ");
+          return qrs_cli_fail (error);
+        }
+    }
+
+  return QRS_CLI_EXIT_OK;
+}
+
 /**
  * qrs_cli_export_run:
  *
@@ -194,35 +311,14 @@ int
 qrs_cli_export_run (int    argc,
                     char **argv)
 {
-  g_auto(ExportOptions) options = { NULL };
+  g_auto(QrsCliOutputOptions) output = { NULL };
   g_autoptr(QrsCliPayloadBuilder) payload_builder = qrs_cli_payload_builder_new ();
   g_autoptr(QrsCliDesignOptions) design_options = qrs_cli_design_options_new ();
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(QrsPayload) payload = NULL;
   g_autoptr(QrsDesign) design = NULL;
-  g_autoptr(QrsSymbol) symbol = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
-  QrsExportFormat format = QRS_EXPORT_FORMAT_PNG;
-  double distance_mm = 0;
-  gboolean to_stdout;
-  const GOptionEntry entries[] = {
-    { "output", 'o', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &options.output,
-      N_("Write the code to FILE, whole or not at all; “-” writes to standard output"), N_("FILE") },
-    { "format", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.format,
-      N_("png, svg, pdf, eps, jpeg or webp (default: the file’s extension; png on standard output)"), N_("FORMAT") },
-    { "lint", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.lint,
-      N_("Check that the code will scan and print each finding; on an error write nothing and exit with status 1"), NULL },
-    { "distance", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.distance,
-      N_("How far away people will scan the code, for --lint (implied): 1m, 300mm …"), N_("DISTANCE") },
-    { "force", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.force,
-      N_("Write the file even when --lint finds an error"), NULL },
-    { "info", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.info,
-      N_("Print the symbol’s version, size in modules and capacity used"), NULL },
-    { "save-design", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &options.save_design,
-      N_("Also save the design as JSON, for --design or the app"), N_("FILE.json") },
-    { NULL }
-  };
 
   context = qrs_cli_option_context_new (_("-o FILE"),
                                         _("Export one QR code to a PNG, SVG, PDF, EPS, JPEG or WebP file."),
@@ -236,7 +332,7 @@ qrs_cli_export_run (int    argc,
                                           "  qrstudio-cli export --text Hello --fg '#1A5FB4' --shape dot --lint -o - > hello.png\n"
                                           "\n"
                                           "Exit status: 0 written; 1 --lint found an error; 2 bad input, nothing written."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  qrs_cli_output_options_add_entries (&output, context);
   g_option_context_add_group (context, qrs_cli_payload_option_group_new (payload_builder));
   g_option_context_add_group (context, qrs_cli_design_option_group_new (design_options));
 
@@ -250,24 +346,7 @@ qrs_cli_export_run (int    argc,
       return QRS_CLI_EXIT_USAGE;
     }
 
-  if (options.output == NULL && !options.lint && options.distance == NULL &&
-      !options.info && options.save_design == NULL)
-    {
-      qrs_cli_print_error (_("say where to write the code: -o FILE, or -o - for standard output"));
-      return QRS_CLI_EXIT_USAGE;
-    }
-
-  if (options.distance != NULL)
-    {
-      if (!qrs_cli_parse_distance (options.distance, &distance_mm, &error))
-        {
-          g_prefix_error (&error, "--distance: ");
-          return qrs_cli_fail (error);
-        }
-      options.lint = TRUE;
-    }
-
-  if (!choose_format (&options, &format, &error))
+  if (!qrs_cli_output_options_check (&output, &error))
     return qrs_cli_fail (error);
 
   if (qrs_cli_payload_builder_is_empty (payload_builder))
@@ -283,39 +362,5 @@ qrs_cli_export_run (int    argc,
   if (!(design = qrs_cli_design_options_build (design_options, &error)))
     return qrs_cli_fail (error);
 
-  if (!(symbol = qrs_design_encode (design, text, &error)))
-    return qrs_cli_fail (error);
-
-  to_stdout = g_strcmp0 (options.output, "-") == 0;
-
-  if (options.info)
-    print_info (design, symbol, to_stdout);
-
-  if (options.lint && !lint (design, symbol, distance_mm, options.force, to_stdout))
-    return QRS_CLI_EXIT_FAILED;
-
-  if (to_stdout)
-    {
-      g_autoptr(GBytes) bytes = qrs_export_to_bytes (design, symbol, format, &error);
-
-      if (bytes == NULL || !write_stdout (bytes, &error))
-        return qrs_cli_fail (error);
-    }
-  else if (options.output != NULL &&
-           !qrs_export_to_file (design, symbol, format, options.output, &error))
-    return qrs_cli_fail (error);
-
-  if (options.save_design != NULL)
-    {
-      gsize length;
-      g_autofree char *data = qrs_design_to_data (design, &length);
-
-      if (!g_file_set_contents (options.save_design, data, length, &error))
-        {
-          g_prefix_error (&error, "--save-design: ");
-          return qrs_cli_fail (error);
-        }
-    }
-
-  return QRS_CLI_EXIT_OK;
+  return qrs_cli_output_write (&output, design, text);
 }

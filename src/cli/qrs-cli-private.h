@@ -12,6 +12,8 @@
 
 #include <gio/gio.h>
 
+#include "qrs-design.h"
+#include "qrs-export.h"
 #include "qrs-lint.h"
 
 G_BEGIN_DECLS
@@ -57,6 +59,34 @@ int             qrs_cli_fail                (const GError         *error);
 char           *qrs_cli_one_line            (const char           *message);
 gboolean        qrs_cli_stderr_is_terminal  (void);
 const char     *qrs_cli_lint_severity_label (QrsLintSeverity       severity);
+
+/* Where and how `export` and `codes export` write a code (qrs-cli-export.c):
+ * -o, --format, --lint, --distance, --force, --info, --save-design. */
+typedef struct
+{
+  char            *output;
+  char            *format;
+  char            *distance;
+  char            *save_design;
+  gboolean         lint;
+  gboolean         force;
+  gboolean         info;
+
+  /* Worked out by qrs_cli_output_options_check() */
+  QrsExportFormat  export_format;
+  double           distance_mm;
+} QrsCliOutputOptions;
+
+void            qrs_cli_output_options_clear       (QrsCliOutputOptions  *self);
+void            qrs_cli_output_options_add_entries (QrsCliOutputOptions  *self,
+                                                    GOptionContext       *context);
+gboolean        qrs_cli_output_options_check       (QrsCliOutputOptions  *self,
+                                                    GError              **error);
+int             qrs_cli_output_write               (QrsCliOutputOptions  *self,
+                                                    QrsDesign            *design,
+                                                    const char           *text);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QrsCliOutputOptions, qrs_cli_output_options_clear)
 
 /* The commands */
 int             qrs_cli_export_run          (int                   argc,
