@@ -12,6 +12,8 @@
 
 #include <gio/gio.h>
 
+#include "qrs-code-store.h"
+#include "qrs-database.h"
 #include "qrs-design.h"
 #include "qrs-export.h"
 #include "qrs-lint.h"
@@ -88,10 +90,34 @@ int             qrs_cli_output_write               (QrsCliOutputOptions  *self,
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QrsCliOutputOptions, qrs_cli_output_options_clear)
 
+/* What the administration commands share (qrs-cli-admin.c) */
+void            qrs_cli_add_database_option        (GOptionContext       *context,
+                                                    char                **conninfo);
+QrsDatabase    *qrs_cli_open_database              (const char           *conninfo,
+                                                    gboolean              check_schema,
+                                                    GError              **error);
+int             qrs_cli_fail_store                 (const GError         *error);
+char           *qrs_cli_short_url_base             (const char           *option_value,
+                                                    GError              **error);
+GDateTime      *qrs_cli_parse_time                 (const char           *str,
+                                                    gboolean              day_end,
+                                                    GError              **error);
+QrsCode        *qrs_cli_find_code                  (QrsCodeStore         *store,
+                                                    const char           *id,
+                                                    GError              **error);
+gboolean        qrs_cli_check_target_url           (const char           *url,
+                                                    GError              **error);
+
 /* The commands */
 int             qrs_cli_export_run          (int                   argc,
                                              char                **argv);
 int             qrs_cli_batch_run           (int                   argc,
+                                             char                **argv);
+int             qrs_cli_db_run              (int                   argc,
+                                             char                **argv);
+int             qrs_cli_codes_run           (int                   argc,
+                                             char                **argv);
+int             qrs_cli_scans_run           (int                   argc,
                                              char                **argv);
 
 G_END_DECLS

@@ -17,6 +17,9 @@
 static const QrsCliCommand commands[] = {
   { "export", N_("Export one code to a PNG, SVG, PDF, EPS, JPEG or WebP file"), qrs_cli_export_run },
   { "batch",  N_("Export one code for each row of a CSV file"),                 qrs_cli_batch_run },
+  { "db",     N_("Migrate the shared database and show its state"),             qrs_cli_db_run },
+  { "codes",  N_("Add, find, change and export the codes in the database"),     qrs_cli_codes_run },
+  { "scans",  N_("Export the recorded scans of dynamic codes as CSV"),          qrs_cli_scans_run },
 };
 
 /**

@@ -1,0 +1,352 @@
+/* qrs-cli-scans.c — `qrstudio-cli scans export`: the recorded scans as
+ * CSV, for a spreadsheet or another program
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <gio/gunixoutputstream.h>
+
+#include "qrs-cli-private.h"
+#include "qrs-code-store.h"
+#include "qrs-scan-store.h"
+
+typedef struct
+{
+  char *conninfo;
+  char *code;
+  char *since;
+  char *until;
+  char *output;
+} ScansExportOptions;
+
+static void
+scans_export_options_clear (ScansExportOptions *options)
+{
+  g_clear_pointer (&options->conninfo, g_free);
+  g_clear_pointer (&options->code, g_free);
+  g_clear_pointer (&options->since, g_free);
+  g_clear_pointer (&options->until, g_free);
+  g_clear_pointer (&options->output, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ScansExportOptions, scans_export_options_clear)
+
+/* The CSV is written beside its place under a hidden name and renamed
+ * over it when complete, so that FILE is whole or untouched. */
+typedef struct
+{
+  char          *path;
+  char          *temp_path;
+  int            fd;
+  GOutputStream *stream;
+} Output;
+
+static void
+output_clear (Output *output)
+{
+  g_clear_object (&output->stream);
+  if (output->temp_path != NULL)
+    g_unlink (output->temp_path);
+  g_clear_pointer (&output->temp_path, g_free);
+  g_clear_pointer (&output->path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Output, output_clear)
+
+static gboolean
+output_open (Output      *output,
+             const char  *path,
+             GError     **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *template = NULL;
+
+  if (g_str_equal (path, "-"))
+    {
+      output->stream = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+      return TRUE;
+    }
+
+  dir = g_path_get_dirname (path);
+  name = g_path_get_basename (path);
+  template = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, name);
+
+  output->fd = g_mkstemp_full (template, O_WRONLY | O_CLOEXEC, 0666);
+  if (output->fd < 0)
+    {
+      int saved_errno = errno;
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("-o: cannot write “%s”: %s"), display, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  output->path = g_strdup (path);
+  output->temp_path = g_steal_pointer (&template);
+  output->stream = g_unix_output_stream_new (output->fd, TRUE);
+  return TRUE;
+}
+
+static gboolean
+output_commit (Output  *output,
+               GError **error)
+{
+  g_autofree char *display = NULL;
+  int saved_errno;
+
+  if (!g_output_stream_flush (output->stream, NULL, error))
+    return FALSE;
+
+  if (output->temp_path == NULL)
+    return TRUE;
+
+  display = g_filename_display_name (output->path);
+
+  if (fsync (output->fd) != 0 ||
+      !g_output_stream_close (output->stream, NULL, NULL) ||
+      g_rename (output->temp_path, output->path) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("-o: cannot write “%s”: %s"), display, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  g_clear_pointer (&output->temp_path, g_free);
+  return TRUE;
+}
+
+/* The export runs on a worker thread while the main loop waits for it and
+ * for Ctrl+C, which cancels it: nothing is left behind. */
+typedef struct
+{
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  GError       *error;
+  guint64       n_rows;
+  gboolean      done;
+  gboolean      interrupted;
+} Export;
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Export *export = user_data;
+
+  qrs_scan_store_export_csv_finish (QRS_SCAN_STORE (object), result, &export->n_rows, &export->error);
+  export->done = TRUE;
+  g_main_loop_quit (export->loop);
+}
+
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  Export *export = user_data;
+
+  export->interrupted = TRUE;
+  g_cancellable_cancel (export->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+check_output (const char  *path,
+              GError     **error)
+{
+  if (path == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           _("say where to write the scans: -o FILE.csv, or -o - for standard output"));
+      return FALSE;
+    }
+
+  if (!g_str_equal (path, "-") && g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                   _("-o: “%s” is a folder: give a file name, such as %s/scans.csv"), display, display);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static int
+scans_export_run (int    argc,
+                  char **argv)
+{
+  g_auto(ScansExportOptions) options = { NULL };
+  g_auto(Output) output = { NULL, NULL, -1, NULL };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsScanStore) scans = NULL;
+  g_autoptr(GDateTime) since = NULL;
+  g_autoptr(GDateTime) until = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  Export export = { NULL };
+  gint64 code_id = 0;
+  guint signal_ids[3];
+  const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
+  gboolean to_stdout;
+  const GOptionEntry entries[] = {
+    { "output", 'o', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &options.output,
+      N_("Write the CSV to FILE, whole or not at all; “-” writes to standard output"), N_("FILE.csv") },
+    { "code", 'c', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.code,
+      N_("Only the scans of this code: its number or short id (default: every code)"), N_("ID") },
+    { "since", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.since,
+      N_("From this day (2025-05-01, from its start in UTC) or time on (default: the first scan)"), N_("DATE") },
+    { "until", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.until,
+      N_("Up to this day (2025-05-31, to its end in UTC) or time (default: now)"), N_("DATE") },
+    { NULL }
+  };
+
+  context = qrs_cli_option_context_new (_("-o FILE.csv"),
+                                        _("Export the recorded scans as CSV, oldest first."),
+                                        _("One row per scan: event id, code id, short id, time (UTC), device, OS and\n"
+                                          "its version, browser and its version, bot, referrer, language, user agent.\n"
+                                          "No visitor's address or identifier is ever stored, so none is exported.\n"
+                                          "\n"
+                                          "Examples:\n"
+                                          "  qrstudio-cli scans export --since 2025-05-01 --until 2025-05-31 -o may.csv\n"
+                                          "  qrstudio-cli scans export --code aB3dE9xY -o - | head\n"
+                                          "\n"
+                                          "Exit status: 0 written; 1 the database failed; 2 bad input, nothing written."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  qrs_cli_add_database_option (context, &options.conninfo);
+
+  if (!qrs_cli_parse_options (context, "scans export", &argc, &argv, &error))
+    return qrs_cli_fail (error);
+
+  if (argc > 1)
+    {
+      qrs_cli_print_error (_("unexpected argument “%s”: every value follows its option, and spaces need quotes (see “qrstudio-cli help scans export”)"),
+                           argv[1]);
+      return QRS_CLI_EXIT_USAGE;
+    }
+
+  if (!check_output (options.output, &error))
+    return qrs_cli_fail (error);
+
+  if (options.since != NULL && !(since = qrs_cli_parse_time (options.since, FALSE, &error)))
+    {
+      g_prefix_error (&error, "--since: ");
+      return qrs_cli_fail (error);
+    }
+  if (options.until != NULL && !(until = qrs_cli_parse_time (options.until, TRUE, &error)))
+    {
+      g_prefix_error (&error, "--until: ");
+      return qrs_cli_fail (error);
+    }
+  if (since != NULL && until != NULL && g_date_time_compare (since, until) >= 0)
+    {
+      qrs_cli_print_error (_("--until %s is not after --since %s: nothing could be exported"),
+                           options.until, options.since);
+      return QRS_CLI_EXIT_USAGE;
+    }
+
+  if (!(database = qrs_cli_open_database (options.conninfo, TRUE, &error)))
+    return qrs_cli_fail_store (error);
+
+  if (options.code != NULL)
+    {
+      g_autoptr(QrsCodeStore) codes = qrs_code_store_new (database);
+      g_autoptr(QrsCode) code = qrs_cli_find_code (codes, options.code, &error);
+
+      if (code == NULL)
+        {
+          g_prefix_error (&error, "--code: ");
+          return qrs_cli_fail_store (error);
+        }
+      code_id = qrs_code_get_id (code);
+    }
+
+  if (!output_open (&output, options.output, &error))
+    return qrs_cli_fail (error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  cancellable = g_cancellable_new ();
+  export.loop = loop;
+  export.cancellable = cancellable;
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    signal_ids[i] = g_unix_signal_add (signals[i], interrupt_cb, &export);
+
+  scans = qrs_scan_store_new (database);
+  qrs_scan_store_export_csv_async (scans, code_id, since, until, output.stream, cancellable,
+                                   export_done_cb, &export);
+  while (!export.done)
+    g_main_loop_run (loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_source_remove (signal_ids[i]);
+
+  if (export.error == NULL)
+    output_commit (&output, &export.error);
+
+  if (export.error != NULL)
+    {
+      g_autoptr(GError) failure = g_steal_pointer (&export.error);
+
+      if (export.interrupted)
+        {
+          qrs_cli_print_error (_("interrupted: nothing was written"));
+          return QRS_CLI_EXIT_FAILED;
+        }
+      return qrs_cli_fail_store (failure);
+    }
+
+  /* The count goes where the CSV does not. */
+  to_stdout = g_str_equal (options.output, "-");
+  {
+    g_autofree char *display = g_filename_display_name (options.output);
+    g_autofree char *n = g_strdup_printf ("%" G_GUINT64_FORMAT, export.n_rows);
+    gulong plural = export.n_rows > G_MAXULONG ? G_MAXULONG : (gulong)export.n_rows;
+    g_autofree char *summary = NULL;
+
+    if (to_stdout)
+      summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s scan exported", "%s scans exported", plural),
+                                 n);
+    else
+      summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s scan written to %s", "%s scans written to %s", plural),
+                                 n, display);
+
+    if (to_stdout)
+      g_printerr ("%s\n", summary);
+    else
+      g_print ("%s\n", summary);
+  }
+
+  return QRS_CLI_EXIT_OK;
+}
+
+static const QrsCliCommand scans_commands[] = {
+  { "export", N_("Export the recorded scans as CSV"), scans_export_run },
+};
+
+/**
+ * qrs_cli_scans_run:
+ *
+ * `qrstudio-cli scans export [--code ID] [--since DATE] [--until DATE] -o FILE.csv`
+ *
+ * Returns: the exit status
+ */
+int
+qrs_cli_scans_run (int    argc,
+                   char **argv)
+{
+  return qrs_cli_dispatch ("scans", scans_commands, G_N_ELEMENTS (scans_commands), argc, argv);
+}
