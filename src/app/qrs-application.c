@@ -20,6 +20,7 @@ struct _QrsApplication
   QrsConnectionState  state;
   GError             *connection_error;
   GCancellable       *cancellable;
+  char               *redirect_base_url; /* --redirect-base-url, for this run only */
 };
 
 enum {
@@ -87,7 +88,7 @@ qrs_application_reconnect (QrsApplication *self)
   g_clear_object (&self->connection);
 
   conninfo = g_settings_get_string (self->settings, "database");
-  base = g_settings_get_string (self->settings, "redirect-base-url");
+  base = qrs_application_dup_redirect_base_url (self);
   self->connection = qrs_connection_new (conninfo, base);
   self->cancellable = g_cancellable_new ();
   set_state (self, QRS_CONNECTION_STATE_CONNECTING, NULL);
@@ -247,6 +248,27 @@ qrs_application_startup (GApplication *application)
   qrs_application_reconnect (self);
 }
 
+static int
+qrs_application_handle_local_options (GApplication *application,
+                                      GVariantDict *options)
+{
+  QrsApplication *self = QRS_APPLICATION (application);
+  const char *base = NULL;
+
+  if (g_variant_dict_lookup (options, "redirect-base-url", "&s", &base))
+    {
+      if (!g_str_has_prefix (base, "http://") && !g_str_has_prefix (base, "https://"))
+        {
+          g_printerr (_("--redirect-base-url must start with http:// or https://, not “%s”.\n"), base);
+          return 2;
+        }
+      g_free (self->redirect_base_url);
+      self->redirect_base_url = g_strdup (base);
+    }
+
+  return -1;
+}
+
 static void
 qrs_application_shutdown (GApplication *application)
 {
@@ -322,6 +344,7 @@ qrs_application_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connection);
   g_clear_error (&self->connection_error);
+  g_clear_pointer (&self->redirect_base_url, g_free);
 
   G_OBJECT_CLASS (qrs_application_parent_class)->finalize (object);
 }
@@ -338,6 +361,7 @@ qrs_application_class_init (QrsApplicationClass *klass)
   app_class->startup = qrs_application_startup;
   app_class->shutdown = qrs_application_shutdown;
   app_class->activate = qrs_application_activate;
+  app_class->handle_local_options = qrs_application_handle_local_options;
 
   /* Off, the library lives in memory: for tests of everything but the
    * database, and never a silent fallback when the database fails. */
@@ -355,6 +379,16 @@ qrs_application_class_init (QrsApplicationClass *klass)
 static void
 qrs_application_init (QrsApplication *self)
 {
+  /* tools/run points the short links at the redirect daemon it starts on
+   * localhost, without touching the person's saved preference. */
+  static const GOptionEntry entries[] = {
+    { "redirect-base-url", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
+      N_("Make short links of dynamic codes start with URL for this run, instead of the address in Preferences"),
+      N_("URL") },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 QrsApplication *
@@ -378,4 +412,21 @@ qrs_application_get_settings (QrsApplication *self)
   g_return_val_if_fail (QRS_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * qrs_application_dup_redirect_base_url:
+ *
+ * Returns: (transfer full): where short links of dynamic codes start: the
+ *   address given with --redirect-base-url, else the one in Preferences
+ */
+char *
+qrs_application_dup_redirect_base_url (QrsApplication *self)
+{
+  g_return_val_if_fail (QRS_IS_APPLICATION (self), NULL);
+
+  if (self->redirect_base_url != NULL)
+    return g_strdup (self->redirect_base_url);
+
+  return g_settings_get_string (self->settings, "redirect-base-url");
 }

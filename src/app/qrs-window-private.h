@@ -69,6 +69,7 @@ void      _qrs_window_add_document       (QrsWindow      *self,
 GListModel *_qrs_window_dup_selected     (QrsWindow      *self);
 void      _qrs_window_class_store_init   (GtkWidgetClass *widget_class);
 void      _qrs_window_connection_init    (QrsWindow      *self);
+char     *_qrs_window_dup_redirect_base  (QrsWindow      *self);
 void      _qrs_window_save               (QrsWindow      *self);
 void      _qrs_window_show_failure       (QrsWindow      *self,
                                           const GError   *error);

@@ -14,6 +14,25 @@
 
 #define LIBRARY_LOAD_LIMIT 1000
 
+/* A stored code as a document whose short link points where this run's
+ * short links do. */
+static QrsDocument *
+document_new_from_code (QrsWindow  *self,
+                        QrsCode    *code,
+                        GError    **error)
+{
+  g_autoptr(QrsDocument) document = qrs_document_new_from_code (code, error);
+  g_autofree char *base = NULL;
+
+  if (document == NULL)
+    return NULL;
+
+  base = _qrs_window_dup_redirect_base (self);
+  qrs_document_set_redirect_base (document, base);
+
+  return g_steal_pointer (&document);
+}
+
 static QrsApplication *
 get_application (QrsWindow *self)
 {
@@ -227,7 +246,7 @@ append_code (QrsWindow     *self,
   if (!G_IS_LIST_STORE (self->library))
     return;
 
-  document = qrs_document_new_from_code (code, &error);
+  document = document_new_from_code (self, code, &error);
   if (document == NULL)
     {
       g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", qrs_code_get_id (code), error->message);
@@ -369,7 +388,7 @@ theirs_loaded_cb (GObject      *object,
     }
   else
     {
-      g_autoptr(QrsDocument) document = qrs_document_new_from_code (theirs, &error);
+      g_autoptr(QrsDocument) document = document_new_from_code (self, theirs, &error);
 
       if (document == NULL)
         qrs_window_show_toast (self, error->message);
@@ -592,7 +611,7 @@ revert_action (GtkWidget  *widget,
   if (stored == NULL)
     return;
 
-  document = qrs_document_new_from_code (stored, &error);
+  document = document_new_from_code (self, stored, &error);
   if (document == NULL)
     {
       qrs_window_show_toast (self, error->message);

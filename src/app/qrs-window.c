@@ -6,18 +6,32 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qrs-application.h"
 #include "qrs-editor-private.h"
 #include "qrs-lint.h"
 #include "qrs-window-private.h"
 
 G_DEFINE_FINAL_TYPE (QrsWindow, qrs_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* Where the short links of dynamic codes start: the application may carry
+ * an address for this run only (tools/run's local redirect daemon). */
+char *
+_qrs_window_dup_redirect_base (QrsWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (QRS_IS_APPLICATION (app))
+    return qrs_application_dup_redirect_base_url (QRS_APPLICATION (app));
+
+  return g_settings_get_string (self->settings, "redirect-base-url");
+}
+
 static QrsDocument *
 create_document (QrsWindow *self)
 {
   QrsDocument *document = qrs_document_new ();
   QrsDesign *design = qrs_document_get_design (document);
-  g_autofree char *base = g_settings_get_string (self->settings, "redirect-base-url");
+  g_autofree char *base = _qrs_window_dup_redirect_base (self);
 
   /* New codes start from the defaults in Preferences. */
   g_object_freeze_notify (G_OBJECT (design));
@@ -436,6 +450,24 @@ qrs_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (qrs_window_parent_class)->close_request (window);
 }
 
+/* The window meets its application after it is constructed, with the
+ * first document already made: give the documents not saved yet the short
+ * links of this run. */
+static void
+application_changed_cb (QrsWindow *self)
+{
+  g_autofree char *base = _qrs_window_dup_redirect_base (self);
+  guint n = self->library != NULL ? g_list_model_get_n_items (self->library) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (self->library, i);
+
+      if (qrs_document_get_id (document) <= 0)
+        qrs_document_set_redirect_base (document, base);
+    }
+}
+
 static void
 qrs_window_constructed (GObject *object)
 {
@@ -454,6 +486,7 @@ qrs_window_constructed (GObject *object)
   document = create_document (self);
   g_list_store_append (library, document);
   qrs_window_set_library (self, G_LIST_MODEL (library));
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_changed_cb), NULL);
 
   _qrs_window_connection_init (self);
 }

@@ -562,6 +562,55 @@ test_store_unreachable (void)
   app_test_close_window (window);
 }
 
+
+/* tools/run points short links at its own daemon for one run with
+ * --redirect-base-url: the symbol and the stored row both follow it, and
+ * the saved preference stays as it was. */
+static void
+test_store_run_short_links (void)
+{
+  g_autoptr(GVariantDict) bad = g_variant_dict_new (NULL);
+  g_autoptr(GVariantDict) good = g_variant_dict_new (NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *expected = NULL;
+  QrsWindow *window;
+  QrsDocument *document;
+  QrsCode *stored;
+  int status = 0;
+
+  g_variant_dict_insert (bad, "redirect-base-url", "s", "ftp://127.0.0.1/r/");
+  g_signal_emit_by_name (app (), "handle-local-options", bad, &status);
+  g_assert_cmpint (status, ==, 2);
+
+  g_variant_dict_insert (good, "redirect-base-url", "s", "http://127.0.0.1:9/r/");
+  g_signal_emit_by_name (app (), "handle-local-options", good, &status);
+  g_assert_cmpint (status, ==, -1);
+  qrs_application_reconnect (app ());
+  assert_connected ();
+
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  gtk_switch_set_active (GTK_SWITCH (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
+                                                                    QRS_TYPE_EDITOR, "dynamic_switch")),
+                         TRUE);
+  type_into (window, "url", "https://example.edu/run");
+  set_title (window, "Test-scan on localhost");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (short_id_assigned, document, 30000);
+
+  expected = g_strconcat ("http://127.0.0.1:9/r/", qrs_document_get_short_id (document), NULL);
+  g_assert_cmpstr (qrs_document_get_text (document), ==, expected);
+  app_test_wait_until (document_saved, document, 30000);
+  stored = qrs_document_get_stored (document);
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (qrs_code_get_encoded (stored), ==, expected);
+
+  saved = g_settings_get_string (qrs_application_get_settings (app ()), "redirect-base-url");
+  g_assert_cmpstr (saved, ==, "http://localhost:8080/r/");
+
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -575,6 +624,7 @@ main (int   argc,
   g_test_add_func ("/app/store/delete", test_store_delete);
   g_test_add_func ("/app/store/search", test_store_search);
   g_test_add_func ("/app/store/launch-with-many-codes", test_store_launch_with_many_codes);
+  g_test_add_func ("/app/store/run-short-links", test_store_run_short_links);
   g_test_add_func ("/app/store/unreachable", test_store_unreachable);
 
   return g_test_run ();
