@@ -1473,11 +1473,21 @@ migrate_locked (QrsConnection  *connection,
                 GError        **error)
 {
   g_autoptr(PGresult) applied = NULL;
+  g_autoptr(PGresult) exists = NULL;
   g_autoptr(GHashTable) done = g_hash_table_new (NULL, NULL);
   int newest = 0;
 
-  /* The runner's own table; migrations build on it. */
-  if (!qrs_connection_command (connection,
+  /* The runner's own table; migrations build on it.  Looked for first:
+   * CREATE … IF NOT EXISTS still asks for CREATE on the schema, which an
+   * editor lacks even when there is nothing to migrate. */
+  exists = qrs_connection_exec (connection,
+                                "SELECT to_regclass('public.schema_migrations') IS NOT NULL",
+                                0, NULL, cancellable, error);
+  if (exists == NULL)
+    return FALSE;
+
+  if (!g_str_equal (PQgetvalue (exists, 0, 0), "t") &&
+      !qrs_connection_command (connection,
                                "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
                                "  version     integer     PRIMARY KEY,"
                                "  name        text        NOT NULL,"

@@ -353,6 +353,20 @@ test_migrate_as_owner (void)
   g_assert_cmpuint (n_applied, ==, qrs_database_get_program_schema_version ());
 }
 
+/* An editor's program may run the migrations at start: with nothing to
+ * apply that must succeed, though an editor may create nothing. */
+static void
+test_migrate_up_to_date_as_editor (void)
+{
+  g_autoptr(QrsDatabase) editor = login_as ("qrstudio_editor", NULL);
+  g_autoptr(GError) error = NULL;
+  guint n_applied = 99;
+
+  g_assert_true (qrs_database_migrate (editor, &n_applied, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_applied, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +394,7 @@ main (int   argc,
   g_test_add_func ("/roles/viewer", test_viewer);
   g_test_add_func ("/roles/editor", test_editor);
   g_test_add_func ("/roles/migrate-as-database-owner", test_migrate_as_owner);
+  g_test_add_func ("/roles/migrate-up-to-date-as-editor", test_migrate_up_to_date_as_editor);
 
   status = g_test_run ();
 
