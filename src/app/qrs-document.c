@@ -731,6 +731,15 @@ qrs_document_new_from_code (QrsCode  *code,
   else
     design = qrs_design_new ();
 
+  /* A dynamic code's destination is the row's target column: the one the
+   * redirect daemon serves and the audit trail follows, which
+   * qrs_code_store_set_target() may have changed without the payload. */
+  if (qrs_code_get_kind (code) == QRS_CODE_KIND_DYNAMIC &&
+      qrs_code_get_target_url (code) != NULL &&
+      qrs_payload_get_payload_type (payload) == QRS_PAYLOAD_TYPE_URL &&
+      !qrs_payload_set (payload, "url", qrs_code_get_target_url (code), error))
+    return NULL;
+
   /* The row's columns win over what the design JSON says of them. */
   qrs_design_set_title (design, qrs_code_get_title (code));
   qrs_design_set_description (design, qrs_code_get_description (code));

@@ -111,6 +111,22 @@ test_document_dynamic (void)
   code = qrs_document_to_code (document);
   g_assert_cmpstr (qrs_code_get_short_id (code), ==, "Ab3dE6gH");
   g_assert_cmpstr (qrs_code_get_encoded (code), ==, "https://qr.example.edu/r/Ab3dE6gH");
+
+  /* Someone changed only the target column (qrstudio-cli, the store's
+   * set_target): the document takes the target, and saving keeps it. */
+  {
+    g_autoptr(QrsDocument) reloaded = NULL;
+    g_autoptr(QrsCode) again = NULL;
+    g_autoptr(GError) error = NULL;
+
+    qrs_code_set_target_url (stored, "https://example.edu/enrol-2027");
+    reloaded = qrs_document_new_from_code (stored, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (qrs_payload_get (qrs_document_get_payload (reloaded), "url"), ==,
+                     "https://example.edu/enrol-2027");
+    again = qrs_document_to_code (reloaded);
+    g_assert_cmpstr (qrs_code_get_target_url (again), ==, "https://example.edu/enrol-2027");
+  }
 }
 
 static void
