@@ -54,6 +54,7 @@ struct _QrsWindow
   AdwStatusPage        *status_page;
   AdwWindowTitle       *library_title;
   GCancellable         *store_cancellable;
+  gboolean              library_heard;  /* the library listener came up once */
   gboolean              saving;
   GtkRevealer          *batch_revealer;
   GtkProgressBar       *batch_progress;

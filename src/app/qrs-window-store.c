@@ -125,6 +125,9 @@ static gboolean library_has_id (QrsWindow *self,
 static void append_code (QrsWindow     *self,
                          QrsConnection *connection,
                          QrsCode       *code);
+static void replace_document (QrsWindow   *self,
+                              QrsDocument *old,
+                              QrsDocument *document);
 
 static void
 searched_cb (GObject      *object,
@@ -263,6 +266,229 @@ append_code (QrsWindow     *self,
   g_list_store_append (G_LIST_STORE (self->library), document);
 }
 
+/* Live refresh: another desktop's changes ------------------------------- */
+
+/* Whether @document differs from the row it was read from: both go
+ * through the document once, so only real edits count, not how the
+ * database spells its JSON. */
+static gboolean
+document_has_edits (QrsWindow   *self,
+                    QrsDocument *document)
+{
+  QrsCode *stored = qrs_document_get_stored (document);
+  g_autoptr(QrsDocument) fresh = NULL;
+  g_autoptr(QrsCode) mine = NULL;
+  g_autoptr(QrsCode) theirs = NULL;
+
+  if (stored == NULL)
+    return TRUE;
+
+  fresh = document_new_from_code (self, stored, NULL);
+  if (fresh == NULL)
+    return TRUE;
+
+  mine = qrs_document_to_code (document);
+  theirs = qrs_document_to_code (fresh);
+
+  return g_strcmp0 (qrs_code_get_payload (mine), qrs_code_get_payload (theirs)) != 0
+      || g_strcmp0 (qrs_code_get_design (mine), qrs_code_get_design (theirs)) != 0
+      || g_strcmp0 (qrs_code_get_title (mine), qrs_code_get_title (theirs)) != 0
+      || g_strcmp0 (qrs_code_get_description (mine), qrs_code_get_description (theirs)) != 0
+      || g_strcmp0 (qrs_code_get_target_url (mine), qrs_code_get_target_url (theirs)) != 0
+      || qrs_code_get_kind (mine) != qrs_code_get_kind (theirs)
+      || !g_strv_equal ((const char * const *)qrs_code_get_tags (mine),
+                        (const char * const *)qrs_code_get_tags (theirs));
+}
+
+static QrsDocument *
+find_document (QrsWindow *self,
+               gint64     id,
+               guint     *position)
+{
+  guint n = g_list_model_get_n_items (self->library);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (self->library, i);
+
+      if (qrs_document_get_id (document) == id)
+        {
+          *position = i;
+          return document; /* the library keeps its reference */
+        }
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  QrsWindow *window;
+  gint64     id;
+} RefreshOp;
+
+static void
+refresh_op_free (RefreshOp *op)
+{
+  g_object_unref (op->window);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefreshOp, refresh_op_free)
+
+static void refresh_later_cb (gpointer user_data);
+
+static void
+refreshed_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(RefreshOp) op = user_data;
+  QrsWindow *self = op->window;
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsConnection *connection = get_open_connection (self);
+  QrsDocument *old;
+  QrsCode *stored;
+  guint position = 0;
+
+  code = qrs_code_store_get_finish (QRS_CODE_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || connection == NULL
+      || !G_IS_LIST_STORE (self->library))
+    return;
+  if (code == NULL && !g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND))
+    {
+      g_debug ("Could not refresh code %" G_GINT64_FORMAT ": %s", op->id, error->message);
+      return;
+    }
+
+  old = find_document (self, op->id, &position);
+
+  /* A new code of another desktop's comes in at the end, as a load does;
+   * while a save is under way it may be our own, not numbered here yet. */
+  if (old == NULL)
+    {
+      if (code != NULL && self->saving)
+        g_timeout_add_once (200, refresh_later_cb, g_steal_pointer (&op));
+      else if (code != NULL)
+        append_code (self, connection, code);
+      return;
+    }
+
+  /* The one open here with unsaved edits stays: saving it meets the
+   * conflict dialog, which lets the person choose. */
+  if (old == self->document && document_has_edits (self, old))
+    return;
+
+  if (code == NULL)
+    {
+      if (old == self->document)
+        return;
+      g_list_store_remove (G_LIST_STORE (self->library), position);
+      return;
+    }
+
+  /* Our own save, heard back: nothing new. */
+  stored = qrs_document_get_stored (old);
+  if (stored != NULL && qrs_code_get_version (stored) >= qrs_code_get_version (code))
+    return;
+
+  {
+    g_autoptr(QrsDocument) document = document_new_from_code (self, code, &error);
+    QrsDesign *design;
+
+    if (document == NULL)
+      {
+        g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", op->id, error->message);
+        return;
+      }
+
+    design = qrs_document_get_design (document);
+    if (qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
+      qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
+                                 qrs_design_get_logo_sha256 (design), self->store_cancellable,
+                                 load_logo_cb, g_object_ref (document));
+
+    if (old == self->document)
+      replace_document (self, old, document);
+    else
+      g_list_store_splice (G_LIST_STORE (self->library), position, 1, (gpointer *)&document, 1);
+  }
+}
+
+static void
+refresh (RefreshOp *op)
+{
+  QrsConnection *connection = get_open_connection (op->window);
+
+  if (connection == NULL)
+    {
+      refresh_op_free (op);
+      return;
+    }
+
+  qrs_code_store_get_async (qrs_connection_get_code_store (connection), op->id,
+                            op->window->store_cancellable, refreshed_cb, op);
+}
+
+static void
+refresh_later_cb (gpointer user_data)
+{
+  refresh (user_data);
+}
+
+static void
+library_notification_cb (QrsWindow   *self,
+                         const char  *channel,
+                         const char  *payload,
+                         QrsDatabase *database)
+{
+  QrsConnection *connection = get_open_connection (self);
+  RefreshOp *op;
+  guint64 id;
+
+  if (connection == NULL)
+    return;
+
+  /* The listener (re)connected: what happened meanwhile went unheard. */
+  if (payload == NULL)
+    {
+      /* The first time, the library is loading anyway. */
+      if (!self->library_heard)
+        {
+          self->library_heard = TRUE;
+          return;
+        }
+      qrs_connection_load_async (connection, LIBRARY_LOAD_LIMIT,
+                                 self->store_cancellable, loaded_cb, g_object_ref (self));
+      return;
+    }
+
+  if (!g_ascii_string_to_unsigned (payload, 10, 1, G_MAXINT64, &id, NULL))
+    return;
+
+  op = g_new0 (RefreshOp, 1);
+  op->window = g_object_ref (self);
+  op->id = (gint64)id;
+  refresh (op);
+}
+
+static void
+listen_to_library (QrsWindow     *self,
+                   QrsConnection *connection)
+{
+  QrsDatabase *database = qrs_code_store_get_database (qrs_connection_get_code_store (connection));
+  g_autoptr(GError) error = NULL;
+
+  self->library_heard = FALSE;
+
+  /* The database goes with the connection, and the handler with it. */
+  g_signal_connect_object (database, "notification::" QRS_DATABASE_CHANNEL_LIBRARY,
+                           G_CALLBACK (library_notification_cb), self, G_CONNECT_SWAPPED);
+  if (!qrs_database_listen (database, QRS_DATABASE_CHANNEL_LIBRARY, &error))
+    g_warning ("Cannot follow other desktops’ changes: %s", error->message);
+}
+
 static void
 connection_state_changed_cb (QrsWindow *self)
 {
@@ -281,6 +507,7 @@ connection_state_changed_cb (QrsWindow *self)
       gtk_stack_set_visible_child_name (self->library_stack, "list");
       qrs_connection_load_async (qrs_application_get_connection (app), LIBRARY_LOAD_LIMIT,
                                  self->store_cancellable, loaded_cb, g_object_ref (self));
+      listen_to_library (self, qrs_application_get_connection (app));
       break;
 
     case QRS_CONNECTION_STATE_FAILED:

@@ -38,6 +38,8 @@ typedef enum
 /* The channels the schema's triggers notify. */
 #define QRS_DATABASE_CHANNEL_CODES "qrstudio_codes"
 #define QRS_DATABASE_CHANNEL_SCANS "qrstudio_scans"
+/* Every insert, update and delete of a code, with its id: for libraries. */
+#define QRS_DATABASE_CHANNEL_LIBRARY "qrstudio_library"
 
 typedef struct
 {

@@ -563,6 +563,85 @@ test_store_unreachable (void)
 }
 
 
+typedef struct
+{
+  QrsWindow  *window;
+  gint64      id;
+  const char *title;  /* NULL: the row must be gone */
+} LibraryRow;
+
+static gboolean
+library_shows (gpointer data)
+{
+  LibraryRow *row = data;
+  guint n = g_list_model_get_n_items (row->window->library);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (row->window->library, i);
+
+      if (qrs_document_get_id (document) == row->id)
+        return row->title != NULL &&
+               g_strcmp0 (qrs_design_get_title (qrs_document_get_design (document)), row->title) == 0;
+    }
+
+  return row->title == NULL;
+}
+
+/* Another desktop adds, renames and deletes a code: the open library
+ * follows without a restart. */
+static void
+test_store_live_refresh (void)
+{
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) store = NULL;
+  g_autoptr(QrsDocument) theirs = qrs_document_new ();
+  g_autoptr(QrsPayload) payload = qrs_payload_new (QRS_PAYLOAD_TYPE_TEXT);
+  g_autoptr(QrsCode) draft = NULL;
+  g_autoptr(QrsCode) created = NULL;
+  g_autoptr(QrsCode) renamed = NULL;
+  g_autoptr(QrsCode) edited = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsWindow *window;
+  LibraryRow row;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  app_test_iterate (500);
+
+  database = qrs_database_new (app_test_get_conninfo (), &error);
+  g_assert_no_error (error);
+  g_assert_true (qrs_database_connect (database, NULL, &error));
+  store = qrs_code_store_new (database);
+
+  /* As the other desktop's app would write it. */
+  qrs_payload_set (payload, "text", "Room 101", NULL);
+  qrs_document_set_payload (theirs, payload);
+  qrs_design_set_title (qrs_document_get_design (theirs), "Made on another desktop");
+  draft = qrs_document_to_code (theirs);
+  created = qrs_code_store_create (store, draft, NULL, &error);
+  g_assert_no_error (error);
+
+  row = (LibraryRow) { window, qrs_code_get_id (created), "Made on another desktop" };
+  app_test_wait_until (library_shows, &row, 30000);
+
+  edited = qrs_code_copy (created);
+  qrs_code_set_title (edited, "Renamed on another desktop");
+  renamed = qrs_code_store_update (store, edited, NULL, &error);
+  g_assert_no_error (error);
+  row.title = "Renamed on another desktop";
+  app_test_wait_until (library_shows, &row, 30000);
+
+  g_assert_true (qrs_code_store_delete (store, qrs_code_get_id (renamed),
+                                        qrs_code_get_version (renamed), NULL, &error));
+  g_assert_no_error (error);
+  row.title = NULL;
+  app_test_wait_until (library_shows, &row, 30000);
+
+  qrs_database_close (database);
+  app_test_close_window (window);
+}
+
 /* tools/run points short links at its own daemon for one run with
  * --redirect-base-url: the symbol and the stored row both follow it, and
  * the saved preference stays as it was. */
@@ -624,6 +703,7 @@ main (int   argc,
   g_test_add_func ("/app/store/delete", test_store_delete);
   g_test_add_func ("/app/store/search", test_store_search);
   g_test_add_func ("/app/store/launch-with-many-codes", test_store_launch_with_many_codes);
+  g_test_add_func ("/app/store/live-refresh", test_store_live_refresh);
   g_test_add_func ("/app/store/run-short-links", test_store_run_short_links);
   g_test_add_func ("/app/store/unreachable", test_store_unreachable);
 

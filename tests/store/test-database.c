@@ -553,6 +553,95 @@ test_listen (void)
   g_assert_cmpint (counts.scans, ==, 0);
 }
 
+typedef struct
+{
+  GPtrArray *payloads;
+  gboolean   connected;  /* a NULL payload: the listener is up */
+} HeardLibrary;
+
+static void
+library_notification_cb (QrsDatabase *database,
+                         const char  *channel,
+                         const char  *payload,
+                         gpointer     user_data)
+{
+  HeardLibrary *heard = user_data;
+
+  g_assert_cmpstr (channel, ==, QRS_DATABASE_CHANNEL_LIBRARY);
+  if (payload != NULL)
+    g_ptr_array_add (heard->payloads, g_strdup (payload));
+  else
+    heard->connected = TRUE;
+}
+
+static gboolean
+heard_library (gpointer data)
+{
+  return ((HeardLibrary *)data)->payloads->len > 0;
+}
+
+static gboolean
+library_connected (gpointer data)
+{
+  return ((HeardLibrary *)data)->connected;
+}
+
+static void
+assert_heard_id (HeardLibrary *heard,
+                 gint64        id)
+{
+  g_autofree char *expected = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  g_autofree char *payload = NULL;
+
+  g_assert_true (qrs_test_wait_for (heard_library, heard, 30000));
+  payload = g_ptr_array_steal_index (heard->payloads, 0);
+  g_assert_cmpstr (payload, ==, expected);
+}
+
+/* Libraries hear of every change of a code, by id: also those that change
+ * no redirect (a title, a static code) and a delete. */
+static void
+test_listen_library (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(QrsCode) draft = qrs_code_new (QRS_CODE_KIND_STATIC);
+  g_autoptr(QrsCode) created = NULL;
+  g_autoptr(QrsCode) edited = NULL;
+  g_autoptr(QrsCode) changed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  HeardLibrary heard = { payloads, FALSE };
+
+  g_signal_connect (database, "notification::" QRS_DATABASE_CHANNEL_LIBRARY,
+                    G_CALLBACK (library_notification_cb), &heard);
+  g_assert_true (qrs_database_listen (database, QRS_DATABASE_CHANNEL_LIBRARY, &error));
+  g_assert_no_error (error);
+  g_assert_true (qrs_test_wait_for (library_connected, &heard, 30000));
+
+  qrs_code_set_payload_type (draft, "text");
+  qrs_code_set_payload (draft, "{\"type\": \"text\", \"fields\": {\"text\": \"Room 101\"}}");
+  qrs_code_set_encoded (draft, "Room 101");
+  created = qrs_code_store_create (store, draft, NULL, &error);
+  g_assert_no_error (error);
+  assert_heard_id (&heard, qrs_code_get_id (created));
+
+  edited = qrs_code_copy (created);
+  qrs_code_set_title (edited, "Only the title");
+  changed = qrs_code_store_update (store, edited, NULL, &error);
+  g_assert_no_error (error);
+  assert_heard_id (&heard, qrs_code_get_id (created));
+
+  g_assert_true (qrs_code_store_delete (store, qrs_code_get_id (changed),
+                                        qrs_code_get_version (changed), NULL, &error));
+  g_assert_no_error (error);
+  assert_heard_id (&heard, qrs_code_get_id (created));
+
+  g_assert_cmpuint (payloads->len, ==, 0);
+  qrs_database_unlisten (database, QRS_DATABASE_CHANNEL_LIBRARY);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -574,6 +663,7 @@ main (int   argc,
   g_test_add_func ("/database/async", test_async);
   g_test_add_func ("/database/pool", test_pool);
   g_test_add_func ("/database/listen", test_listen);
+  g_test_add_func ("/database/listen-library", test_listen_library);
 
   return g_test_run ();
 }
