@@ -21,6 +21,9 @@ struct _QrsApplication
   GError             *connection_error;
   GCancellable       *cancellable;
   char               *redirect_base_url; /* --redirect-base-url, for this run only */
+  gboolean            bench_first_frame; /* --bench-first-frame: tools/bench app */
+  gint64              bench_start;       /* µs of CLOCK_MONOTONIC */
+  gboolean            bench_painted;
 };
 
 enum {
@@ -265,6 +268,7 @@ qrs_application_handle_local_options (GApplication *application,
       g_free (self->redirect_base_url);
       self->redirect_base_url = g_strdup (base);
     }
+  self->bench_first_frame = g_variant_dict_contains (options, "bench-first-frame");
 
   return -1;
 }
@@ -324,13 +328,54 @@ qrs_application_set_property (GObject      *object,
     }
 }
 
+/* tools/bench app: from the process's start (QRS_BENCH_START, µs of
+ * CLOCK_MONOTONIC, as the bench took it before starting us) to the first
+ * frame painted, and to the first frame with the library's rows. */
+static void
+bench_after_paint_cb (GdkFrameClock *clock,
+                      QrsWindow     *window)
+{
+  QrsApplication *self = QRS_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+  double ms = (g_get_monotonic_time () - self->bench_start) / 1000.0;
+
+  if (!self->bench_painted)
+    {
+      self->bench_painted = TRUE;
+      g_print ("first-frame-ms %.1f\n", ms);
+    }
+
+  if (self->state == QRS_CONNECTION_STATE_FAILED)
+    {
+      g_printerr ("%s\n", self->connection_error->message);
+      g_application_quit (G_APPLICATION (self));
+    }
+  else if (g_list_model_get_n_items (qrs_window_get_library (window)) > 1)
+    {
+      g_print ("library-ms %.1f\n", ms);
+      g_signal_handlers_disconnect_by_func (clock, bench_after_paint_cb, window);
+      g_application_quit (G_APPLICATION (self));
+    }
+}
+
+static void
+bench_realize_cb (GtkWidget *window)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (bench_after_paint_cb), window, 0);
+}
+
 static void
 qrs_application_activate (GApplication *application)
 {
+  QrsApplication *self = QRS_APPLICATION (application);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
 
   if (window == NULL)
-    window = GTK_WINDOW (qrs_window_new (ADW_APPLICATION (application)));
+    {
+      window = GTK_WINDOW (qrs_window_new (ADW_APPLICATION (application)));
+      if (self->bench_first_frame)
+        g_signal_connect_after (window, "realize", G_CALLBACK (bench_realize_cb), NULL);
+    }
 
   gtk_window_present (window);
 }
@@ -379,16 +424,24 @@ qrs_application_class_init (QrsApplicationClass *klass)
 static void
 qrs_application_init (QrsApplication *self)
 {
+  const char *start = g_getenv ("QRS_BENCH_START");
+
   /* tools/run points the short links at the redirect daemon it starts on
    * localhost, without touching the person's saved preference. */
   static const GOptionEntry entries[] = {
     { "redirect-base-url", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
       N_("Make short links of dynamic codes start with URL for this run, instead of the address in Preferences"),
       N_("URL") },
+    { "bench-first-frame", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+      N_("Print the time to the first frame and to a filled library, then quit"), NULL },
     { NULL }
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
+
+  self->bench_start = g_get_monotonic_time ();
+  if (start != NULL)
+    self->bench_start = g_ascii_strtoll (start, NULL, 10);
 }
 
 QrsApplication *

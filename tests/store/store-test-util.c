@@ -242,3 +242,46 @@ qrs_test_wait_for (gboolean (*condition) (gpointer),
     }
   return TRUE;
 }
+
+/* Codes with titles, descriptions and tags drawn from 3,000 words: 50 of
+ * English and Spanish (open, day, campus … semana, cultural) and 2,950
+ * made of syllables, with Zipf-like frequencies — the first word is in
+ * about one code in six, the 500th in a few hundred, the last in a few
+ * dozen.  The server makes them in one statement: setting up is not what
+ * is measured. */
+void
+qrs_test_make_codes (const char *dbname,
+                     int         n_codes)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT setseed(0.42);"
+    "CREATE TABLE bench_words AS"
+    "  SELECT rank, word FROM unnest(ARRAY["
+    "    'open','day','campus','library','students','research','concert','music','sports','science',"
+    "    'admissions','graduation','conference','workshop','exhibition','museum','garden','parking',"
+    "    'cafeteria','laboratory','día','puertas','abiertas','biblioteca','estudiantes','investigación',"
+    "    'concierto','música','deportes','ciencia','admisión','graduación','congreso','taller',"
+    "    'exposición','museo','jardín','aparcamiento','cafetería','laboratorio','canción','coro',"
+    "    'orientación','matrícula','beca','residencia','comedor','evento','semana','cultural']"
+    "    || ARRAY(SELECT s[1 + g %% 20] || s[1 + (g / 20) %% 20] || s[1 + (g / 400) %% 20] || 'n'"
+    "               FROM generate_series(0, 2949) AS g,"
+    "                    (SELECT ARRAY['ba','ce','di','fo','gu','la','me','ni','po','ru',"
+    "                                  'sa','te','vi','zo','mar','len','tor','quin','bel','dra'] AS s) AS x"
+    "              ORDER BY g))"
+    "    WITH ORDINALITY AS t (word, rank);"
+    "INSERT INTO codes (kind, payload_type, payload, encoded, design, title, description, tags)"
+    "SELECT 'static', 'url',"
+    "       jsonb_build_object('type', 'url', 'fields', jsonb_build_object('url', 'https://example.edu/' || g)),"
+    "       'https://example.edu/' || g, '{\"format\": 1}',"
+    "       initcap(w[z[1]]) || ' ' || w[z[2]] || ' ' || g,"
+    "       w[z[3]] || ' ' || w[z[4]] || ' ' || w[z[5]] || ' ' || w[z[6]] || ' ' || w[z[7]] || ' ' || w[z[8]],"
+    "       ARRAY[w[z[9]], w[z[10]]]"
+    "  FROM (SELECT array_agg(word ORDER BY rank) AS w FROM bench_words) AS words,"
+    "       generate_series(1, %d) AS g,"
+    "       LATERAL (SELECT array_agg(least(3000, floor(10 * exp(random() * ln(301)))::int - 9)) AS z"
+    "                  FROM generate_series(1, 10) WHERE g > 0) AS draws;"
+    "ANALYZE codes;",
+    n_codes);
+
+  PQclear (qrs_test_sql (dbname, sql));
+}

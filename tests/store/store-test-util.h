@@ -30,6 +30,8 @@ char        *qrs_test_sql_value             (const char  *dbname,
                                              const char  *sql);
 char        *qrs_test_create_login          (const char  *group);
 char        *qrs_test_unique_name           (const char  *prefix);
+void         qrs_test_make_codes            (const char  *dbname,
+                                             int          n_codes);
 gboolean     qrs_test_wait_for              (gboolean   (*condition) (gpointer),
                                              gpointer     data,
                                              guint        timeout_ms);
