@@ -260,6 +260,115 @@ test_maintain (void)
   g_assert_no_error (error);
 }
 
+typedef struct
+{
+  GPtrArray *payloads;
+  gboolean   connected;
+} HeardScans;
+
+static void
+scans_notification_cb (QrsDatabase *database,
+                       const char  *channel,
+                       const char  *payload,
+                       gpointer     user_data)
+{
+  HeardScans *heard = user_data;
+
+  g_assert_cmpstr (channel, ==, QRS_DATABASE_CHANNEL_SCANS);
+  if (payload != NULL)
+    g_ptr_array_add (heard->payloads, g_strdup (payload));
+  else
+    heard->connected = TRUE;
+}
+
+static gboolean
+scans_connected (gpointer data)
+{
+  return ((HeardScans *)data)->connected;
+}
+
+static gboolean
+heard_scans (gpointer data)
+{
+  return ((HeardScans *)data)->payloads->len > 0;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+/* The ids in every payload heard so far, sorted as text and joined. */
+static char *
+heard_ids (HeardScans *heard)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < heard->payloads->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (heard->payloads, i), ",", -1);
+
+      for (guint j = 0; parts[j] != NULL; j++)
+        if (!g_ptr_array_find_with_equal_func (ids, parts[j], g_str_equal, NULL))
+          g_ptr_array_add (ids, g_strdup (parts[j]));
+    }
+  g_ptr_array_sort (ids, compare_strings);
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_set_size (heard->payloads, 0);
+
+  return g_strjoinv (",", (char **)ids->pdata);
+}
+
+/* Open charts hear which codes were scanned, whether a batch made new
+ * rollup rows or added to existing ones. */
+static void
+test_notify_codes (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  HeardScans heard = { payloads, FALSE };
+  gint64 a = make_code (database, "Scanned A");
+  gint64 b = make_code (database, "Scanned B");
+  g_autofree char *a_str = g_strdup_printf ("%" G_GINT64_FORMAT, a);
+  g_autofree char *b_str = g_strdup_printf ("%" G_GINT64_FORMAT, b);
+  g_autofree char *expected = NULL;
+  g_autofree char *ids = NULL;
+  g_autofree char *ids_again = NULL;
+
+  expected = strcmp (a_str, b_str) < 0 ? g_strjoin (",", a_str, b_str, NULL)
+                                       : g_strjoin (",", b_str, a_str, NULL);
+
+  g_signal_connect (database, "notification::" QRS_DATABASE_CHANNEL_SCANS,
+                    G_CALLBACK (scans_notification_cb), &heard);
+  g_assert_true (qrs_database_listen (database, QRS_DATABASE_CHANNEL_SCANS, &error));
+  g_assert_no_error (error);
+  g_assert_true (qrs_test_wait_for (scans_connected, &heard, 30000));
+
+  g_ptr_array_add (scans, make_scan (a, 2024, 2, 1, 9, "Smartphone", "iOS", "Safari", FALSE, 1));
+  g_ptr_array_add (scans, make_scan (b, 2024, 2, 1, 9, "Smartphone", "iOS", "Safari", FALSE, 2));
+  g_assert_cmpuint (insert (store, scans), ==, 2);
+  g_assert_true (qrs_test_wait_for (heard_scans, &heard, 30000));
+  ids = heard_ids (&heard);
+  g_assert_cmpstr (ids, ==, expected);
+
+  /* The same day again: the rollups are updated, not inserted. */
+  g_ptr_array_add (more, make_scan (a, 2024, 2, 1, 11, "Smartphone", "iOS", "Safari", FALSE, 3));
+  g_ptr_array_add (more, make_scan (b, 2024, 2, 1, 11, "Smartphone", "iOS", "Safari", FALSE, 4));
+  g_assert_cmpuint (insert (store, more), ==, 2);
+  g_assert_true (qrs_test_wait_for (heard_scans, &heard, 30000));
+  ids_again = heard_ids (&heard);
+  g_assert_cmpstr (ids_again, ==, expected);
+
+  qrs_database_unlisten (database, QRS_DATABASE_CHANNEL_SCANS);
+}
+
 static void
 test_text_fields (void)
 {
@@ -695,6 +804,7 @@ main (int   argc,
   g_test_add_func ("/scan-store/insert-and-rollup", test_insert_and_rollup);
   g_test_add_func ("/scan-store/idempotent", test_idempotent);
   g_test_add_func ("/scan-store/maintain", test_maintain);
+  g_test_add_func ("/scan-store/notify-codes", test_notify_codes);
   g_test_add_func ("/scan-store/visitors-across-batches", test_visitors_across_batches);
   g_test_add_func ("/scan-store/partitions", test_partitions);
   g_test_add_func ("/scan-store/text-fields", test_text_fields);
