@@ -38,6 +38,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (QrsCodeStore, qrs_code_store, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (QrsCodeQuery, qrs_code_query, qrs_code_query_copy, qrs_code_query_free)
+G_DEFINE_BOXED_TYPE (QrsCodePage, qrs_code_page, qrs_code_page_copy, qrs_code_page_free)
 G_DEFINE_BOXED_TYPE (QrsRoute, qrs_route, qrs_route_copy, qrs_route_free)
 G_DEFINE_BOXED_TYPE (QrsCodeEvent, qrs_code_event, qrs_code_event_copy, qrs_code_event_free)
 
@@ -48,6 +50,14 @@ G_DEFINE_BOXED_TYPE (QrsCodeEvent, qrs_code_event, qrs_code_event_copy, qrs_code
   "encode(logo_sha256, 'hex'), title, description, array_to_json(tags)::text, " \
   "enabled, expires_at, utm_passthrough"
 #define N_CODE_COLUMNS 20
+
+/* The same columns of a code under the alias @t. */
+#define CODE_COLUMNS_OF(t) \
+  t ".id, " t ".version, " t ".created_at, " t ".created_by, " t ".updated_at, " \
+  t ".updated_by, " t ".kind, " t ".short_id, " t ".payload_type, " t ".payload::text, " \
+  t ".encoded, " t ".target_url, " t ".design::text, encode(" t ".logo_sha256, 'hex'), " \
+  t ".title, " t ".description, array_to_json(" t ".tags)::text, " t ".enabled, " \
+  t ".expires_at, " t ".utm_passthrough"
 
 /* Tags travel as a JSON array both ways, which spares us the quoting
  * rules of PostgreSQL's array literals. */
@@ -977,6 +987,348 @@ qrs_code_store_search (QrsCodeStore  *self,
   return codes;
 }
 
+/* ------------------------------------------------------------------ */
+/* Queries: what a library shows, a page at a time                     */
+
+QrsCodeQuery *
+qrs_code_query_new (void)
+{
+  QrsCodeQuery *self = g_new0 (QrsCodeQuery, 1);
+
+  self->kind = -1;
+  self->enabled = -1;
+  self->sort = QRS_CODE_SORT_UPDATED;
+  self->descending = TRUE;
+  return self;
+}
+
+QrsCodeQuery *
+qrs_code_query_copy (const QrsCodeQuery *self)
+{
+  QrsCodeQuery *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->search = g_strdup (self->search);
+  copy->tag = g_strdup (self->tag);
+  if (self->hidden_ids != NULL)
+    {
+      copy->hidden_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), self->hidden_ids->len);
+      g_array_append_vals (copy->hidden_ids, self->hidden_ids->data, self->hidden_ids->len);
+    }
+  return copy;
+}
+
+void
+qrs_code_query_free (QrsCodeQuery *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->search);
+  g_free (self->tag);
+  g_clear_pointer (&self->hidden_ids, g_array_unref);
+  g_free (self);
+}
+
+static gboolean
+empty_string (const char *s)
+{
+  return s == NULL || *s == '\0';
+}
+
+gboolean
+qrs_code_query_equal (const QrsCodeQuery *a,
+                      const QrsCodeQuery *b)
+{
+  guint na, nb;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  na = a->hidden_ids ? a->hidden_ids->len : 0;
+  nb = b->hidden_ids ? b->hidden_ids->len : 0;
+  if (na != nb || (na > 0 && memcmp (a->hidden_ids->data, b->hidden_ids->data, na * sizeof (gint64)) != 0))
+    return FALSE;
+
+  return (empty_string (a->search) ? empty_string (b->search) : g_strcmp0 (a->search, b->search) == 0)
+      && (empty_string (a->tag) ? empty_string (b->tag) : g_strcmp0 (a->tag, b->tag) == 0)
+      && a->kind == b->kind
+      && a->enabled == b->enabled
+      && a->sort == b->sort
+      && !a->descending == !b->descending;
+}
+
+QrsCodePage *
+qrs_code_page_copy (const QrsCodePage *self)
+{
+  QrsCodePage *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (QrsCodePage, 1);
+  copy->codes = g_ptr_array_ref (self->codes);
+  copy->scans = g_array_ref (self->scans);
+  return copy;
+}
+
+void
+qrs_code_page_free (QrsCodePage *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->codes, g_ptr_array_unref);
+  g_clear_pointer (&self->scans, g_array_unref);
+  g_free (self);
+}
+
+/* The conditions of a query, as parameters $1 … $5 of every statement
+ * below: each is switched off by a NULL, which the planner folds away
+ * since libpq's unnamed statements are planned with their values. */
+#define QUERY_CONDITIONS \
+  "($1::text IS NULL OR search @@ " SEARCH_QUERY " OR short_id = $1)" \
+  " AND ($2::text IS NULL OR kind = $2)" \
+  " AND ($3::boolean IS NULL OR enabled = $3)" \
+  " AND ($4::text IS NULL OR tags @> ARRAY[$4::text])" \
+  " AND ($5::bigint[] IS NULL OR id <> ALL ($5::bigint[]))"
+#define N_QUERY_PARAMS 5
+
+typedef struct
+{
+  char       *owned[N_QUERY_PARAMS + 2];
+  const char *values[N_QUERY_PARAMS + 2];
+} QueryParams;
+
+static void
+query_params_clear (QueryParams *params)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (params->owned); i++)
+    g_free (params->owned[i]);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QueryParams, query_params_clear)
+
+static void
+query_params_init (QueryParams        *params,
+                   const QrsCodeQuery *query)
+{
+  memset (params, 0, sizeof *params);
+
+  if (!empty_string (query->search))
+    {
+      params->owned[0] = g_strstrip (g_strdup (query->search));
+      if (*params->owned[0] != '\0')
+        params->values[0] = params->owned[0];
+    }
+  if (query->kind >= 0)
+    params->values[1] = qrs_code_kind_to_string (query->kind);
+  if (query->enabled >= 0)
+    params->values[2] = query->enabled ? "true" : "false";
+  if (!empty_string (query->tag))
+    params->values[3] = query->tag;
+  if (query->hidden_ids != NULL && query->hidden_ids->len > 0)
+    {
+      GString *ids = g_string_new ("{");
+
+      for (guint i = 0; i < query->hidden_ids->len; i++)
+        g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i ? "," : "",
+                                g_array_index (query->hidden_ids, gint64, i));
+      g_string_append_c (ids, '}');
+      params->values[4] = params->owned[4] = g_string_free (ids, FALSE);
+    }
+}
+
+/* A search goes through the GIN index, never the whole table (see
+ * qrs_code_store_search()). */
+static PGresult *
+exec_query (QrsConnection       *connection,
+            const char          *sql,
+            int                  n_params,
+            const char * const  *params,
+            GCancellable        *cancellable,
+            GError             **error)
+{
+  g_autoptr(PGresult) result = NULL;
+
+  if (params[0] == NULL)
+    return qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
+
+  if (qrs_connection_begin (connection, cancellable, error)
+      && qrs_connection_command (connection, "SET LOCAL enable_seqscan = off", 0, NULL,
+                                 cancellable, error))
+    result = qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
+  if (result == NULL || !qrs_connection_commit (connection, cancellable, error))
+    {
+      qrs_connection_rollback (connection);
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
+/**
+ * qrs_code_store_count:
+ * @self: a #QrsCodeStore
+ * @query: which codes
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Counts every code @query lets through (a search is not capped here).
+ *
+ * Returns: the count; 0 with @error set on failure
+ */
+guint64
+qrs_code_store_count (QrsCodeStore        *self,
+                      const QrsCodeQuery  *query,
+                      GCancellable        *cancellable,
+                      GError             **error)
+{
+  g_auto(QueryParams) params;
+  g_autoptr(PGresult) result = NULL;
+  QrsConnection *connection;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), 0);
+  g_return_val_if_fail (query != NULL, 0);
+
+  query_params_init (&params, query);
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return 0;
+  result = exec_query (connection,
+                       "SELECT count(*) FROM public.codes WHERE " QUERY_CONDITIONS,
+                       N_QUERY_PARAMS, params.values, cancellable, error);
+  qrs_database_release (self->database, connection);
+
+  return result != NULL ? (guint64)qrs_result_get_int64 (result, 0, 0) : 0;
+}
+
+/**
+ * qrs_code_store_list_page:
+ * @self: a #QrsCodeStore
+ * @query: which codes, in which order
+ * @offset: how many to skip
+ * @limit: how many at most (0 is taken as 1)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * One page of @query's codes with their scan counts.  The id breaks ties,
+ * so pages never overlap.  Only ids (and the sort key) are read while
+ * skipping @offset rows; the columns and the scans are fetched for the
+ * page alone.  Sorting by scans sums the rollups of every code first.
+ *
+ * Returns: (transfer full): the page, or %NULL with @error set
+ */
+QrsCodePage *
+qrs_code_store_list_page (QrsCodeStore        *self,
+                          const QrsCodeQuery  *query,
+                          guint                offset,
+                          guint                limit,
+                          GCancellable        *cancellable,
+                          GError             **error)
+{
+  g_auto(QueryParams) params;
+  g_autoptr(PGresult) result = NULL;
+  g_autofree char *sql = NULL;
+  QrsConnection *connection;
+  const char *inner_key, *outer_key, *from;
+  const char *direction;
+  QrsCodePage *page;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  direction = query->descending ? "DESC" : "ASC";
+  from = "public.codes";
+  switch (query->sort)
+    {
+    case QRS_CODE_SORT_UPDATED: inner_key = "updated_at"; outer_key = "c.updated_at"; break;
+    case QRS_CODE_SORT_CREATED: inner_key = "created_at"; outer_key = "c.created_at"; break;
+    case QRS_CODE_SORT_TITLE: inner_key = "lower(title)"; outer_key = "lower(c.title)"; break;
+    case QRS_CODE_SORT_ID: inner_key = "id"; outer_key = "c.id"; break;
+    case QRS_CODE_SORT_SCANS:
+      inner_key = "coalesce(totals.scans, 0)";
+      outer_key = "p.page_key";
+      from = "public.codes LEFT JOIN (SELECT code_id, sum(scans) AS scans FROM public.scan_daily"
+             "                        GROUP BY code_id) AS totals ON totals.code_id = codes.id";
+      break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  query_params_init (&params, query);
+  params.values[5] = params.owned[5] = g_strdup_printf ("%u", MAX (limit, 1));
+  params.values[6] = params.owned[6] = g_strdup_printf ("%u", offset);
+
+  /* Only the fixed fragments above are spliced in; values travel as
+   * parameters. */
+  sql = g_strdup_printf ("SELECT " CODE_COLUMNS_OF ("c") ","
+                         "       coalesce((SELECT sum(d.scans) FROM public.scan_daily d"
+                         "                  WHERE d.code_id = c.id), 0)"
+                         "  FROM (SELECT codes.id AS page_id, %s AS page_key FROM %s"
+                         "         WHERE " QUERY_CONDITIONS
+                         "         ORDER BY %s %s, codes.id %s LIMIT $6::bigint OFFSET $7::bigint) AS p"
+                         "  JOIN public.codes c ON c.id = p.page_id"
+                         " ORDER BY %s %s, c.id %s",
+                         inner_key, from, inner_key, direction, direction,
+                         outer_key, direction, direction);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = exec_query (connection, sql, N_QUERY_PARAMS + 2, params.values,
+                       cancellable, error);
+  qrs_database_release (self->database, connection);
+  if (result == NULL)
+    return NULL;
+
+  page = g_new0 (QrsCodePage, 1);
+  page->codes = codes_from_result (result);
+  page->scans = g_array_sized_new (FALSE, FALSE, sizeof (guint64), PQntuples (result));
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      guint64 scans = (guint64)qrs_result_get_int64 (result, i, N_CODE_COLUMNS);
+
+      g_array_append_val (page->scans, scans);
+    }
+  return page;
+}
+
+/**
+ * qrs_code_store_list_tags:
+ * @self: a #QrsCodeStore
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Every tag in use, sorted, for a tag chooser (at most 1,000).
+ *
+ * Returns: (transfer full): the tags, or %NULL with @error set
+ */
+GStrv
+qrs_code_store_list_tags (QrsCodeStore  *self,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  QrsConnection *connection;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  result = qrs_connection_exec (connection,
+                                "SELECT DISTINCT tag FROM public.codes, unnest(tags) AS tag"
+                                " WHERE tag <> '' ORDER BY tag LIMIT 1000",
+                                0, NULL, cancellable, error);
+  qrs_database_release (self->database, connection);
+  if (result == NULL)
+    return NULL;
+
+  builder = g_strv_builder_new ();
+  for (int i = 0; i < PQntuples (result); i++)
+    g_strv_builder_add (builder, PQgetvalue (result, i, 0));
+  return g_strv_builder_end (builder);
+}
+
 static QrsCode *
 update_one_field (QrsCodeStore  *self,
                   const char    *sql,
@@ -1578,6 +1930,132 @@ qrs_code_store_search_finish (QrsCodeStore  *self,
                               GError       **error)
 {
   return page_finish (self, result, qrs_code_store_search_async, total, error);
+}
+
+static gpointer
+count_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  GError *local_error = NULL;
+  guint64 *count = g_new0 (guint64, 1);
+
+  *count = qrs_code_store_count (source, data, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      g_clear_pointer (&count, g_free);
+    }
+  return count;
+}
+
+void
+qrs_code_store_count_async (QrsCodeStore        *self,
+                            const QrsCodeQuery  *query,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  qrs_store_run_in_thread (self, qrs_code_store_count_async, count_thread,
+                           qrs_code_query_copy (query), (GDestroyNotify)qrs_code_query_free,
+                           g_free, cancellable, callback, user_data);
+}
+
+gboolean
+qrs_code_store_count_finish (QrsCodeStore  *self,
+                             GAsyncResult  *result,
+                             guint64       *count,
+                             GError       **error)
+{
+  guint64 *n = qrs_store_run_finish (self, result, qrs_code_store_count_async, error);
+
+  if (count != NULL)
+    *count = n != NULL ? *n : 0;
+  if (n == NULL)
+    return FALSE;
+  g_free (n);
+  return TRUE;
+}
+
+typedef struct
+{
+  QrsCodeQuery *query;
+  guint         offset;
+  guint         limit;
+} PageArgs;
+
+static void
+page_args_free (PageArgs *args)
+{
+  qrs_code_query_free (args->query);
+  g_free (args);
+}
+
+static gpointer
+list_page_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  PageArgs *args = data;
+
+  return qrs_code_store_list_page (source, args->query, args->offset, args->limit,
+                                   cancellable, error);
+}
+
+void
+qrs_code_store_list_page_async (QrsCodeStore        *self,
+                                const QrsCodeQuery  *query,
+                                guint                offset,
+                                guint                limit,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PageArgs *args;
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  args = g_new0 (PageArgs, 1);
+  args->query = qrs_code_query_copy (query);
+  args->offset = offset;
+  args->limit = limit;
+  qrs_store_run_in_thread (self, qrs_code_store_list_page_async, list_page_thread,
+                           args, (GDestroyNotify)page_args_free,
+                           (GDestroyNotify)qrs_code_page_free, cancellable, callback, user_data);
+}
+
+QrsCodePage *
+qrs_code_store_list_page_finish (QrsCodeStore  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_list_page_async, error);
+}
+
+static gpointer
+list_tags_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return qrs_code_store_list_tags (source, cancellable, error);
+}
+
+void
+qrs_code_store_list_tags_async (QrsCodeStore        *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+
+  qrs_store_run_in_thread (self, qrs_code_store_list_tags_async, list_tags_thread,
+                           NULL, NULL, (GDestroyNotify)g_strfreev, cancellable, callback, user_data);
+}
+
+GStrv
+qrs_code_store_list_tags_finish (QrsCodeStore  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_list_tags_async, error);
 }
 
 static gpointer

@@ -18,7 +18,31 @@ typedef enum
   QRS_CODE_SORT_CREATED,
   QRS_CODE_SORT_TITLE,
   QRS_CODE_SORT_ID,
+  QRS_CODE_SORT_SCANS,
 } QrsCodeSort;
+
+/* Which codes a library shows, and in which order: every field is a
+ * condition, and an unset one (NULL, -1, no ids) lets every code through.
+ * Search, filters and sort all run in SQL, so a list of 100,000 codes
+ * is never filtered in memory. */
+typedef struct
+{
+  char        *search;         /* words as typed into a search box, or NULL */
+  int          kind;           /* a QrsCodeKind, or -1 for both */
+  int          enabled;        /* 1, 0, or -1 for both */
+  char        *tag;            /* codes carrying this tag, or NULL */
+  QrsCodeSort  sort;
+  gboolean     descending;
+  GArray      *hidden_ids;     /* gint64 ids left out (deleted, undo pending), or NULL */
+} QrsCodeQuery;
+
+/* One page of a query: the codes and, row for row, their scans (the
+ * sum of their daily rollups, bots left out). */
+typedef struct
+{
+  GPtrArray *codes;            /* QrsCode */
+  GArray    *scans;            /* guint64, one per code */
+} QrsCodePage;
 
 /* What the redirect daemon needs to answer /r/{short_id}. */
 typedef struct
@@ -55,6 +79,8 @@ typedef struct
  * says "more" and matches come newest first. */
 #define QRS_CODE_SEARCH_COUNT_LIMIT 1000
 
+#define QRS_TYPE_CODE_QUERY (qrs_code_query_get_type ())
+#define QRS_TYPE_CODE_PAGE (qrs_code_page_get_type ())
 #define QRS_TYPE_ROUTE (qrs_route_get_type ())
 #define QRS_TYPE_CODE_EVENT (qrs_code_event_get_type ())
 #define QRS_TYPE_CODE_STORE (qrs_code_store_get_type ())
@@ -67,6 +93,16 @@ void           qrs_route_free                      (QrsRoute             *self);
 GType          qrs_code_event_get_type             (void) G_GNUC_CONST;
 QrsCodeEvent  *qrs_code_event_copy                 (const QrsCodeEvent   *self);
 void           qrs_code_event_free                 (QrsCodeEvent         *self);
+
+GType          qrs_code_query_get_type             (void) G_GNUC_CONST;
+QrsCodeQuery  *qrs_code_query_new                  (void);
+QrsCodeQuery  *qrs_code_query_copy                 (const QrsCodeQuery   *self);
+void           qrs_code_query_free                 (QrsCodeQuery         *self);
+gboolean       qrs_code_query_equal                (const QrsCodeQuery   *a,
+                                                    const QrsCodeQuery   *b);
+GType          qrs_code_page_get_type              (void) G_GNUC_CONST;
+QrsCodePage   *qrs_code_page_copy                  (const QrsCodePage    *self);
+void           qrs_code_page_free                  (QrsCodePage          *self);
 
 char          *qrs_code_store_generate_short_id    (GError              **error);
 
@@ -176,6 +212,45 @@ GPtrArray     *qrs_code_store_search_finish        (QrsCodeStore         *self,
                                                     GAsyncResult         *result,
                                                     guint64              *total,
                                                     GError              **error);
+guint64        qrs_code_store_count                (QrsCodeStore         *self,
+                                                    const QrsCodeQuery   *query,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+void           qrs_code_store_count_async          (QrsCodeStore         *self,
+                                                    const QrsCodeQuery   *query,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean       qrs_code_store_count_finish         (QrsCodeStore         *self,
+                                                    GAsyncResult         *result,
+                                                    guint64              *count,
+                                                    GError              **error);
+QrsCodePage   *qrs_code_store_list_page            (QrsCodeStore         *self,
+                                                    const QrsCodeQuery   *query,
+                                                    guint                 offset,
+                                                    guint                 limit,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+void           qrs_code_store_list_page_async      (QrsCodeStore         *self,
+                                                    const QrsCodeQuery   *query,
+                                                    guint                 offset,
+                                                    guint                 limit,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+QrsCodePage   *qrs_code_store_list_page_finish     (QrsCodeStore         *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+GStrv          qrs_code_store_list_tags            (QrsCodeStore         *self,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+void           qrs_code_store_list_tags_async      (QrsCodeStore         *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+GStrv          qrs_code_store_list_tags_finish     (QrsCodeStore         *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 QrsCode       *qrs_code_store_set_target           (QrsCodeStore         *self,
                                                     gint64                id,
                                                     const char           *target_url,
@@ -239,6 +314,8 @@ GPtrArray     *qrs_code_store_list_routes          (QrsCodeStore         *self,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsCodeQuery, qrs_code_query_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsCodePage, qrs_code_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsRoute, qrs_route_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsCodeEvent, qrs_code_event_free)
 
