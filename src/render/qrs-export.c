@@ -291,11 +291,46 @@ webp_supports_lossless (void)
   return lossless;
 }
 
+static gboolean
+is_opaque (const QrsColor *color)
+{
+  return color == NULL || color->alpha == 255;
+}
+
+/* Whether the renderer's drawing of @design is a palette image that
+ * follows from its module plan alone: square modules on whole device
+ * pixels (the renderer snaps every edge from 2 pixels a module up, and
+ * at whole numbers of pixels below), nothing blended, no logo or
+ * caption. */
+static gboolean
+is_plain (QrsDesign           *design,
+          const QrsModulePlan *plan,
+          const QrsLayout     *layout)
+{
+  double module = layout->module_size;
+
+  if (plan->shape != QRS_MODULE_SHAPE_SQUARE || plan->has_logo ||
+      layout->logo_size > 0 || layout->caption_height > 0 ||
+      layout->height != layout->width)
+    return FALSE;
+
+  if (!(module >= 2 || (module >= 1 && fabs (module - round (module)) < 1e-6)))
+    return FALSE;
+
+  return (qrs_design_get_background (design)->alpha == 0 ||
+          qrs_design_get_background (design)->alpha == 255) &&
+         is_opaque (qrs_design_get_foreground (design)) &&
+         is_opaque (qrs_design_get_finder_color (design)) &&
+         is_opaque (qrs_design_get_alignment_color (design));
+}
+
 /* PNG: written by our own encoder, which states the DPI in pHYs and
- * uses a palette whenever the code's colours fit in one. */
+ * uses a palette whenever the code's colours fit in one.  A plain code
+ * is written straight from its module plan; the file is the same. */
 static GBytes *
 export_png (QrsDesign  *design,
             QrsSymbol  *symbol,
+            gboolean    draw,
             GError    **error)
 {
   const char *keys[4] = { "Software", NULL, };
@@ -315,6 +350,21 @@ export_png (QrsDesign  *design,
     {
       keys[n] = "Description";
       values[n++] = description = g_utf8_make_valid (qrs_design_get_description (design), -1);
+    }
+
+  if (!draw)
+    {
+      g_autoptr(QrsRenderer) renderer = qrs_renderer_new ();
+      int width = MAX (1, (int)round (qrs_design_get_width_px (design)));
+      const QrsModulePlan *plan;
+      QrsLayout layout;
+
+      qrs_renderer_get_layout (renderer, design, symbol, width, &layout);
+      plan = qrs_renderer_get_plan (renderer, design, symbol);
+      if (is_plain (design, plan, &layout))
+        return qrs_png_encode_plan (plan, design, width, layout.module_size,
+                                    qrs_design_get_effective_quiet_zone (design),
+                                    qrs_design_get_dpi (design), keys, values, error);
     }
 
   surface = render_raster (design, symbol, FALSE, error);
@@ -513,6 +563,16 @@ export_vector (QrsDesign        *design,
   return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
 }
 
+/* The PNG as the renderer draws it, for the tests that hold
+ * qrs_png_encode_plan() to writing the same file. */
+GBytes *
+qrs_export_png_drawn (QrsDesign  *design,
+                      QrsSymbol  *symbol,
+                      GError    **error)
+{
+  return export_png (design, symbol, TRUE, error);
+}
+
 /**
  * qrs_export_to_bytes:
  * @design: how the code looks, including its size and DPI
@@ -538,7 +598,7 @@ qrs_export_to_bytes (QrsDesign        *design,
   switch (format)
     {
     case QRS_EXPORT_FORMAT_PNG:
-      return export_png (design, symbol, error);
+      return export_png (design, symbol, FALSE, error);
 
     case QRS_EXPORT_FORMAT_JPEG:
     case QRS_EXPORT_FORMAT_WEBP:

@@ -98,6 +98,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsModulePlan, qrs_module_plan_free)
  * without a caption; positions are relative to the layout's caption_x
  * and caption_y. */
 PangoLayout   *qrs_renderer_get_caption_layout (QrsRenderer *self);
+const QrsModulePlan *qrs_renderer_get_plan     (QrsRenderer *self,
+                                                QrsDesign   *design,
+                                                QrsSymbol   *symbol);
 guint          qrs_renderer_get_logo_decodes   (QrsRenderer *self);
 gboolean       qrs_renderer_check_logo         (QrsRenderer *self,
                                                 QrsDesign   *design,
@@ -114,6 +117,20 @@ GBytes        *qrs_png_encode                  (cairo_surface_t    *surface,
                                                 double              dpi,
                                                 const char * const *keys,
                                                 const char * const *values,
+                                                GError            **error);
+GBytes        *qrs_png_encode_plan             (const QrsModulePlan *plan,
+                                                QrsDesign          *design,
+                                                int                 width,
+                                                double              module,
+                                                guint               quiet,
+                                                double              dpi,
+                                                const char * const *keys,
+                                                const char * const *values,
+                                                GError            **error);
+
+/* qrs-export.c: a PNG always drawn by the renderer, never from the plan. */
+GBytes        *qrs_export_png_drawn            (QrsDesign          *design,
+                                                QrsSymbol          *symbol,
                                                 GError            **error);
 
 G_END_DECLS

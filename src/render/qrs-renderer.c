@@ -265,6 +265,20 @@ ensure_plan (QrsRenderer *self,
   return self->plan;
 }
 
+/* What the renderer draws for @symbol in @design, for exporters that
+ * can write it without drawing (see qrs_png_encode_plan()). */
+const QrsModulePlan *
+qrs_renderer_get_plan (QrsRenderer *self,
+                       QrsDesign   *design,
+                       QrsSymbol   *symbol)
+{
+  g_return_val_if_fail (QRS_IS_RENDERER (self), NULL);
+  g_return_val_if_fail (QRS_IS_DESIGN (design), NULL);
+  g_return_val_if_fail (QRS_IS_SYMBOL (symbol), NULL);
+
+  return ensure_plan (self, design, symbol);
+}
+
 /**
  * qrs_renderer_get_layout:
  * @width: the image's width in the target's units, quiet zone included

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "qrs-export.h"
+#include "qrs-render-private.h"
 #include "qrs-renderer.h"
 #include "render-test-utils.h"
 
@@ -612,6 +613,118 @@ parse_svg (GBytes *bytes)
   return svg;
 }
 
+/* A plain code's PNG is written from its module plan without drawing it;
+ * it must be the very file the renderer's drawing gives, whatever the
+ * size, quiet zone, colours and symbol. */
+static void
+test_png_from_plan (void)
+{
+  static const QrsColor red = { 0xc6, 0x28, 0x28, 0xff };
+  static const QrsColor green = { 0x2e, 0x7d, 0x32, 0xff };
+  static const QrsColor half_green = { 0x2e, 0x7d, 0x32, 0x80 };
+  static const QrsColor clear = { 0x10, 0x20, 0x30, 0 };
+  static const QrsColor misty = { 0xff, 0xff, 0xff, 0x40 };
+  static const int quiet_zones[] = { -1, 0, 1, 3, 7 };
+  /* Pixels a module: whole numbers, fractions from 2 up (edges rounded
+   * to pixels), and fractions below 2 (drawn, never from the plan). */
+  static const double scales[] = { 1, 2, 2.37, 3.5, 7, 10, 1.5 };
+  guint from_plan = 0, drawn = 0;
+
+  for (guint colours = 0; colours < 7; colours++)
+    for (guint q = 0; q < G_N_ELEMENTS (quiet_zones); q++)
+      for (guint k = 0; k < G_N_ELEMENTS (scales); k++)
+        {
+          g_autoptr(QrsDesign) design = qrs_design_new ();
+          g_autoptr(QrsRenderer) renderer = qrs_renderer_new ();
+          g_autoptr(QrsSymbol) symbol = NULL;
+          g_autoptr(GBytes) expected = NULL;
+          g_autoptr(GBytes) exported = NULL;
+          g_autoptr(GError) error = NULL;
+          const char *text = "https://example.org/plan/0123456789";
+          gboolean plain = TRUE;
+          guint n, quiet;
+          int width;
+
+          switch (colours)
+            {
+            case 1:
+              qrs_design_set_foreground (design, &dark_blue);
+              qrs_design_set_background (design, &light_yellow);
+              break;
+            case 2:
+              qrs_design_set_finder_color (design, &red);
+              qrs_design_set_alignment_color (design, &green);
+              qrs_design_set_background (design, &clear);
+              break;
+            case 3:
+              /* A finder colour that is the foreground's: one palette entry. */
+              qrs_design_set_finder_color (design, qrs_design_get_foreground (design));
+              qrs_design_set_title (design, "Plan “test”");
+              break;
+            case 4:
+              qrs_design_set_symbol_type (design, QRS_SYMBOL_TYPE_MICRO_QR);
+              text = "MICRO 42";
+              break;
+            case 5:
+              /* Blended colours are drawn. */
+              qrs_design_set_alignment_color (design, &half_green);
+              plain = FALSE;
+              break;
+            case 6:
+              qrs_design_set_background (design, &misty);
+              plain = FALSE;
+              break;
+            default:
+              break;
+            }
+          qrs_design_set_quiet_zone (design, quiet_zones[q]);
+
+          symbol = qrs_design_encode (design, text, &error);
+          g_assert_no_error (error);
+          n = qrs_symbol_get_width (symbol);
+          quiet = qrs_design_get_effective_quiet_zone (design);
+          width = (int)round (scales[k] * (n + 2 * quiet));
+          qrs_design_set_size (design, width);
+          plain = plain && scales[k] >= 1 && (scales[k] >= 2 || scales[k] == floor (scales[k]));
+
+          expected = qrs_export_png_drawn (design, symbol, &error);
+          g_assert_no_error (error);
+          exported = export_bytes (design, symbol, QRS_EXPORT_FORMAT_PNG);
+          g_assert_true (g_bytes_equal (exported, expected));
+
+          if (plain)
+            {
+              const char *keys[] = { "Software", NULL };
+              const char *values[] = { PACKAGE_NAME, NULL };
+              const QrsModulePlan *plan;
+              QrsLayout layout;
+              g_autoptr(GBytes) written = NULL;
+              g_autoptr(GBytes) untitled = NULL;
+
+              qrs_renderer_get_layout (renderer, design, symbol, width, &layout);
+              plan = qrs_renderer_get_plan (renderer, design, symbol);
+              written = qrs_png_encode_plan (plan, design, width, layout.module_size, quiet,
+                                             qrs_design_get_dpi (design), keys, values, &error);
+              g_assert_no_error (error);
+
+              qrs_design_set_title (design, NULL);
+              untitled = qrs_export_png_drawn (design, symbol, &error);
+              g_assert_no_error (error);
+              if (!g_bytes_equal (written, untitled))
+                g_error ("colours %u, quiet zone %d, %g px a module: the PNG written "
+                         "from the plan differs from the drawn one", colours,
+                         quiet_zones[q], scales[k]);
+              from_plan++;
+            }
+          else
+            drawn++;
+        }
+
+  g_test_message ("%u designs written from the plan, %u only drawn, all identical", from_plan, drawn);
+  g_assert_cmpuint (from_plan, >=, 100);
+  g_assert_cmpuint (drawn, >=, 40);
+}
+
 static void
 test_svg_physical (void)
 {
@@ -1120,6 +1233,7 @@ main (int   argc,
   g_test_add_func ("/export/png/pixels", test_png_pixels);
   g_test_add_func ("/export/png/transparent", test_png_transparent);
   g_test_add_func ("/export/png/encodings", test_png_encodings);
+  g_test_add_func ("/export/png/from-plan", test_png_from_plan);
   g_test_add_func ("/export/svg/physical", test_svg_physical);
   g_test_add_func ("/export/svg/accessible", test_svg_accessible);
   g_test_add_func ("/export/svg/caption", test_svg_caption);
