@@ -5,6 +5,7 @@
 #pragma once
 
 #include "qrs-editor.h"
+#include "qrs-scan-chart.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,7 @@ GtkWidget  *qrs_editor_get_field_add_button (QrsEditor  *self,
 const char *qrs_editor_get_field_error     (QrsEditor  *self,
                                             const char *field);
 const char *qrs_editor_get_payload_type_label (QrsPayloadType type);
+QrsScanChart *qrs_editor_get_scan_chart    (QrsEditor  *self);
+guint       qrs_editor_get_scan_loads      (QrsEditor  *self);
 
 G_END_DECLS

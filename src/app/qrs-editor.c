@@ -13,7 +13,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qrs-application.h"
 #include "qrs-editor-private.h"
+#include "qrs-scan-chart.h"
 
 #define CONTRAST_ERROR   2.0
 #define CONTRAST_WARNING 4.0
@@ -79,6 +81,25 @@ struct _QrsEditor
   GtkAdjustment        *size_adjustment;
   GtkDropDown          *unit_dropdown;
   GtkSpinButton        *dpi_spin;
+  AdwPreferencesGroup  *scans_group;
+  GtkDropDown          *scans_range_dropdown;
+  QrsScanChart         *scan_chart;
+  GtkLabel             *scans_status_label;
+  GtkLabel             *scans_total_label;
+  GtkLabel             *scans_visitors_label;
+  GtkLabel             *scans_bots_label;
+  AdwExpanderRow       *scans_device_row;
+  AdwExpanderRow       *scans_os_row;
+  AdwExpanderRow       *scans_browser_row;
+
+  /* Scans: the store is given, or else the application's, followed. */
+  QrsScanStore         *scan_store;
+  gboolean              scan_store_given;
+  QrsDatabase          *listened;      /* weak: the database heard on */
+  GCancellable         *scans_cancellable;
+  guint                 scans_pending;
+  guint                 scans_loads;   /* loads finished, for tests */
+  GPtrArray            *breakdown_rows[3];
 };
 
 enum {
@@ -760,7 +781,13 @@ document_notify_cb (QrsEditor  *self,
 
   if (g_str_equal (pspec->name, "kind") || g_str_equal (pspec->name, "short-id") ||
       g_str_equal (pspec->name, "redirect-base"))
-    sync_kind (self);
+    {
+      sync_kind (self);
+      if (g_str_equal (pspec->name, "kind"))
+        qrs_editor_refresh_scans (self);
+    }
+  else if (g_str_equal (pspec->name, "id"))
+    qrs_editor_refresh_scans (self);
   else if (g_str_equal (pspec->name, "payload") && self->updating == 1)
     sync_payload (self);
   else if (g_str_equal (pspec->name, "tags"))
@@ -1244,6 +1271,513 @@ logo_remove_cb (QrsEditor *self)
   qrs_design_set_logo (self->design, NULL, NULL);
 }
 
+/* Scans --------------------------------------------------------------- */
+
+static const guint scan_range_days[] = { 7, 30, 90 };
+
+static const QrsScanDimension breakdown_dimensions[] = {
+  QRS_SCAN_DIMENSION_DEVICE,
+  QRS_SCAN_DIMENSION_OS,
+  QRS_SCAN_DIMENSION_BROWSER,
+};
+
+/* The most frequent few are what a person takes in; the rest is the CLI's
+ * CSV export. */
+#define BREAKDOWN_LIMIT 5
+
+typedef struct
+{
+  QrsEditor    *editor;
+  GCancellable *cancellable;   /* the load this result belongs to */
+  guint         index;
+} ScansOp;
+
+static ScansOp *
+scans_op_new (QrsEditor *self,
+              guint      index)
+{
+  ScansOp *op = g_new0 (ScansOp, 1);
+
+  op->editor = g_object_ref (self);
+  op->cancellable = g_object_ref (self->scans_cancellable);
+  op->index = index;
+  return op;
+}
+
+static void
+scans_op_free (ScansOp *op)
+{
+  g_object_unref (op->editor);
+  g_object_unref (op->cancellable);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScansOp, scans_op_free)
+
+static gboolean
+document_has_scans (QrsEditor *self)
+{
+  return self->document != NULL &&
+         qrs_document_get_kind (self->document) == QRS_CODE_KIND_DYNAMIC &&
+         qrs_document_get_id (self->document) > 0;
+}
+
+static QrsApplication *
+get_application (void)
+{
+  GApplication *app = g_application_get_default ();
+
+  return QRS_IS_APPLICATION (app) ? QRS_APPLICATION (app) : NULL;
+}
+
+static char *
+format_count (guint64 count)
+{
+  /* The ' flag groups thousands as the locale does. */
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+}
+
+static void
+set_count_label (GtkLabel *label,
+                 guint64   count)
+{
+  g_autofree char *text = format_count (count);
+
+  gtk_label_set_label (label, text);
+}
+
+static void
+show_scans_status (QrsEditor  *self,
+                   const char *message)
+{
+  gtk_label_set_label (self->scans_status_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->scans_status_label), message != NULL);
+}
+
+static void
+scans_notification_cb (QrsEditor   *self,
+                       const char  *channel,
+                       const char  *payload,
+                       QrsDatabase *database)
+{
+  g_auto(GStrv) ids = NULL;
+  gint64 id;
+
+  if (!document_has_scans (self))
+    return;
+
+  /* No payload: the listener reconnected, and anything may have come. */
+  if (payload == NULL || *payload == '\0')
+    {
+      qrs_editor_refresh_scans (self);
+      return;
+    }
+
+  id = qrs_document_get_id (self->document);
+  ids = g_strsplit (payload, ",", -1);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      gint64 named;
+
+      if (g_ascii_string_to_signed (g_strstrip (ids[i]), 10, 1, G_MAXINT64, &named, NULL) &&
+          named == id)
+        {
+          qrs_editor_refresh_scans (self);
+          return;
+        }
+    }
+}
+
+static void
+listen_for_scans (QrsEditor *self)
+{
+  QrsDatabase *database = self->scan_store ? qrs_scan_store_get_database (self->scan_store) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (database == self->listened)
+    return;
+
+  if (self->listened != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->listened, scans_notification_cb, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->listened), (gpointer *)&self->listened);
+      self->listened = NULL;
+    }
+
+  if (database == NULL)
+    return;
+
+  self->listened = database;
+  g_object_add_weak_pointer (G_OBJECT (database), (gpointer *)&self->listened);
+  g_signal_connect_object (database, "notification::" QRS_DATABASE_CHANNEL_SCANS,
+                           G_CALLBACK (scans_notification_cb), self, G_CONNECT_SWAPPED);
+  /* Never unlistened: other windows' editors hear on the same database,
+   * and the listener is not counted per caller. */
+  if (!qrs_database_listen (database, QRS_DATABASE_CHANNEL_SCANS, &error))
+    g_warning ("Scan charts will not follow new scans: %s", error->message);
+}
+
+/* The store given to the editor, or else the open connection's database:
+ * a scan store is a thin object, made again when the connection changes. */
+static QrsScanStore *
+ensure_scan_store (QrsEditor *self)
+{
+  QrsApplication *app;
+  QrsDatabase *database;
+
+  if (!self->scan_store_given)
+    {
+      app = get_application ();
+      if (app == NULL || qrs_application_get_connection_state (app) != QRS_CONNECTION_STATE_OPEN)
+        {
+          g_clear_object (&self->scan_store);
+        }
+      else
+        {
+          database = qrs_code_store_get_database (qrs_connection_get_code_store (qrs_application_get_connection (app)));
+          if (self->scan_store == NULL || qrs_scan_store_get_database (self->scan_store) != database)
+            {
+              g_clear_object (&self->scan_store);
+              self->scan_store = qrs_scan_store_new (database);
+            }
+        }
+    }
+
+  listen_for_scans (self);
+  return self->scan_store;
+}
+
+static void
+scans_step_done (QrsEditor *self)
+{
+  if (self->scans_pending > 0 && --self->scans_pending == 0)
+    self->scans_loads++;
+}
+
+/* Whether a result is the current load's: a range changed or a newer
+ * load started meanwhile makes it stale. */
+static gboolean
+scans_op_is_current (ScansOp      *op,
+                     const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  return op->cancellable == op->editor->scans_cancellable;
+}
+
+static void
+scans_failed (QrsEditor    *self,
+              const GError *error)
+{
+  g_autofree char *message = g_strdup_printf (_("Could not load the scans: %s"), error->message);
+
+  show_scans_status (self, message);
+}
+
+static void
+count_by_day_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ScansOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) days = qrs_scan_store_count_by_day_finish (QRS_SCAN_STORE (object), result, &error);
+
+  if (!scans_op_is_current (op, error))
+    return;
+
+  if (days == NULL)
+    scans_failed (op->editor, error);
+  else
+    qrs_scan_chart_set_days (op->editor->scan_chart, days);
+  scans_step_done (op->editor);
+}
+
+static void
+totals_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ScansOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  QrsScanTotals totals;
+  gboolean ok = qrs_scan_store_get_totals_finish (QRS_SCAN_STORE (object), result, &totals, &error);
+
+  if (!scans_op_is_current (op, error))
+    return;
+
+  if (!ok)
+    scans_failed (op->editor, error);
+  else
+    {
+      set_count_label (op->editor->scans_total_label, totals.scans);
+      set_count_label (op->editor->scans_visitors_label, totals.visitors);
+      set_count_label (op->editor->scans_bots_label, totals.bots);
+    }
+  scans_step_done (op->editor);
+}
+
+static const char *
+breakdown_label (QrsScanDimension  dimension,
+                 const char       *value)
+{
+  static const struct { const char *value; const char *label; } devices[] = {
+    { "mobile", N_("Phones") },
+    { "tablet", N_("Tablets") },
+    { "desktop", N_("Computers") },
+    { "bot", N_("Bots") },
+    { "other", N_("Other Devices") },
+  };
+
+  if (value == NULL || *value == '\0')
+    return _("Unknown");
+
+  if (dimension == QRS_SCAN_DIMENSION_DEVICE)
+    for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+      if (g_str_equal (value, devices[i].value))
+        return _(devices[i].label);
+
+  /* Operating systems and browsers are names, the same in every language. */
+  return value;
+}
+
+static AdwExpanderRow *
+breakdown_expander (QrsEditor *self,
+                    guint      index)
+{
+  AdwExpanderRow *rows[] = { self->scans_device_row, self->scans_os_row, self->scans_browser_row };
+
+  g_assert (index < G_N_ELEMENTS (rows));
+  return rows[index];
+}
+
+static void
+clear_breakdown (QrsEditor *self,
+                 guint      index)
+{
+  AdwExpanderRow *expander = breakdown_expander (self, index);
+  GPtrArray *rows = self->breakdown_rows[index];
+
+  for (guint i = 0; i < rows->len; i++)
+    adw_expander_row_remove (expander, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+  adw_expander_row_set_subtitle (expander, "");
+  adw_expander_row_set_enable_expansion (expander, FALSE);
+}
+
+static void
+fill_breakdown (QrsEditor *self,
+                guint      index,
+                GArray    *counts)
+{
+  AdwExpanderRow *expander = breakdown_expander (self, index);
+  QrsScanDimension dimension = breakdown_dimensions[index];
+  /* A refresh must not fold what the person opened. */
+  gboolean expanded = adw_expander_row_get_expanded (expander);
+
+  clear_breakdown (self, index);
+
+  if (counts->len == 0)
+    {
+      adw_expander_row_set_subtitle (expander, _("No scans yet"));
+      return;
+    }
+
+  for (guint i = 0; i < counts->len; i++)
+    {
+      const QrsScanCount *count = &g_array_index (counts, QrsScanCount, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *label = gtk_label_new (NULL);
+
+      /* Names come from strangers' user agents: never markup. */
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), breakdown_label (dimension, count->label));
+      set_count_label (GTK_LABEL (label), count->scans);
+      gtk_widget_add_css_class (label, "numeric");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      adw_expander_row_add_row (expander, row);
+      g_ptr_array_add (self->breakdown_rows[index], row);
+    }
+
+  {
+    const QrsScanCount *top = &g_array_index (counts, QrsScanCount, 0);
+    g_autofree char *escaped = g_markup_escape_text (breakdown_label (dimension, top->label), -1);
+    g_autofree char *subtitle = NULL;
+
+    /* Translators: under "Devices", "Browsers" …: the most frequent one. */
+    subtitle = g_strdup_printf (_("Mostly %s"), escaped);
+    adw_expander_row_set_subtitle (expander, subtitle);
+    adw_expander_row_set_enable_expansion (expander, TRUE);
+    adw_expander_row_set_expanded (expander, expanded);
+  }
+}
+
+static void
+breakdown_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ScansOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) counts = qrs_scan_store_count_by_finish (QRS_SCAN_STORE (object), result, &error);
+
+  if (!scans_op_is_current (op, error))
+    return;
+
+  if (counts == NULL)
+    scans_failed (op->editor, error);
+  else
+    fill_breakdown (op->editor, op->index, counts);
+  scans_step_done (op->editor);
+}
+
+static void
+clear_scans (QrsEditor *self)
+{
+  qrs_scan_chart_set_days (self->scan_chart, NULL);
+  gtk_label_set_label (self->scans_total_label, "—");
+  gtk_label_set_label (self->scans_visitors_label, "—");
+  gtk_label_set_label (self->scans_bots_label, "—");
+  for (guint i = 0; i < G_N_ELEMENTS (breakdown_dimensions); i++)
+    clear_breakdown (self, i);
+}
+
+/**
+ * qrs_editor_refresh_scans:
+ * @self: a #QrsEditor
+ *
+ * Loads the scans of the document's code again, for the range shown, on
+ * the store's worker threads.  The editor does this by itself when the
+ * document or the range changes and when the database says new scans of
+ * this code were rolled up; call it when you know of others.
+ */
+void
+qrs_editor_refresh_scans (QrsEditor *self)
+{
+  QrsScanStore *store;
+  g_autoptr(GDateTime) now = NULL;
+  GDate first, last;
+  guint days;
+  gint64 id;
+
+  g_return_if_fail (QRS_IS_EDITOR (self));
+
+  g_cancellable_cancel (self->scans_cancellable);
+  g_clear_object (&self->scans_cancellable);
+  self->scans_pending = 0;
+
+  store = ensure_scan_store (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->scans_group), document_has_scans (self));
+  if (!document_has_scans (self))
+    return;
+
+  if (store == NULL)
+    {
+      clear_scans (self);
+      show_scans_status (self, _("Scans are shown while the database is connected."));
+      return;
+    }
+  show_scans_status (self, NULL);
+
+  id = qrs_document_get_id (self->document);
+  days = qrs_editor_get_scan_range (self);
+
+  /* UTC days, as the rollups count them; the last one is today. */
+  now = g_date_time_new_now_utc ();
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&last, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                  g_date_time_get_year (now));
+  first = last;
+  g_date_subtract_days (&first, days - 1);
+
+  self->scans_cancellable = g_cancellable_new ();
+  self->scans_pending = 2 + G_N_ELEMENTS (breakdown_dimensions);
+  qrs_scan_store_count_by_day_async (store, id, &first, &last, self->scans_cancellable,
+                                     count_by_day_cb, scans_op_new (self, 0));
+  qrs_scan_store_get_totals_async (store, id, &first, &last, self->scans_cancellable,
+                                   totals_cb, scans_op_new (self, 0));
+  for (guint i = 0; i < G_N_ELEMENTS (breakdown_dimensions); i++)
+    qrs_scan_store_count_by_async (store, breakdown_dimensions[i], id, &first, &last,
+                                   BREAKDOWN_LIMIT, self->scans_cancellable,
+                                   breakdown_cb, scans_op_new (self, i));
+}
+
+/**
+ * qrs_editor_set_scan_store:
+ * @self: a #QrsEditor
+ * @store: (nullable): where to read scans, or %NULL to follow the
+ *   application's connection
+ */
+void
+qrs_editor_set_scan_store (QrsEditor    *self,
+                           QrsScanStore *store)
+{
+  g_return_if_fail (QRS_IS_EDITOR (self));
+  g_return_if_fail (store == NULL || QRS_IS_SCAN_STORE (store));
+
+  self->scan_store_given = store != NULL;
+  g_set_object (&self->scan_store, store);
+  qrs_editor_refresh_scans (self);
+}
+
+/**
+ * qrs_editor_get_scan_store:
+ * @self: a #QrsEditor
+ *
+ * Returns: (transfer none) (nullable): where the scans are read from
+ */
+QrsScanStore *
+qrs_editor_get_scan_store (QrsEditor *self)
+{
+  g_return_val_if_fail (QRS_IS_EDITOR (self), NULL);
+
+  return self->scan_store;
+}
+
+/**
+ * qrs_editor_get_scan_range:
+ * @self: a #QrsEditor
+ *
+ * Returns: how many days, ending today, the scans are shown for
+ */
+guint
+qrs_editor_get_scan_range (QrsEditor *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (QRS_IS_EDITOR (self), 0);
+
+  selected = gtk_drop_down_get_selected (self->scans_range_dropdown);
+  return scan_range_days[MIN (selected, G_N_ELEMENTS (scan_range_days) - 1)];
+}
+
+/**
+ * qrs_editor_set_scan_range:
+ * @self: a #QrsEditor
+ * @days: 7, 30 or 90
+ */
+void
+qrs_editor_set_scan_range (QrsEditor *self,
+                           guint      days)
+{
+  g_return_if_fail (QRS_IS_EDITOR (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (scan_range_days); i++)
+    if (scan_range_days[i] == days)
+      {
+        gtk_drop_down_set_selected (self->scans_range_dropdown, i);
+        return;
+      }
+
+  g_return_if_reached ();
+}
+
+static void
+scans_range_changed_cb (QrsEditor *self)
+{
+  qrs_editor_refresh_scans (self);
+}
+
 /* GObject ------------------------------------------------------------- */
 
 static void
@@ -1254,6 +1788,11 @@ qrs_editor_dispose (GObject *object)
   g_cancellable_cancel (self->logo_cancellable);
   g_clear_object (&self->logo_cancellable);
   g_clear_object (&self->logo_chooser);
+
+  g_cancellable_cancel (self->scans_cancellable);
+  g_clear_object (&self->scans_cancellable);
+  g_clear_object (&self->scan_store);
+  listen_for_scans (self);
 
   if (self->document != NULL)
     {
@@ -1275,6 +1814,8 @@ qrs_editor_finalize (GObject *object)
 
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_clear_pointer (&self->add_buttons, g_hash_table_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (self->breakdown_rows); i++)
+    g_clear_pointer (&self->breakdown_rows[i], g_ptr_array_unref);
 
   G_OBJECT_CLASS (qrs_editor_parent_class)->finalize (object);
 }
@@ -1343,6 +1884,7 @@ qrs_editor_class_init (QrsEditorClass *klass)
     g_signal_new ("show-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  g_type_ensure (QRS_TYPE_SCAN_CHART);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/qrstudio/QrStudio/ui/qrs-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, type_row);
@@ -1380,6 +1922,16 @@ qrs_editor_class_init (QrsEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, size_adjustment);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, unit_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, dpi_spin);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_group);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_range_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scan_chart);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_status_label);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_total_label);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_visitors_label);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_bots_label);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_device_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_os_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, scans_browser_row);
 }
 
 static void
@@ -1391,6 +1943,8 @@ qrs_editor_init (QrsEditor *self)
 
   self->entries = g_ptr_array_new_with_free_func (field_entry_free);
   self->add_buttons = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < G_N_ELEMENTS (self->breakdown_rows); i++)
+    self->breakdown_rows[i] = g_ptr_array_new ();
 
   for (guint i = 0; i < G_N_ELEMENTS (payload_type_labels); i++)
     gtk_string_list_append (types, _(payload_type_labels[i]));
@@ -1422,6 +1976,11 @@ qrs_editor_init (QrsEditor *self)
   g_signal_connect_swapped (self->size_spin, "value-changed", G_CALLBACK (size_changed_cb), self);
   g_signal_connect_swapped (self->unit_dropdown, "notify::selected", G_CALLBACK (unit_changed_cb), self);
   g_signal_connect_swapped (self->dpi_spin, "value-changed", G_CALLBACK (dpi_changed_cb), self);
+  g_signal_connect_swapped (self->scans_range_dropdown, "notify::selected",
+                            G_CALLBACK (scans_range_changed_cb), self);
+  if (get_application () != NULL)
+    g_signal_connect_object (get_application (), "notify::connection-state",
+                             G_CALLBACK (qrs_editor_refresh_scans), self, G_CONNECT_SWAPPED);
 
   {
     g_autoptr(QrsDocument) document = qrs_document_new ();
@@ -1480,6 +2039,7 @@ qrs_editor_set_document (QrsEditor   *self,
   sync_tags (self);
   self->updating--;
   sync_from_design (self, NULL);
+  qrs_editor_refresh_scans (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }
@@ -1532,4 +2092,16 @@ qrs_editor_get_field_error (QrsEditor  *self,
     }
 
   return NULL;
+}
+
+QrsScanChart *
+qrs_editor_get_scan_chart (QrsEditor *self)
+{
+  return self->scan_chart;
+}
+
+guint
+qrs_editor_get_scan_loads (QrsEditor *self)
+{
+  return self->scans_loads;
 }

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "qrs-document.h"
+#include "qrs-scan-store.h"
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,13 @@ void         qrs_editor_load_logo     (QrsEditor  *self,
 gboolean     qrs_editor_set_logo      (QrsEditor  *self,
                                        GBytes     *bytes,
                                        GError    **error);
+
+QrsScanStore *qrs_editor_get_scan_store (QrsEditor    *self);
+void          qrs_editor_set_scan_store (QrsEditor    *self,
+                                         QrsScanStore *store);
+guint         qrs_editor_get_scan_range (QrsEditor    *self);
+void          qrs_editor_set_scan_range (QrsEditor    *self,
+                                         guint         days);
+void          qrs_editor_refresh_scans  (QrsEditor    *self);
 
 G_END_DECLS
