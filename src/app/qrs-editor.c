@@ -1666,6 +1666,10 @@ qrs_editor_refresh_scans (QrsEditor *self)
   g_clear_object (&self->scans_cancellable);
   self->scans_pending = 0;
 
+  /* Disposed: the template is gone. */
+  if (self->scans_group == NULL)
+    return;
+
   store = ensure_scan_store (self);
   gtk_widget_set_visible (GTK_WIDGET (self->scans_group), document_has_scans (self));
   if (!document_has_scans (self))

@@ -332,9 +332,10 @@ screenshot_path (const char *name)
 }
 
 static void
-shoot_editor (QrsWindow *window)
+shoot_editor (QrsWindow  *window,
+              const char *name)
 {
-  g_autofree char *path = screenshot_path ("editor-scans.png");
+  g_autofree char *path = screenshot_path (name);
   g_autoptr(GdkTexture) texture = NULL;
 
   /* The "Saved" toast would cover the breakdown. */
@@ -484,6 +485,12 @@ assert_day (QrsScanChart *chart,
   g_assert_cmpuint (day->scans, ==, scans);
 }
 
+static gboolean
+folded (gpointer data)
+{
+  return adw_leaflet_get_folded (data);
+}
+
 static void
 test_scans_editor (void)
 {
@@ -582,7 +589,7 @@ test_scans_editor (void)
                                 (int)(bar.origin.y + bar.size.height) - 2));
     }
 
-  shoot_editor (window);
+  shoot_editor (window, "editor-scans.png");
 
   /* The range: 90 days take in the tablet scans, 7 days leave out the
    * day ten days back. */
@@ -611,6 +618,39 @@ test_scans_editor (void)
   app_test_wait_until (scans_shown, &wait, 30000);
   assert_day (chart, 6, 0, 5);
   g_assert_cmpstr (label_text (editor, "scans_total_label"), ==, "10");
+
+  /* At 360 pixels wide the same code still charts 90 days, a bar each. */
+  {
+    QrsWindow *narrow = app_test_new_window (360, 720);
+    QrsEditor *narrow_editor = narrow->editor;
+    QrsScanChart *narrow_chart = qrs_editor_get_scan_chart (narrow_editor);
+    g_auto(Pixels) narrow_pixels = { NULL };
+    graphene_rect_t bar;
+
+    qrs_editor_set_scan_range (narrow_editor, 90);
+    wait = (ScansWait) { narrow_editor, qrs_editor_get_scan_loads (narrow_editor), 16 };
+    qrs_window_set_document (narrow, document);
+    app_test_wait_until (scans_shown, &wait, 30000);
+    /* Folded, the window shows the library first: go to the editor. */
+    app_test_wait_until (folded, narrow->leaflet, 5000);
+    adw_leaflet_navigate (narrow->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+    app_test_iterate (600);
+
+    g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (narrow_chart)), >, 200);
+    g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (narrow_chart)), <=, 360 - 48);
+    g_assert_true (gtk_widget_get_mapped (template_widget (narrow_editor, "scans_range_dropdown")));
+    pixels_from_widget (&narrow_pixels, GTK_WIDGET (narrow_chart), "narrow-chart.png");
+    for (guint i = 88; i <= 89; i++)
+      {
+        qrs_scan_chart_get_bar_bounds (narrow_chart, i, &bar);
+        g_assert_cmpfloat (bar.size.width, >=, 1);
+        g_assert_cmpint (painted (&narrow_pixels, (int)(bar.origin.x + bar.size.width / 2),
+                                  (int)(bar.origin.y + bar.size.height) - 1),
+                         ==, i == 89);
+      }
+    shoot_editor (narrow, "editor-scans-narrow.png");
+    app_test_close_window (narrow);
+  }
 
   app_test_close_window (window);
 }
