@@ -250,6 +250,72 @@ test_scans_chart_empty (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The brightest of the most opaque pixels left of the first bar: the
+ * scale's numbers, unpremultiplied. */
+static double
+scale_text_luminance (const Pixels    *pixels,
+                      graphene_rect_t *first_bar)
+{
+  int best_alpha = 0;
+  double luminance = -1;
+
+  for (int y = 0; y < pixels->height; y++)
+    for (int x = 0; x < (int)first_bar->origin.x - 2; x++)
+      {
+        const guchar *p = pixel_at (pixels, x, y);
+
+        if (p[3] > best_alpha)
+          {
+            best_alpha = p[3];
+            luminance = (p[0] + p[1] + p[2]) / (3.0 * p[3]);
+          }
+      }
+  g_assert_cmpint (best_alpha, >, 100);
+  return luminance;
+}
+
+static void
+test_scans_chart_dark (void)
+{
+  static const guint64 counts[] = { 1, 7, 2, 0, 3 };
+  g_autoptr(GArray) days = make_days (counts, G_N_ELEMENTS (counts));
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_auto(Pixels) light = { NULL };
+  g_auto(Pixels) dark = { NULL };
+  GtkWidget *chart;
+  GtkWidget *window;
+  graphene_rect_t first, tallest;
+  GdkRGBA accent;
+  const guchar *p;
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  window = chart_window (&chart, 360);
+  qrs_scan_chart_set_days (QRS_SCAN_CHART (chart), days);
+  qrs_scan_chart_get_bar_bounds (QRS_SCAN_CHART (chart), 0, &first);
+  qrs_scan_chart_get_bar_bounds (QRS_SCAN_CHART (chart), 1, &tallest);
+  pixels_from_widget (&light, chart, "chart-light.png");
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  app_test_iterate (300);
+  pixels_from_widget (&dark, chart, "chart-dark.png");
+
+  /* The numbers follow the style's text colour: dark on light, light on
+   * dark. */
+  g_assert_cmpfloat (scale_text_luminance (&light, &first), <, 0.3);
+  g_assert_cmpfloat (scale_text_luminance (&dark, &first), >, 0.7);
+
+  /* The bars are the dark style's accent. */
+  g_assert_true (gtk_style_context_lookup_color (gtk_widget_get_style_context (chart),
+                                                 "accent_bg_color", &accent));
+  p = pixel_at (&dark, (int)(tallest.origin.x + tallest.size.width / 2),
+                (int)(tallest.origin.y + tallest.size.height / 2));
+  g_assert_cmpint (p[3], >, 0);
+  g_assert_cmpint (ABS ((int)p[1] - (int)(accent.green * p[3])), <=, 3);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 press_key (GtkWidget *widget,
            guint      keyval)
@@ -688,6 +754,45 @@ test_scans_editor_store_given (void)
   app_test_iterate (10);
 }
 
+/* A database that cannot be reached: the section says so. */
+static void
+test_scans_editor_unreachable (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  QrsEditor *editor = QRS_EDITOR (qrs_editor_new ());
+  g_autoptr(QrsDatabase) nowhere = NULL;
+  g_autoptr(QrsScanStore) store = NULL;
+  g_autoptr(QrsDocument) document = qrs_document_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *status;
+  guint loads;
+
+  nowhere = qrs_database_new ("host=127.0.0.1 port=9 dbname=nowhere connect_timeout=2", &error);
+  g_assert_no_error (error);
+  store = qrs_scan_store_new (nowhere);
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (editor));
+  gtk_window_present (GTK_WINDOW (window));
+  qrs_document_set_kind (document, QRS_CODE_KIND_DYNAMIC);
+  qrs_document_set_id (document, 42);
+  qrs_editor_set_scan_store (editor, store);
+  loads = qrs_editor_get_scan_loads (editor);
+  qrs_editor_set_document (editor, document);
+
+  {
+    ScansWait wait = { editor, loads, 0 };
+
+    app_test_wait_until (scans_shown, &wait, 30000);
+  }
+  status = template_widget (editor, "scans_status_label");
+  g_assert_true (gtk_widget_get_visible (status));
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (GTK_LABEL (status)), "Could not load the scans: "));
+  g_assert_cmpuint (qrs_scan_chart_get_n_days (qrs_editor_get_scan_chart (editor)), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  app_test_iterate (10);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -697,8 +802,10 @@ main (int   argc,
   g_test_add_func ("/app/scans/chart-bars", test_scans_chart_bars);
   g_test_add_func ("/app/scans/chart-empty", test_scans_chart_empty);
   g_test_add_func ("/app/scans/chart-keyboard", test_scans_chart_keyboard);
+  g_test_add_func ("/app/scans/chart-dark", test_scans_chart_dark);
   g_test_add_func ("/app/scans/editor", test_scans_editor);
   g_test_add_func ("/app/scans/editor-store-given", test_scans_editor_store_given);
+  g_test_add_func ("/app/scans/editor-unreachable", test_scans_editor_unreachable);
 
   return g_test_run ();
 }
