@@ -99,6 +99,8 @@ struct _QrsEditor
   GCancellable         *scans_cancellable;
   guint                 scans_pending;
   guint                 scans_loads;   /* loads finished, for tests */
+  guint                 scans_throttle_id;
+  gboolean              scans_heard;   /* news while throttled */
   GPtrArray            *breakdown_rows[3];
 };
 
@@ -1354,6 +1356,38 @@ show_scans_status (QrsEditor  *self,
   gtk_widget_set_visible (GTK_WIDGET (self->scans_status_label), message != NULL);
 }
 
+/* A busy code is rolled up every second or so: one reload a second is
+ * as fresh as a person can read, and no storm of queries. */
+#define SCANS_THROTTLE_MS 1000
+
+static gboolean
+scans_throttle_cb (gpointer user_data)
+{
+  QrsEditor *self = user_data;
+
+  self->scans_throttle_id = 0;
+  if (self->scans_heard)
+    {
+      self->scans_heard = FALSE;
+      qrs_editor_refresh_scans (self);
+      self->scans_throttle_id = g_timeout_add (SCANS_THROTTLE_MS, scans_throttle_cb, self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scans_heard (QrsEditor *self)
+{
+  if (self->scans_throttle_id != 0)
+    {
+      self->scans_heard = TRUE;
+      return;
+    }
+
+  qrs_editor_refresh_scans (self);
+  self->scans_throttle_id = g_timeout_add (SCANS_THROTTLE_MS, scans_throttle_cb, self);
+}
+
 static void
 scans_notification_cb (QrsEditor   *self,
                        const char  *channel,
@@ -1369,7 +1403,7 @@ scans_notification_cb (QrsEditor   *self,
   /* No payload: the listener reconnected, and anything may have come. */
   if (payload == NULL || *payload == '\0')
     {
-      qrs_editor_refresh_scans (self);
+      scans_heard (self);
       return;
     }
 
@@ -1382,7 +1416,7 @@ scans_notification_cb (QrsEditor   *self,
       if (g_ascii_string_to_signed (g_strstrip (ids[i]), 10, 1, G_MAXINT64, &named, NULL) &&
           named == id)
         {
-          qrs_editor_refresh_scans (self);
+          scans_heard (self);
           return;
         }
     }
@@ -1795,6 +1829,7 @@ qrs_editor_dispose (GObject *object)
 
   g_cancellable_cancel (self->scans_cancellable);
   g_clear_object (&self->scans_cancellable);
+  g_clear_handle_id (&self->scans_throttle_id, g_source_remove);
   g_clear_object (&self->scan_store);
   listen_for_scans (self);
 
