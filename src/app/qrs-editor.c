@@ -1816,6 +1816,13 @@ scans_range_changed_cb (QrsEditor *self)
   qrs_editor_refresh_scans (self);
 }
 
+/* Opened, closed or another database: the store follows. */
+static void
+connection_state_changed_cb (QrsEditor *self)
+{
+  qrs_editor_refresh_scans (self);
+}
+
 /* GObject ------------------------------------------------------------- */
 
 static void
@@ -2019,7 +2026,7 @@ qrs_editor_init (QrsEditor *self)
                             G_CALLBACK (scans_range_changed_cb), self);
   if (get_application () != NULL)
     g_signal_connect_object (get_application (), "notify::connection-state",
-                             G_CALLBACK (qrs_editor_refresh_scans), self, G_CONNECT_SWAPPED);
+                             G_CALLBACK (connection_state_changed_cb), self, G_CONNECT_SWAPPED);
 
   {
     g_autoptr(QrsDocument) document = qrs_document_new ();
