@@ -51,6 +51,7 @@ struct _QrsEditor
   AdwActionRow         *dynamic_row;
   AdwActionRow         *short_url_row;
   GtkButton            *copy_short_url_button;
+  GtkButton            *open_short_url_button;
   AdwPreferencesGroup  *fields_group;
   GtkListBox           *fields_list;
   AdwEntryRow          *title_row;
@@ -730,6 +731,10 @@ sync_kind (QrsEditor *self)
                                  _("Provisional: the short link is assigned when the code is saved"));
   else
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->short_url_row), NULL);
+
+  /* Until it is saved, the redirect daemon does not know the link. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->open_short_url_button),
+                            dynamic && qrs_document_get_short_id (self->document) != NULL);
 }
 
 static void
@@ -1007,6 +1012,40 @@ copy_short_url_cb (QrsEditor *self)
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), url);
   g_signal_emit (self, signals[SHOW_MESSAGE], 0, _("Link copied"));
+}
+
+static void
+show_uri_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(QrsEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("Could not open the link: %s"), error->message);
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, message);
+    }
+}
+
+/* A test scan from the desk: the browser follows the short link through
+ * the redirect daemon, which counts it like any phone's. */
+static void
+open_short_url_cb (QrsEditor *self)
+{
+  g_autofree char *url = qrs_document_dup_short_url (self->document);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (url == NULL || !GTK_IS_WINDOW (root))
+    return;
+
+  gtk_show_uri_full (GTK_WINDOW (root), url, GDK_CURRENT_TIME, NULL,
+                     show_uri_cb, g_object_ref (self));
 }
 
 static void
@@ -1938,6 +1977,7 @@ qrs_editor_class_init (QrsEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, dynamic_switch);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, short_url_row);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, copy_short_url_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, open_short_url_button);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, fields_group);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, fields_list);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, title_row);
@@ -1999,6 +2039,7 @@ qrs_editor_init (QrsEditor *self)
   g_signal_connect_swapped (self->type_row, "notify::selected", G_CALLBACK (type_selected_cb), self);
   g_signal_connect_swapped (self->dynamic_switch, "notify::active", G_CALLBACK (dynamic_active_cb), self);
   g_signal_connect_swapped (self->copy_short_url_button, "clicked", G_CALLBACK (copy_short_url_cb), self);
+  g_signal_connect_swapped (self->open_short_url_button, "clicked", G_CALLBACK (open_short_url_cb), self);
   g_signal_connect_swapped (self->title_row, "changed", G_CALLBACK (title_changed_cb), self);
   g_signal_connect_swapped (self->description_row, "changed", G_CALLBACK (description_changed_cb), self);
   g_signal_connect_swapped (self->tags_row, "changed", G_CALLBACK (tags_changed_cb), self);

@@ -1,0 +1,165 @@
+/* test-open-link.c — a dynamic code's short link opened in the browser,
+ * the test scan a person makes from the desk
+ *
+ * The "browser" is a desktop entry of the test's own, registered as the
+ * default handler of http links in XDG folders of its own: GIO finds it
+ * and runs it as it would run Firefox, and it writes down the address it
+ * was given.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "app-test-utils.h"
+#include "qrs-application.h"
+#include "qrs-editor-private.h"
+#include "qrs-window-private.h"
+
+static char *xdg_dir;
+static char *opened_path;
+
+/* Must run before GIO first reads the XDG folders. */
+static void
+install_test_browser (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *applications = NULL;
+  g_autofree char *entry_path = NULL;
+  g_autofree char *entry = NULL;
+  g_autofree char *mimeapps = NULL;
+  g_autofree char *quoted = NULL;
+
+  xdg_dir = g_dir_make_tmp ("qrs-open-link-XXXXXX", &error);
+  g_assert_no_error (error);
+  data = g_build_filename (xdg_dir, "data", NULL);
+  config = g_build_filename (xdg_dir, "config", NULL);
+  applications = g_build_filename (data, "applications", NULL);
+  opened_path = g_build_filename (xdg_dir, "opened", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (applications, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+
+  quoted = g_shell_quote (opened_path);
+  entry = g_strdup_printf ("[Desktop Entry]\n"
+                           "Type=Application\n"
+                           "Name=Test Browser\n"
+                           "Exec=sh -c 'printf %%s \"$1\" > %s.part && mv %s.part %s' sh %%u\n"
+                           "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
+                           quoted, quoted, quoted);
+  entry_path = g_build_filename (applications, "qrs-test-browser.desktop", NULL);
+  g_assert_true (g_file_set_contents (entry_path, entry, -1, NULL));
+
+  mimeapps = g_build_filename (config, "mimeapps.list", NULL);
+  g_assert_true (g_file_set_contents (mimeapps,
+                                      "[Default Applications]\n"
+                                      "x-scheme-handler/http=qrs-test-browser.desktop\n"
+                                      "x-scheme-handler/https=qrs-test-browser.desktop\n",
+                                      -1, NULL));
+
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+}
+
+static gboolean
+connection_settled (gpointer data)
+{
+  QrsConnectionState state = qrs_application_get_connection_state (QRS_APPLICATION (app_test_get_application ()));
+
+  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
+}
+
+static gboolean
+short_id_assigned (gpointer data)
+{
+  return qrs_document_get_short_id (data) != NULL;
+}
+
+static gboolean
+link_opened (gpointer data)
+{
+  return g_file_test (opened_path, G_FILE_TEST_EXISTS);
+}
+
+static GtkWidget *
+editor_child (QrsWindow  *window,
+              const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR, name));
+}
+
+static void
+test_open_link (void)
+{
+  QrsWindow *window;
+  QrsDocument *document;
+  GtkWidget *open_button;
+  g_autofree char *opened = NULL;
+  g_autofree char *short_url = NULL;
+
+  app_test_wait_until (connection_settled, NULL, 60000);
+  g_assert_cmpint (qrs_application_get_connection_state (QRS_APPLICATION (app_test_get_application ())),
+                   ==, QRS_CONNECTION_STATE_OPEN);
+
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  open_button = editor_child (window, "open_short_url_button");
+
+  /* A static code has no link; a dynamic one has none to open until the
+   * database gives it its short id. */
+  gtk_switch_set_active (GTK_SWITCH (editor_child (window, "dynamic_switch")), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "url", 0)),
+                         "https://example.edu/open-day");
+  g_assert_true (gtk_widget_get_visible (editor_child (window, "short_url_row")));
+  g_assert_false (gtk_widget_get_sensitive (open_button));
+  {
+    g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (open_button),
+                                                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                                     "Open Link in Browser");
+    g_assert_null (mismatch);
+  }
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (short_id_assigned, document, 30000);
+  g_assert_true (gtk_widget_get_sensitive (open_button));
+
+  /* A click hands the saved short link to the default browser. */
+  g_signal_emit_by_name (open_button, "clicked");
+  app_test_wait_until (link_opened, NULL, 30000);
+  g_assert_true (g_file_get_contents (opened_path, &opened, NULL, NULL));
+  short_url = qrs_document_dup_short_url (document);
+  g_assert_true (g_str_has_suffix (short_url, qrs_document_get_short_id (document)));
+  g_assert_cmpstr (opened, ==, short_url);
+
+  app_test_close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  install_test_browser ();
+  app_test_init_with_database (&argc, &argv);
+
+  g_test_add_func ("/app/editor/open-link", test_open_link);
+
+  status = g_test_run ();
+
+  {
+    const char *leftovers[] = { "opened", "data/applications/qrs-test-browser.desktop",
+                                "data/applications", "data", "config/mimeapps.list", "config", NULL };
+
+    for (guint i = 0; leftovers[i] != NULL; i++)
+      {
+        g_autofree char *path = g_build_filename (xdg_dir, leftovers[i], NULL);
+
+        g_remove (path);
+      }
+    g_rmdir (xdg_dir);
+  }
+  return status;
+}
