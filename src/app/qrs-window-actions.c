@@ -328,13 +328,16 @@ delete_selected_action (GtkWidget  *widget,
   g_autoptr(GListModel) selected = _qrs_window_dup_selected (self);
   guint n = g_list_model_get_n_items (selected);
   g_autofree char *title = NULL;
+  g_autoptr(GPtrArray) stored = g_ptr_array_new ();
   AdwToast *toast;
 
-  if (n == 0 || !G_IS_LIST_STORE (self->library))
+  if (n == 0)
     return;
 
   /* A fresh list: the previous delete's toast still holds its own, and
-   * deletes those codes from the database when it goes away. */
+   * deletes those codes from the database when it goes away.  Drafts
+   * leave the list; the database's codes are left out of its query
+   * until the toast goes. */
   g_ptr_array_unref (self->deleted);
   self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
@@ -342,12 +345,21 @@ delete_selected_action (GtkWidget  *widget,
       g_autoptr(QrsDocument) document = g_list_model_get_item (selected, i);
       guint position;
 
-      if (g_list_store_find (G_LIST_STORE (self->library), document, &position))
-        {
-          g_ptr_array_add (self->deleted, g_object_ref (document));
-          g_list_store_remove (G_LIST_STORE (self->library), position);
-        }
+      gboolean draft = g_list_store_find (self->drafts, document, &position);
+      gboolean saved = self->codes != NULL && qrs_document_get_id (document) > 0;
+
+      if (draft)
+        g_list_store_remove (self->drafts, position);
+      if (saved)
+        g_ptr_array_add (stored, document);
+      if (draft || saved)
+        g_ptr_array_add (self->deleted, g_object_ref (document));
     }
+  if (stored->len > 0)
+    _qrs_window_hide_codes (self, stored, TRUE);
+  n = self->deleted->len;
+  if (n == 0)
+    return;
 
   /* The editor always has a code to show. */
   if (g_list_model_get_n_items (self->library) == 0)
@@ -390,6 +402,7 @@ undo_delete_action (GtkWidget  *widget,
 {
   QrsWindow *self = QRS_WINDOW (widget);
 
+  _qrs_window_hide_codes (self, self->deleted, FALSE);
   for (guint i = 0; i < self->deleted->len; i++)
     _qrs_window_add_document (self, g_ptr_array_index (self->deleted, i));
 

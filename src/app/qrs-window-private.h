@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include "qrs-code-list.h"
+#include "qrs-document-list.h"
 #include "qrs-editor.h"
 #include "qrs-export.h"
 #include "qrs-preview.h"
@@ -17,14 +19,24 @@ struct _QrsWindow
 
   GSettings            *settings;
   GSettings            *state;        /* delayed: written when the window closes */
-  GListModel           *library;      /* QrsDocument; a GListStore until the store lands */
-  GtkFilterListModel   *filtered;
+  GListModel           *library;      /* QrsDocument: the drafts, then the database's codes */
+  GListStore           *drafts;       /* QrsDocument not in the database (all of them offline) */
+  GListStore           *sections;     /* the drafts and the database's codes, for library */
+  GListStore           *shown_sections; /* the drafts that match the search, and the codes */
+  GtkFilterListModel   *filtered;     /* the drafts that match the search */
   GtkCustomFilter      *filter;
   GtkMultiSelection    *selection;
+  QrsCodeList          *codes;        /* the database's codes, paged; NULL offline */
+  QrsDocumentList      *code_documents; /* codes as QrsDocument */
+  GHashTable           *bound_rows;   /* GtkListItem on screen */
+  GHashTable           *thumbnails;   /* "id updated_at" → GdkPaintable */
+  GQueue                thumbnail_order;
+  QrsCodeQuery         *query;        /* search, filters and sort of the library */
+  gint64                select_id;    /* a code to select when it shows up */
+  GCancellable         *tags_cancellable;
   GPtrArray            *deleted;      /* QrsDocument, for undo */
   AdwToast             *delete_toast; /* weak: the last delete's toast */
   AdwToast             *last_toast;   /* weak: the toast on screen */
-  GHashTable           *search_ids;   /* the database's matches, or NULL */
   GCancellable         *search_cancellable;
   GCancellable         *batch_cancellable;
   QrsDocument          *document;
@@ -42,6 +54,11 @@ struct _QrsWindow
   guint                 folded_idle;
   GtkSearchEntry       *search_entry;
   GtkListView          *library_view;
+  GtkMenuButton        *filter_button;
+  GtkDropDown          *kind_dropdown;
+  GtkDropDown          *state_dropdown;
+  GtkDropDown          *tag_dropdown;
+  GtkDropDown          *sort_dropdown;
   AdwWindowTitle       *window_title;
   AdwFlap              *flap;
   QrsEditor            *editor;
@@ -85,5 +102,16 @@ void      _qrs_window_start_batch_export (QrsWindow      *self,
                                           QrsExportFormat format);
 void      _qrs_window_select             (QrsWindow      *self,
                                           guint           position);
+void      _qrs_window_apply_query        (QrsWindow      *self);
+void      _qrs_window_hide_codes         (QrsWindow      *self,
+                                          GPtrArray      *documents,
+                                          gboolean        hide);
+gboolean  _qrs_window_document_is_placeholder (QrsDocument *document);
+void      _qrs_window_update_tags        (QrsWindow      *self);
+void      _qrs_window_rebuild_library    (QrsWindow      *self);
+void      _qrs_window_refresh_scans      (QrsWindow      *self);
+void      _qrs_window_close_library      (QrsWindow      *self);
+void      _qrs_window_draft_saved        (QrsWindow      *self,
+                                          QrsDocument    *document);
 
 G_END_DECLS

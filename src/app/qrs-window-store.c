@@ -9,10 +9,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "qrs-application.h"
+#include "qrs-document-list.h"
 #include "qrs-local-cluster.h"
 #include "qrs-window-private.h"
-
-#define LIBRARY_LOAD_LIMIT 1000
 
 /* A stored code as a document whose short link points where this run's
  * short links do. */
@@ -110,163 +109,18 @@ load_logo_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   bytes = qrs_asset_store_get_finish (QRS_ASSET_STORE (object), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   if (bytes == NULL || !qrs_design_set_logo (qrs_document_get_design (document), bytes, &error))
     g_warning ("Could not load the logo of code %" G_GINT64_FORMAT ": %s",
                qrs_document_get_id (document), error->message);
 }
 
-static gboolean library_has_id (QrsWindow *self,
-                                gint64     id);
+/* The library: the database's codes as documents ------------------------ */
 
-/* Search -------------------------------------------------------------- */
-
-#define SEARCH_LIMIT 500
-
-static void append_code (QrsWindow     *self,
-                         QrsConnection *connection,
-                         QrsCode       *code);
 static void replace_document (QrsWindow   *self,
                               QrsDocument *old,
                               QrsDocument *document);
-
-static void
-searched_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(QrsWindow) self = user_data;
-  g_autoptr(GPtrArray) codes = NULL;
-  g_autoptr(GError) error = NULL;
-  QrsConnection *connection = get_open_connection (self);
-  GHashTable *ids;
-
-  codes = qrs_code_store_search_finish (QRS_CODE_STORE (object), result, NULL, &error);
-  if (codes == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Could not search the database: %s", error->message);
-      return;
-    }
-
-  ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  for (guint i = 0; i < codes->len; i++)
-    {
-      QrsCode *code = g_ptr_array_index (codes, i);
-      gint64 id = qrs_code_get_id (code);
-
-      g_hash_table_add (ids, g_memdup2 (&id, sizeof id));
-      /* A match not loaded yet joins the library. */
-      if (connection != NULL && !library_has_id (self, id))
-        append_code (self, connection, code);
-    }
-
-  g_clear_pointer (&self->search_ids, g_hash_table_unref);
-  self->search_ids = ids;
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-}
-
-/**
- * _qrs_window_search_database:
- *
- * Asks the database's full-text search (title, description, tags and
- * content, accents folded) for @query; the library then shows its
- * matches.  Returns %FALSE when there is no database to ask.
- */
-gboolean
-_qrs_window_search_database (QrsWindow  *self,
-                             const char *query)
-{
-  QrsConnection *connection = get_open_connection (self);
-
-  g_cancellable_cancel (self->search_cancellable);
-  g_clear_object (&self->search_cancellable);
-
-  if (connection == NULL)
-    return FALSE;
-
-  self->search_cancellable = g_cancellable_new ();
-  qrs_code_store_search_async (qrs_connection_get_code_store (connection), query, 0, SEARCH_LIMIT,
-                               self->search_cancellable, searched_cb, g_object_ref (self));
-
-  return TRUE;
-}
-
-static gboolean
-library_has_id (QrsWindow *self,
-                gint64     id)
-{
-  guint n = g_list_model_get_n_items (self->library);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(QrsDocument) document = g_list_model_get_item (self->library, i);
-
-      if (qrs_document_get_id (document) == id)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-static void
-loaded_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(QrsWindow) self = user_data;
-  g_autoptr(GPtrArray) codes = NULL;
-  g_autoptr(GError) error = NULL;
-  QrsConnection *connection = QRS_CONNECTION (object);
-
-  codes = qrs_connection_load_finish (connection, result, &error);
-  if (codes == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        _qrs_window_show_failure (self, error);
-      return;
-    }
-
-  g_debug ("Loaded %u codes from the database", codes->len);
-
-  for (guint i = 0; i < codes->len; i++)
-    {
-      QrsCode *code = g_ptr_array_index (codes, i);
-
-      if (!library_has_id (self, qrs_code_get_id (code)))
-        append_code (self, connection, code);
-    }
-}
-
-static void
-append_code (QrsWindow     *self,
-             QrsConnection *connection,
-             QrsCode       *code)
-{
-  g_autoptr(QrsDocument) document = NULL;
-  g_autoptr(GError) error = NULL;
-  QrsDesign *design;
-
-  if (!G_IS_LIST_STORE (self->library))
-    return;
-
-  document = document_new_from_code (self, code, &error);
-  if (document == NULL)
-    {
-      g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", qrs_code_get_id (code), error->message);
-      return;
-    }
-
-  /* Logos live in the shared assets table; fetch them as rows come. */
-  design = qrs_document_get_design (document);
-  if (qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
-    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
-                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
-                               load_logo_cb, g_object_ref (document));
-
-  g_list_store_append (G_LIST_STORE (self->library), document);
-}
-
-/* Live refresh: another desktop's changes ------------------------------- */
 
 /* Whether @document differs from the row it was read from: both go
  * through the document once, so only real edits count, not how the
@@ -300,142 +154,305 @@ document_has_edits (QrsWindow   *self,
                         (const char * const *)qrs_code_get_tags (theirs));
 }
 
-static QrsDocument *
-find_document (QrsWindow *self,
-               gint64     id,
-               guint     *position)
-{
-  guint n = g_list_model_get_n_items (self->library);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(QrsDocument) document = g_list_model_get_item (self->library, i);
-
-      if (qrs_document_get_id (document) == id)
-        {
-          *position = i;
-          return document; /* the library keeps its reference */
-        }
-    }
-
-  return NULL;
-}
-
 typedef struct
 {
-  QrsWindow *window;
-  gint64     id;
-} RefreshOp;
+  QrsWindow   *window;
+  QrsDocument *document;
+} ReplaceOp;
 
 static void
-refresh_op_free (RefreshOp *op)
+replace_later_cb (gpointer data)
 {
+  ReplaceOp *op = data;
+
+  if (op->window->document != op->document)
+    {
+      g_autoptr(QrsDocument) old = g_object_ref (op->window->document);
+
+      if (qrs_document_get_id (old) == qrs_document_get_id (op->document))
+        replace_document (op->window, old, op->document);
+    }
   g_object_unref (op->window);
+  g_object_unref (op->document);
   g_free (op);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefreshOp, refresh_op_free)
-
-static void refresh_later_cb (gpointer user_data);
-
-static void
-refreshed_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+static QrsDocument *
+code_to_document_cb (QrsCode  *item,
+                     gpointer  user_data)
 {
-  g_autoptr(RefreshOp) op = user_data;
-  QrsWindow *self = op->window;
-  g_autoptr(QrsCode) code = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsCode) code = item;
+  QrsWindow *self = user_data;
   QrsConnection *connection = get_open_connection (self);
-  QrsDocument *old;
+  g_autoptr(QrsDocument) document = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsDocument *known;
   QrsCode *stored;
-  guint position = 0;
+  QrsDesign *design;
+  gint64 id;
 
-  code = qrs_code_store_get_finish (QRS_CODE_STORE (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || connection == NULL
-      || !G_IS_LIST_STORE (self->library))
-    return;
-  if (code == NULL && !g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND))
+  if (qrs_code_list_item_is_placeholder (code))
     {
-      g_debug ("Could not refresh code %" G_GINT64_FORMAT ": %s", op->id, error->message);
-      return;
+      document = qrs_document_new ();
+      g_object_set_data (G_OBJECT (document), "qrs-placeholder", GINT_TO_POINTER (TRUE));
+      return g_steal_pointer (&document);
     }
 
-  old = find_document (self, op->id, &position);
+  /* The editor's document is its row's; every other row's is made as
+   * the row is shown. */
+  id = qrs_code_get_id (code);
+  known = self->document != NULL && qrs_document_get_id (self->document) == id ? self->document : NULL;
+  stored = known != NULL ? qrs_document_get_stored (known) : NULL;
 
-  /* A new code of another desktop's comes in at the end, as a load does;
-   * while a save is under way it may be our own, not numbered here yet. */
-  if (old == NULL)
+  /* The same version (or our own save, heard back), or the one in the
+   * editor with unsaved edits: saving it meets the conflict dialog. */
+  if (known != NULL
+      && ((stored != NULL && qrs_code_get_version (stored) >= qrs_code_get_version (code))
+          || (known == self->document && document_has_edits (self, known))))
+    return g_object_ref (known);
+
+  document = document_new_from_code (self, code, &error);
+  if (document == NULL)
     {
-      if (code != NULL && self->saving)
-        g_timeout_add_once (200, refresh_later_cb, g_steal_pointer (&op));
-      else if (code != NULL)
-        append_code (self, connection, code);
-      return;
+      g_warning ("Code %" G_GINT64_FORMAT " cannot be shown: %s", id, error->message);
+      document = qrs_document_new ();
+      g_object_set_data (G_OBJECT (document), "qrs-placeholder", GINT_TO_POINTER (TRUE));
+      return g_steal_pointer (&document);
     }
 
-  /* The one open here with unsaved edits stays: saving it meets the
-   * conflict dialog, which lets the person choose. */
-  if (old == self->document && document_has_edits (self, old))
-    return;
+  /* Logos live in the shared assets table; fetch them as rows come. */
+  design = qrs_document_get_design (document);
+  if (connection != NULL && qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
+    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
+                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
+                               load_logo_cb, g_object_ref (document));
 
-  if (code == NULL)
+  /* Changed on another desktop while open here, unedited: the editor
+   * follows, once the list is done asking for rows. */
+  if (known != NULL && known == self->document)
     {
-      if (old == self->document)
-        return;
-      g_list_store_remove (G_LIST_STORE (self->library), position);
-      return;
+      ReplaceOp *op = g_new0 (ReplaceOp, 1);
+
+      op->window = g_object_ref (self);
+      op->document = g_object_ref (document);
+      g_idle_add_once (replace_later_cb, op);
     }
 
-  /* Our own save, heard back: nothing new. */
-  stored = qrs_document_get_stored (old);
-  if (stored != NULL && qrs_code_get_version (stored) >= qrs_code_get_version (code))
-    return;
-
-  {
-    g_autoptr(QrsDocument) document = document_new_from_code (self, code, &error);
-    QrsDesign *design;
-
-    if (document == NULL)
-      {
-        g_warning ("Skipping code %" G_GINT64_FORMAT ": %s", op->id, error->message);
-        return;
-      }
-
-    design = qrs_document_get_design (document);
-    if (qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
-      qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
-                                 qrs_design_get_logo_sha256 (design), self->store_cancellable,
-                                 load_logo_cb, g_object_ref (document));
-
-    if (old == self->document)
-      replace_document (self, old, document);
-    else
-      g_list_store_splice (G_LIST_STORE (self->library), position, 1, (gpointer *)&document, 1);
-  }
+  return g_steal_pointer (&document);
 }
 
 static void
-refresh (RefreshOp *op)
+update_library_subtitle (QrsWindow *self)
 {
-  QrsConnection *connection = get_open_connection (op->window);
+  g_autofree char *subtitle = NULL;
+  guint n;
+
+  if (self->codes == NULL || get_open_connection (self) == NULL)
+    return;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->codes));
+  if (qrs_code_list_get_loading (self->codes) && n == 0)
+    subtitle = g_strdup (_("Loading…"));
+  else
+    /* Translators: the number of codes the library shows */
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u code", "%u codes", n), n);
+  adw_window_title_set_subtitle (self->library_title, subtitle);
+}
+
+/* Rows read again lose their selection (the list model replaced them):
+ * the code in the editor is selected again where it is now, or, when it
+ * was just deleted, the first code. */
+/* Before the list's change goes further: a saved draft leaves the drafts
+ * as the list takes it in, so it is never in the library twice. */
+static void
+codes_changing_cb (QrsWindow *self)
+{
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->drafts)); i > 0; i--)
+    {
+      g_autoptr(QrsDocument) draft = g_list_model_get_item (G_LIST_MODEL (self->drafts), i - 1);
+
+      if (qrs_document_get_id (draft) > 0
+          && qrs_code_list_find (self->codes, qrs_document_get_id (draft), NULL))
+        g_list_store_remove (self->drafts, i - 1);
+    }
+}
+
+static void
+codes_changed_cb (QrsWindow *self)
+{
+  guint n_drafts, position;
+  gboolean deleted;
+
+  update_library_subtitle (self);
+
+  if (self->document == NULL || self->selection == NULL
+      || !gtk_bitset_is_empty (gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection))))
+    return;
+
+  n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  deleted = self->deleted != NULL && g_ptr_array_find (self->deleted, self->document, NULL);
+  if (!deleted && qrs_document_get_id (self->document) > 0
+      && qrs_code_list_find (self->codes, qrs_document_get_id (self->document), &position))
+    {
+      self->select_id = 0;
+      _qrs_window_select (self, n_drafts + position);
+    }
+  else if (deleted && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    {
+      g_autoptr(QrsDocument) first = g_list_model_get_item (G_LIST_MODEL (self->selection), 0);
+
+      if (!_qrs_window_document_is_placeholder (first))
+        _qrs_window_select (self, 0);
+    }
+}
+
+void
+_qrs_window_close_library (QrsWindow *self)
+{
+  if (self->codes != NULL)
+    g_signal_handlers_disconnect_by_data (self->codes, self);
+  g_clear_object (&self->code_documents);
+  g_clear_object (&self->codes);
+}
+
+static void
+open_library (QrsWindow     *self,
+              QrsConnection *connection)
+{
+  _qrs_window_close_library (self);
+
+  self->codes = qrs_code_list_new (qrs_connection_get_code_store (connection), self->query);
+  /* First of all, before the map list model below hears of a change. */
+  g_signal_connect_object (self->codes, "items-changed", G_CALLBACK (codes_changing_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->codes, "items-changed", G_CALLBACK (codes_changed_cb), self,
+                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_connect_object (self->codes, "notify::loading", G_CALLBACK (update_library_subtitle), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->codes, "page-loaded", G_CALLBACK (_qrs_window_refresh_scans), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->codes, "page-loaded", G_CALLBACK (codes_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->code_documents = qrs_document_list_new (G_LIST_MODEL (self->codes), code_to_document_cb, self);
+  _qrs_window_rebuild_library (self);
+  update_library_subtitle (self);
+}
+
+/**
+ * _qrs_window_apply_query:
+ *
+ * The search, filters and sort of self->query go to the database.
+ */
+void
+_qrs_window_apply_query (QrsWindow *self)
+{
+  if (self->codes != NULL)
+    qrs_code_list_set_query (self->codes, self->query);
+}
+
+/**
+ * _qrs_window_search_database:
+ *
+ * Asks the database's full-text search (title, description, tags and
+ * content, accents folded) for @query, together with the filters; the
+ * library then shows its matches.  Returns %FALSE when there is no
+ * database to ask.
+ */
+gboolean
+_qrs_window_search_database (QrsWindow  *self,
+                             const char *query)
+{
+  g_free (self->query->search);
+  self->query->search = query != NULL && *query != '\0' ? g_strdup (query) : NULL;
+  _qrs_window_apply_query (self);
+
+  return self->codes != NULL;
+}
+
+/**
+ * _qrs_window_hide_codes:
+ * @documents: (element-type QrsDocument): codes deleted with an undo pending
+ * @hide: %FALSE to show them again (Undo)
+ */
+void
+_qrs_window_hide_codes (QrsWindow *self,
+                        GPtrArray *documents,
+                        gboolean   hide)
+{
+  if (self->query->hidden_ids == NULL)
+    self->query->hidden_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; i < documents->len; i++)
+    {
+      gint64 id = qrs_document_get_id (g_ptr_array_index (documents, i));
+
+      if (id <= 0)
+        continue;
+      if (hide)
+        g_array_append_val (self->query->hidden_ids, id);
+      else
+        for (guint j = self->query->hidden_ids->len; j > 0; j--)
+          if (g_array_index (self->query->hidden_ids, gint64, j - 1) == id)
+            g_array_remove_index (self->query->hidden_ids, j - 1);
+    }
+
+  _qrs_window_apply_query (self);
+}
+
+static void
+tags_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(QrsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) tags = NULL;
+  g_autoptr(GtkStringList) model = NULL;
+  guint selected = 0;
+
+  tags = qrs_code_store_list_tags_finish (QRS_CODE_STORE (object), result, &error);
+  if (tags == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not list the tags: %s", error->message);
+      return;
+    }
+
+  model = gtk_string_list_new ((const char *[]) { _("All Tags"), NULL });
+  for (guint i = 0; tags[i] != NULL; i++)
+    {
+      gtk_string_list_append (model, tags[i]);
+      if (g_strcmp0 (tags[i], self->query->tag) == 0)
+        selected = i + 1;
+    }
+
+  /* The choice stays as it was while the list is replaced. */
+  g_signal_handlers_block_matched (self->tag_dropdown, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_drop_down_set_model (self->tag_dropdown, G_LIST_MODEL (model));
+  gtk_drop_down_set_selected (self->tag_dropdown, selected);
+  g_signal_handlers_unblock_matched (self->tag_dropdown, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+}
+
+/**
+ * _qrs_window_update_tags:
+ *
+ * Fills the tag chooser with the tags in use.
+ */
+void
+_qrs_window_update_tags (QrsWindow *self)
+{
+  QrsConnection *connection = get_open_connection (self);
 
   if (connection == NULL)
-    {
-      refresh_op_free (op);
-      return;
-    }
+    return;
 
-  qrs_code_store_get_async (qrs_connection_get_code_store (connection), op->id,
-                            op->window->store_cancellable, refreshed_cb, op);
+  g_cancellable_cancel (self->tags_cancellable);
+  g_set_object (&self->tags_cancellable, g_cancellable_new ());
+  qrs_code_store_list_tags_async (qrs_connection_get_code_store (connection), self->tags_cancellable,
+                                  tags_loaded_cb, g_object_ref (self));
 }
 
-static void
-refresh_later_cb (gpointer user_data)
-{
-  refresh (user_data);
-}
+/* Live refresh: another desktop's changes ------------------------------- */
 
 static void
 library_notification_cb (QrsWindow   *self,
@@ -443,34 +460,53 @@ library_notification_cb (QrsWindow   *self,
                          const char  *payload,
                          QrsDatabase *database)
 {
-  QrsConnection *connection = get_open_connection (self);
-  RefreshOp *op;
-  guint64 id;
-
-  if (connection == NULL)
-    return;
-
-  /* The listener (re)connected: what happened meanwhile went unheard. */
-  if (payload == NULL)
+  /* The listener (re)connected: what happened meanwhile went unheard.
+   * The first time, the library is loading anyway. */
+  if (payload == NULL && !self->library_heard)
     {
-      /* The first time, the library is loading anyway. */
-      if (!self->library_heard)
-        {
-          self->library_heard = TRUE;
-          return;
-        }
-      qrs_connection_load_async (connection, LIBRARY_LOAD_LIMIT,
-                                 self->store_cancellable, loaded_cb, g_object_ref (self));
+      self->library_heard = TRUE;
       return;
     }
 
-  if (!g_ascii_string_to_unsigned (payload, 10, 1, G_MAXINT64, &id, NULL))
+  /* Any change may move rows (a changed code goes to the top, newest
+   * first): the count and the pages kept are read again, and only rows
+   * that differ change. */
+  if (self->codes != NULL)
+    qrs_code_list_reload (self->codes);
+}
+
+static void
+scans_notification_cb (QrsWindow   *self,
+                       const char  *channel,
+                       const char  *payload,
+                       QrsDatabase *database)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GArray) ids = NULL;
+
+  if (self->codes == NULL)
     return;
 
-  op = g_new0 (RefreshOp, 1);
-  op->window = g_object_ref (self);
-  op->id = (gint64)id;
-  refresh (op);
+  if (payload == NULL || *payload == '\0')
+    {
+      qrs_code_list_reload (self->codes);
+      return;
+    }
+
+  parts = g_strsplit (payload, ",", -1);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 id;
+
+      if (g_ascii_string_to_unsigned (parts[i], 10, 1, G_MAXINT64, &id, NULL))
+        {
+          gint64 signed_id = (gint64)id;
+
+          g_array_append_val (ids, signed_id);
+        }
+    }
+  qrs_code_list_reload_codes (self->codes, (const gint64 *)ids->data, ids->len);
 }
 
 static void
@@ -482,10 +518,13 @@ listen_to_library (QrsWindow     *self,
 
   self->library_heard = FALSE;
 
-  /* The database goes with the connection, and the handler with it. */
+  /* The database goes with the connection, and the handlers with it. */
   g_signal_connect_object (database, "notification::" QRS_DATABASE_CHANNEL_LIBRARY,
                            G_CALLBACK (library_notification_cb), self, G_CONNECT_SWAPPED);
-  if (!qrs_database_listen (database, QRS_DATABASE_CHANNEL_LIBRARY, &error))
+  g_signal_connect_object (database, "notification::" QRS_DATABASE_CHANNEL_SCANS,
+                           G_CALLBACK (scans_notification_cb), self, G_CONNECT_SWAPPED);
+  if (!qrs_database_listen (database, QRS_DATABASE_CHANNEL_LIBRARY, &error)
+      || !qrs_database_listen (database, QRS_DATABASE_CHANNEL_SCANS, &error))
     g_warning ("Cannot follow other desktops’ changes: %s", error->message);
 }
 
@@ -505,8 +544,7 @@ connection_state_changed_cb (QrsWindow *self)
     case QRS_CONNECTION_STATE_OPEN:
       adw_window_title_set_subtitle (self->library_title, NULL);
       gtk_stack_set_visible_child_name (self->library_stack, "list");
-      qrs_connection_load_async (qrs_application_get_connection (app), LIBRARY_LOAD_LIMIT,
-                                 self->store_cancellable, loaded_cb, g_object_ref (self));
+      open_library (self, qrs_application_get_connection (app));
       listen_to_library (self, qrs_application_get_connection (app));
       break;
 
@@ -548,11 +586,25 @@ replace_document (QrsWindow   *self,
 {
   guint position;
 
-  if (G_IS_LIST_STORE (self->library) &&
-      g_list_store_find (G_LIST_STORE (self->library), old, &position))
-    g_list_store_splice (G_LIST_STORE (self->library), position, 1, (gpointer *)&document, 1);
+  if (g_list_store_find (self->drafts, old, &position))
+    {
+      g_list_store_splice (self->drafts, position, 1, (gpointer *)&document, 1);
+      qrs_window_set_document (self, document);
+      return;
+    }
 
   qrs_window_set_document (self, document);
+  if (self->code_documents != NULL && qrs_document_get_id (document) > 0)
+    {
+      guint n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+      /* The row takes the new document. */
+      if (qrs_code_list_find (self->codes, qrs_document_get_id (document), &position))
+        {
+          qrs_document_list_changed (self->code_documents, position);
+          _qrs_window_select (self, n_drafts + position);
+        }
+    }
 }
 
 /* What a save, and the conflict it may run into, carry along. */
@@ -695,6 +747,7 @@ saved_cb (GObject      *object,
       g_autofree char *message = g_strdup_printf (_("Saved “%s”"), title);
 
       qrs_document_set_stored (document, code);
+      _qrs_window_draft_saved (self, document);
       _qrs_window_actions_update (self);
       qrs_window_show_toast (self, message);
     }
@@ -739,7 +792,7 @@ deleted_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(QrsWindow) self = user_data;
+  g_autoptr(SaveOp) op = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!qrs_code_store_delete_finish (QRS_CODE_STORE (object), result, &error) &&
@@ -747,8 +800,12 @@ deleted_cb (GObject      *object,
     {
       g_autofree char *message = g_strdup_printf (_("Could not delete from the database: %s"),
                                                   error->message);
+      g_autoptr(GPtrArray) kept = g_ptr_array_new ();
 
-      qrs_window_show_toast (self, message);
+      /* Kept (changed elsewhere meanwhile): it shows again. */
+      g_ptr_array_add (kept, op->document);
+      _qrs_window_hide_codes (op->window, kept, FALSE);
+      qrs_window_show_toast (op->window, message);
     }
 }
 
@@ -779,7 +836,7 @@ _qrs_window_delete_stored (QrsWindow *self,
 
       qrs_code_store_delete_async (qrs_connection_get_code_store (connection),
                                    qrs_code_get_id (stored), qrs_code_get_version (stored),
-                                   NULL, deleted_cb, g_object_ref (self));
+                                   NULL, deleted_cb, save_op_new (self, document));
     }
 }
 

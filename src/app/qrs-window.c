@@ -196,6 +196,16 @@ document_title_changed_cb (QrsWindow *self)
 
 /* Library ------------------------------------------------------------- */
 
+/* Thumbnails drawn once per code and version, kept for this many codes. */
+#define THUMBNAIL_CACHE_SIZE 600
+#define THUMBNAIL_SIZE 40
+
+gboolean
+_qrs_window_document_is_placeholder (QrsDocument *document)
+{
+  return g_object_get_data (G_OBJECT (document), "qrs-placeholder") != NULL;
+}
+
 static void
 library_row_setup_cb (GtkSignalListItemFactory *factory,
                       GtkListItem              *item,
@@ -204,13 +214,19 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *thumbnail = g_object_new (QRS_TYPE_PREVIEW, "compact", TRUE, NULL);
+  GtkWidget *picture = gtk_picture_new ();
   GtkWidget *title = gtk_label_new (NULL);
   GtkWidget *subtitle = gtk_label_new (NULL);
+  GtkWidget *scans = gtk_label_new (NULL);
 
   gtk_widget_set_valign (thumbnail, GTK_ALIGN_CENTER);
   gtk_widget_set_focusable (thumbnail, FALSE);
   gtk_widget_set_can_target (thumbnail, FALSE);
   gtk_widget_add_css_class (thumbnail, "thumbnail");
+  gtk_widget_set_size_request (picture, THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+  gtk_widget_set_valign (picture, GTK_ALIGN_CENTER);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_widget_set_visible (picture, FALSE);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
   gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
@@ -218,16 +234,26 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (subtitle, "dim-label");
   gtk_widget_add_css_class (subtitle, "caption");
   gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (labels, TRUE);
+  gtk_widget_set_valign (scans, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (scans, "dim-label");
+  gtk_widget_add_css_class (scans, "caption");
+  gtk_widget_add_css_class (scans, "numeric");
+  gtk_widget_add_css_class (scans, "scan-count");
 
   gtk_box_append (GTK_BOX (labels), title);
   gtk_box_append (GTK_BOX (labels), subtitle);
   gtk_box_append (GTK_BOX (box), thumbnail);
+  gtk_box_append (GTK_BOX (box), picture);
   gtk_box_append (GTK_BOX (box), labels);
+  gtk_box_append (GTK_BOX (box), scans);
   gtk_list_item_set_child (item, box);
 
   g_object_set_data (G_OBJECT (item), "thumbnail", thumbnail);
+  g_object_set_data (G_OBJECT (item), "picture", picture);
   g_object_set_data (G_OBJECT (item), "title", title);
   g_object_set_data (G_OBJECT (item), "subtitle", subtitle);
+  g_object_set_data (G_OBJECT (item), "scans", scans);
 }
 
 static gboolean
@@ -253,6 +279,93 @@ transform_text_to_subtitle (GBinding     *binding,
   return TRUE;
 }
 
+/* The row's scans, from the page its code came in. */
+static void
+update_row_scans (QrsWindow   *self,
+                  GtkListItem *item)
+{
+  QrsDocument *document = gtk_list_item_get_item (item);
+  GtkLabel *label = g_object_get_data (G_OBJECT (item), "scans");
+  guint64 scans = 0;
+
+  if (document != NULL && self->codes != NULL && qrs_document_get_id (document) > 0
+      && qrs_code_list_lookup_scans (self->codes, qrs_document_get_id (document), &scans))
+    {
+      /* Translators: how many times a code was scanned, in a library row */
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " scan",
+                                                            "%" G_GUINT64_FORMAT " scans", scans),
+                                               scans);
+
+      gtk_label_set_label (label, text);
+      gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
+    }
+  else
+    {
+      gtk_label_set_label (label, NULL);
+      gtk_widget_set_visible (GTK_WIDGET (label), FALSE);
+    }
+}
+
+void
+_qrs_window_refresh_scans (QrsWindow *self)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    update_row_scans (self, item);
+}
+
+/* A stored code's thumbnail, drawn once for each version of it. */
+static GdkPaintable *
+lookup_thumbnail (QrsWindow   *self,
+                  QrsDocument *document,
+                  int          scale)
+{
+  QrsCode *stored = qrs_document_get_stored (document);
+  g_autofree char *key = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture;
+  QrsPreview *renderer;
+
+  if (stored == NULL || qrs_code_get_updated_at (stored) == NULL)
+    return NULL;
+
+  key = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %d", qrs_code_get_id (stored),
+                         g_date_time_to_unix (qrs_code_get_updated_at (stored)) * G_USEC_PER_SEC
+                         + g_date_time_get_microsecond (qrs_code_get_updated_at (stored)), scale);
+  texture = g_hash_table_lookup (self->thumbnails, key);
+  if (texture != NULL)
+    return g_object_ref (GDK_PAINTABLE (texture));
+
+  renderer = g_object_get_data (G_OBJECT (self), "qrs-thumbnail-renderer");
+  if (renderer == NULL)
+    {
+      renderer = g_object_new (QRS_TYPE_PREVIEW, "compact", TRUE, NULL);
+      g_object_set_data_full (G_OBJECT (self), "qrs-thumbnail-renderer",
+                              g_object_ref_sink (renderer), g_object_unref);
+    }
+  qrs_preview_set_design (renderer, qrs_document_get_design (document));
+  qrs_preview_set_text (renderer, qrs_document_get_text (document));
+  texture = qrs_preview_render_texture (renderer, THUMBNAIL_SIZE * scale, &error);
+  qrs_preview_set_design (renderer, NULL);
+  qrs_preview_set_text (renderer, NULL);
+  if (texture == NULL)
+    return NULL;
+
+  g_hash_table_insert (self->thumbnails, g_strdup (key), texture);
+  g_queue_push_tail (&self->thumbnail_order, g_steal_pointer (&key));
+  while (g_queue_get_length (&self->thumbnail_order) > THUMBNAIL_CACHE_SIZE)
+    {
+      g_autofree char *oldest = g_queue_pop_head (&self->thumbnail_order);
+
+      g_hash_table_remove (self->thumbnails, oldest);
+    }
+
+  return g_object_ref (GDK_PAINTABLE (texture));
+}
+
 static void
 library_row_bind_cb (GtkSignalListItemFactory *factory,
                      GtkListItem              *item,
@@ -261,18 +374,47 @@ library_row_bind_cb (GtkSignalListItemFactory *factory,
   QrsDocument *document = gtk_list_item_get_item (item);
   GPtrArray *bindings = g_ptr_array_new ();
   GObject *thumbnail = g_object_get_data (G_OBJECT (item), "thumbnail");
+  GtkWidget *picture = g_object_get_data (G_OBJECT (item), "picture");
+  GtkLabel *title = g_object_get_data (G_OBJECT (item), "title");
+  GtkLabel *subtitle = g_object_get_data (G_OBJECT (item), "subtitle");
+  g_autoptr(GdkPaintable) cached = NULL;
 
-  qrs_preview_set_design (QRS_PREVIEW (thumbnail), qrs_document_get_design (document));
+  g_hash_table_add (self->bound_rows, item);
+  update_row_scans (self, item);
+
+  if (_qrs_window_document_is_placeholder (document))
+    {
+      gtk_label_set_label (title, _("Loading…"));
+      gtk_label_set_label (subtitle, NULL);
+      gtk_widget_set_visible (GTK_WIDGET (thumbnail), FALSE);
+      gtk_widget_set_visible (picture, TRUE);
+      gtk_picture_set_paintable (GTK_PICTURE (picture), NULL);
+      g_object_set_data_full (G_OBJECT (item), "bindings", bindings,
+                              (GDestroyNotify)g_ptr_array_unref);
+      return;
+    }
+
+  /* A saved code that is not being edited draws from the cache; the
+   * drafts and the code in the editor draw live, as they change. */
+  if (document != self->document && qrs_document_get_stored (document) != NULL
+      && g_strcmp0 (qrs_document_get_text (document),
+                    qrs_code_get_encoded (qrs_document_get_stored (document))) == 0)
+    cached = lookup_thumbnail (self, document, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  gtk_widget_set_visible (GTK_WIDGET (thumbnail), cached == NULL);
+  gtk_widget_set_visible (picture, cached != NULL);
+  gtk_picture_set_paintable (GTK_PICTURE (picture), cached);
+  if (cached == NULL)
+    {
+      qrs_preview_set_design (QRS_PREVIEW (thumbnail), qrs_document_get_design (document));
+      g_ptr_array_add (bindings,
+                       g_object_bind_property (document, "text", thumbnail, "text",
+                                               G_BINDING_SYNC_CREATE));
+    }
   g_ptr_array_add (bindings,
-                   g_object_bind_property (document, "text", thumbnail, "text",
+                   g_object_bind_property (document, "title", title, "label",
                                            G_BINDING_SYNC_CREATE));
   g_ptr_array_add (bindings,
-                   g_object_bind_property (document, "title",
-                                           g_object_get_data (G_OBJECT (item), "title"), "label",
-                                           G_BINDING_SYNC_CREATE));
-  g_ptr_array_add (bindings,
-                   g_object_bind_property_full (document, "text",
-                                                g_object_get_data (G_OBJECT (item), "subtitle"), "label",
+                   g_object_bind_property_full (document, "text", subtitle, "label",
                                                 G_BINDING_SYNC_CREATE,
                                                 transform_text_to_subtitle, NULL, NULL, NULL));
   g_object_set_data_full (G_OBJECT (item), "bindings", bindings,
@@ -287,13 +429,17 @@ library_row_unbind_cb (GtkSignalListItemFactory *factory,
   GPtrArray *bindings = g_object_get_data (G_OBJECT (item), "bindings");
   GObject *thumbnail = g_object_get_data (G_OBJECT (item), "thumbnail");
 
+  g_hash_table_remove (self->bound_rows, item);
   for (guint i = 0; bindings != NULL && i < bindings->len; i++)
     g_binding_unbind (g_ptr_array_index (bindings, i));
   g_object_set_data (G_OBJECT (item), "bindings", NULL);
   qrs_preview_set_design (QRS_PREVIEW (thumbnail), NULL);
   qrs_preview_set_text (QRS_PREVIEW (thumbnail), NULL);
+  gtk_picture_set_paintable (GTK_PICTURE (g_object_get_data (G_OBJECT (item), "picture")), NULL);
 }
 
+/* The drafts match the search here; the database's codes match it in
+ * SQL (the filter never sees them). */
 static gboolean
 library_filter_func (gpointer item,
                      gpointer user_data)
@@ -310,16 +456,6 @@ library_filter_func (gpointer item,
   if (search[0] == '\0')
     return TRUE;
 
-  /* The database's full-text search decides for saved codes. */
-  if (self->search_ids != NULL && qrs_document_get_id (document) > 0)
-    {
-      gint64 id = qrs_document_get_id (document);
-
-      return g_hash_table_contains (self->search_ids, &id);
-    }
-
-  /* The store searches the database in full text; this stand-in only
-   * looks at what is in memory. */
   needle = g_utf8_casefold (search, -1);
   title = qrs_document_dup_display_title (document);
   tags = g_strjoinv (" ", (char **)qrs_document_get_tags (document));
@@ -337,14 +473,46 @@ search_changed_cb (QrsWindow *self)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
-  /* Filter what is loaded at once; the database answers a moment later
-   * for everything, loaded or not. */
-  g_clear_pointer (&self->search_ids, g_hash_table_unref);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  if (query[0] != '\0')
-    _qrs_window_search_database (self, query);
+  _qrs_window_search_database (self, query);
 }
 
+static const QrsCodeSort sorts[] = {
+  QRS_CODE_SORT_UPDATED, QRS_CODE_SORT_TITLE, QRS_CODE_SORT_CREATED, QRS_CODE_SORT_SCANS,
+};
+
+/* The popover's choices into the library's query. */
+static void
+filters_changed_cb (QrsWindow *self)
+{
+  guint kind = gtk_drop_down_get_selected (self->kind_dropdown);
+  guint state = gtk_drop_down_get_selected (self->state_dropdown);
+  guint tag = gtk_drop_down_get_selected (self->tag_dropdown);
+  guint sort = gtk_drop_down_get_selected (self->sort_dropdown);
+  GListModel *tags = gtk_drop_down_get_model (self->tag_dropdown);
+
+  self->query->kind = kind == 1 ? QRS_CODE_KIND_STATIC : kind == 2 ? QRS_CODE_KIND_DYNAMIC : -1;
+  self->query->enabled = state == 1 ? 1 : state == 2 ? 0 : -1;
+  g_clear_pointer (&self->query->tag, g_free);
+  if (tags != NULL && tag != GTK_INVALID_LIST_POSITION && tag > 0)
+    self->query->tag = g_strdup (gtk_string_list_get_string (GTK_STRING_LIST (tags), tag));
+  self->query->sort = sorts[MIN (sort, G_N_ELEMENTS (sorts) - 1)];
+  self->query->descending = self->query->sort != QRS_CODE_SORT_TITLE;
+
+  /* The button says when the list is filtered. */
+  if (self->query->kind >= 0 || self->query->enabled >= 0 || self->query->tag != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->filter_button), "accent");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->filter_button), "accent");
+
+  _qrs_window_apply_query (self);
+}
+
+static void
+filter_popover_shown_cb (QrsWindow *self)
+{
+  _qrs_window_update_tags (self);
+}
 /* One code selected: the editor shows it.  Several: it keeps showing
  * the last one, and the selection is for batch export and delete. */
 static void
@@ -358,7 +526,9 @@ selection_changed_cb (QrsWindow *self)
       g_autoptr(QrsDocument) document =
         g_list_model_get_item (G_LIST_MODEL (self->selection), gtk_bitset_get_nth (selected, 0));
 
-      qrs_window_set_document (self, document);
+      /* A row still loading has no code to show yet. */
+      if (!_qrs_window_document_is_placeholder (document))
+        qrs_window_set_document (self, document);
     }
 
   _qrs_window_actions_update (self);
@@ -398,7 +568,10 @@ _qrs_window_dup_selected (QrsWindow *self)
     {
       g_autoptr(QrsDocument) document = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
 
-      g_list_store_append (store, document);
+      /* Rows whose page is not read yet (a selection of thousands) are
+       * left out rather than exported or deleted as empty codes. */
+      if (!_qrs_window_document_is_placeholder (document))
+        g_list_store_append (store, document);
     }
 
   return G_LIST_MODEL (store);
@@ -457,11 +630,11 @@ static void
 application_changed_cb (QrsWindow *self)
 {
   g_autofree char *base = _qrs_window_dup_redirect_base (self);
-  guint n = self->library != NULL ? g_list_model_get_n_items (self->library) : 0;
+  guint n = self->drafts != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->drafts)) : 0;
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(QrsDocument) document = g_list_model_get_item (self->library, i);
+      g_autoptr(QrsDocument) document = g_list_model_get_item (G_LIST_MODEL (self->drafts), i);
 
       if (qrs_document_get_id (document) <= 0)
         qrs_document_set_redirect_base (document, base);
@@ -472,7 +645,7 @@ static void
 qrs_window_constructed (GObject *object)
 {
   QrsWindow *self = (QrsWindow *)object;
-  g_autoptr(GListStore) library = g_list_store_new (QRS_TYPE_DOCUMENT);
+  g_autoptr(GListStore) drafts = g_list_store_new (QRS_TYPE_DOCUMENT);
   g_autoptr(QrsDocument) document = NULL;
 
   G_OBJECT_CLASS (qrs_window_parent_class)->constructed (object);
@@ -484,8 +657,8 @@ qrs_window_constructed (GObject *object)
                    G_SETTINGS_BIND_GET);
 
   document = create_document (self);
-  g_list_store_append (library, document);
-  qrs_window_set_library (self, G_LIST_MODEL (library));
+  g_list_store_append (drafts, document);
+  qrs_window_set_library (self, G_LIST_MODEL (drafts));
   g_signal_connect (self, "notify::application", G_CALLBACK (application_changed_cb), NULL);
 
   _qrs_window_connection_init (self);
@@ -508,12 +681,17 @@ qrs_window_dispose (GObject *object)
   g_clear_weak_pointer (&self->last_toast);
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
-  g_clear_pointer (&self->search_ids, g_hash_table_unref);
+  g_cancellable_cancel (self->tags_cancellable);
+  g_clear_object (&self->tags_cancellable);
   g_clear_pointer (&self->deleted, g_ptr_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->library);
+  g_clear_object (&self->sections);
+  g_clear_object (&self->shown_sections);
+  _qrs_window_close_library (self);
+  g_clear_object (&self->drafts);
   g_clear_object (&self->print_settings);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), QRS_TYPE_WINDOW);
@@ -528,6 +706,10 @@ qrs_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->state);
+  g_clear_pointer (&self->query, qrs_code_query_free);
+  g_clear_pointer (&self->bound_rows, g_hash_table_unref);
+  g_clear_pointer (&self->thumbnails, g_hash_table_unref);
+  g_queue_clear_full (&self->thumbnail_order, g_free);
 
   G_OBJECT_CLASS (qrs_window_parent_class)->finalize (object);
 }
@@ -560,6 +742,11 @@ qrs_window_class_init (QrsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, preview_toggle);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, library_view);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, filter_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, state_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, tag_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, editor);
@@ -587,6 +774,10 @@ qrs_window_init (QrsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
+  self->query = qrs_code_query_new ();
+  self->bound_rows = g_hash_table_new (NULL, NULL);
+  self->thumbnails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_queue_init (&self->thumbnail_order);
   self->settings = g_settings_new (APP_ID);
   self->state = g_settings_new (APP_ID);
   g_settings_delay (self->state);
@@ -598,6 +789,19 @@ qrs_window_init (QrsWindow *self)
 
   self->filter = gtk_custom_filter_new (library_filter_func, self, NULL);
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  {
+    g_autoptr(GtkStringList) tags = gtk_string_list_new ((const char *[]) { _("All Tags"), NULL });
+
+    gtk_drop_down_set_model (self->tag_dropdown, G_LIST_MODEL (tags));
+    gtk_drop_down_set_expression (self->tag_dropdown,
+                                  gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+  }
+  g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (self->state_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (self->tag_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (self->sort_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect_swapped (gtk_menu_button_get_popover (self->filter_button), "show",
+                            G_CALLBACK (filter_popover_shown_cb), self);
   g_signal_connect_swapped (self->library_view, "activate", G_CALLBACK (library_activate_cb), self);
   g_signal_connect_swapped (self->editor, "show-message", G_CALLBACK (show_message_cb), self);
   g_signal_connect_swapped (self->preview, "notify::findings", G_CALLBACK (update_findings), self);
@@ -688,37 +892,99 @@ qrs_window_get_library (QrsWindow *self)
   return self->library;
 }
 
+/* The position of @document among the rows shown, if it is there. */
+static gboolean
+find_shown (QrsWindow   *self,
+            QrsDocument *document,
+            guint       *position)
+{
+  guint n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  guint at;
+
+  for (guint i = 0; i < n_drafts; i++)
+    {
+      g_autoptr(QrsDocument) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), i);
+
+      if (item == document)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+
+  if (self->codes != NULL && qrs_document_get_id (document) > 0
+      && qrs_code_list_find (self->codes, qrs_document_get_id (document), &at))
+    {
+      *position = n_drafts + at;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 /**
- * qrs_window_set_library:
- * @library: a list of QrsDocument
+ * _qrs_window_rebuild_library:
  *
- * The store's paged list of codes plugs in here; any GListModel of
- * documents will do.
+ * The sidebar shows the drafts that match the search, then the
+ * database's codes (searched, filtered and sorted in SQL, paged).
  */
 void
-qrs_window_set_library (QrsWindow  *self,
-                        GListModel *library)
+_qrs_window_rebuild_library (QrsWindow *self)
 {
-  g_return_if_fail (QRS_IS_WINDOW (self));
-  g_return_if_fail (G_IS_LIST_MODEL (library));
-  g_return_if_fail (g_list_model_get_item_type (library) == QRS_TYPE_DOCUMENT);
-
-  g_set_object (&self->library, library);
+  g_autoptr(GListStore) sections = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_autoptr(GListStore) shown = g_list_store_new (G_TYPE_LIST_MODEL);
+  GtkFlattenListModel *shown_model;
+  guint position;
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
 
-  self->filtered = gtk_filter_list_model_new (g_object_ref (library),
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->drafts)),
                                               GTK_FILTER (g_object_ref (self->filter)));
-  self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  g_list_store_append (sections, self->drafts);
+  g_list_store_append (shown, self->filtered);
+  if (self->code_documents != NULL)
+    {
+      g_list_store_append (sections, self->code_documents);
+      g_list_store_append (shown, self->code_documents);
+    }
+
+  g_clear_object (&self->library);
+  self->library = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_object_ref (sections))));
+  g_set_object (&self->sections, sections);
+  g_set_object (&self->shown_sections, shown);
+
+  shown_model = gtk_flatten_list_model_new (G_LIST_MODEL (g_object_ref (shown)));
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (shown_model));
   g_signal_connect_swapped (self->selection, "selection-changed",
                             G_CALLBACK (selection_changed_cb), self);
   gtk_list_view_set_model (self->library_view, GTK_SELECTION_MODEL (self->selection));
 
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+  if (self->document != NULL && find_shown (self, self->document, &position))
+    _qrs_window_select (self, position);
+  else if (self->document == NULL && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
     _qrs_window_select (self, 0);
+}
+
+/**
+ * qrs_window_set_library:
+ * @library: a #GListStore of QrsDocument
+ *
+ * The codes not in the database (all of them, offline); once the
+ * database opens, its codes follow them, read a page at a time.
+ */
+void
+qrs_window_set_library (QrsWindow  *self,
+                        GListModel *library)
+{
+  g_return_if_fail (QRS_IS_WINDOW (self));
+  g_return_if_fail (G_IS_LIST_STORE (library));
+  g_return_if_fail (g_list_model_get_item_type (library) == QRS_TYPE_DOCUMENT);
+
+  g_set_object (&self->drafts, G_LIST_STORE (library));
+  _qrs_window_rebuild_library (self);
 }
 
 /* The newest news replaces what is on screen rather than queueing behind
@@ -749,29 +1015,31 @@ qrs_window_show_toast (QrsWindow  *self,
   _qrs_window_add_toast (self, toast);
 }
 
-/* A new code goes into the in-memory library; the store will insert it
- * into the database instead. */
+/* A new code goes among the drafts, at the top, until it is saved. */
 void
 _qrs_window_add_document (QrsWindow   *self,
                           QrsDocument *document)
 {
-  guint n;
+  guint position;
 
-  if (!G_IS_LIST_STORE (self->library))
-    return;
-
-  g_list_store_append (G_LIST_STORE (self->library), document);
+  if (qrs_document_get_id (document) <= 0 || self->codes == NULL)
+    g_list_store_append (self->drafts, document);
 
   /* Clear the search, or the new code might be filtered out of sight. */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(QrsDocument) item = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
+  if (find_shown (self, document, &position))
+    _qrs_window_select (self, position);
+}
 
-      if (item == document)
-        _qrs_window_select (self, i);
-    }
+/* A draft just saved stays among the drafts until the database's list
+ * holds it (at the top, newest first), then leaves them: the list's row
+ * is the same object (see code_to_document_cb()). */
+void
+_qrs_window_draft_saved (QrsWindow   *self,
+                         QrsDocument *document)
+{
+  if (self->codes != NULL && g_list_store_find (self->drafts, document, NULL))
+    qrs_code_list_reload (self->codes);
 }
 
 QrsDocument *

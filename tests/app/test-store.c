@@ -80,6 +80,7 @@ library_has (gpointer data)
   return FALSE;
 }
 
+/* Returns: (transfer full): the document the library shows for @id */
 static QrsDocument *
 find_in_library (QrsWindow *window,
                  gint64     id)
@@ -93,7 +94,7 @@ find_in_library (QrsWindow *window,
       g_autoptr(QrsDocument) document = g_list_model_get_item (library, i);
 
       if (qrs_document_get_id (document) == id)
-        return document;
+        return g_steal_pointer (&document);
     }
 
   g_assert_not_reached ();
@@ -103,7 +104,8 @@ static void
 test_store_save_and_reload (void)
 {
   QrsWindow *window, *other;
-  QrsDocument *document, *loaded;
+  QrsDocument *document;
+  g_autoptr(QrsDocument) loaded = NULL;
   g_autoptr(QrsCode) row = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -302,7 +304,7 @@ test_store_conflict (void)
   app_test_wait_until (dialog_shown, NULL, 30000);
   {
     gint64 id = qrs_document_get_id (document);
-    QrsDocument *theirs;
+    g_autoptr(QrsDocument) theirs = NULL;
 
     respond (find_dialog (), "theirs");
     app_test_wait_until (showing_theirs, window, 30000);
@@ -325,7 +327,8 @@ static void
 test_store_logo (void)
 {
   QrsWindow *window, *other;
-  QrsDocument *document, *loaded;
+  QrsDocument *document;
+  g_autoptr(QrsDocument) loaded = NULL;
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 32, 32);
   g_autofree char *dir = app_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "logo.png", NULL);
@@ -401,11 +404,13 @@ test_store_delete (void)
   {
     GListModel *model = G_LIST_MODEL (window->selection);
 
+    /* The database's rows are documents made as they are shown: the
+     * code is found by its id. */
     for (guint i = 0; i < g_list_model_get_n_items (model); i++)
       {
         g_autoptr(QrsDocument) item = g_list_model_get_item (model, i);
 
-        if (item == document)
+        if (qrs_document_get_id (item) == id)
           gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), i, TRUE);
       }
   }
@@ -450,7 +455,7 @@ test_store_search (void)
 
   /* Another desktop searches the database, accents folded. */
   other = app_test_new_window (1200, 800);
-  find_in_library (other, ids[1]);
+  g_object_unref (find_in_library (other, ids[1]));
   gtk_editable_set_text (GTK_EDITABLE (other->search_entry), "horário");
   app_test_wait_until (one_match, other, 30000);
   {
