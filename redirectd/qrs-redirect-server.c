@@ -17,6 +17,7 @@
 
 #include "qrs-redirect-pages.h"
 #include "qrs-redirect-server.h"
+#include "qrs-visitor-hash.h"
 
 #define SALT_LENGTH     32
 #define LOCATION_MAX    8192
@@ -38,7 +39,7 @@ typedef struct
   atomic_bool        draining;
   atomic_bool        quit;
   gint64             salt_day;
-  guint8             salt[SALT_LENGTH];
+  QrsVisitorHasher  *hasher;        /* keyed with the day's salt */
 } Worker;
 
 struct _QrsRedirectServer
@@ -101,7 +102,7 @@ worker_free (Worker *worker)
   g_clear_pointer (&worker->config, qrs_redirect_config_unref);
   g_clear_pointer (&worker->context, g_main_context_unref);
   g_clear_error (&worker->start_error);
-  explicit_bzero (worker->salt, sizeof worker->salt);
+  g_clear_pointer (&worker->hasher, qrs_visitor_hasher_free);
   g_free (worker);
 }
 
@@ -344,7 +345,7 @@ refresh_salt (Worker *worker,
         g_error ("The kernel gave no random bytes for the visitor salt: %s", g_strerror (errno));
       self->salt_day = day;
     }
-  memcpy (worker->salt, self->salt, sizeof worker->salt);
+  qrs_visitor_hasher_set_key (worker->hasher, self->salt, sizeof self->salt);
   worker->salt_day = day;
   g_mutex_unlock (&self->salt_lock);
 }
@@ -356,23 +357,12 @@ compute_visitor_hash (Worker       *worker,
                       const char   *user_agent,
                       guint8        hash[16])
 {
-  g_autoptr(GHmac) hmac = NULL;
-  guint8 digest[32];
-  gsize digest_length = sizeof digest;
   gint64 day = now / USEC_PER_DAY;
-  const guint8 separator = 0;
 
   if (worker->salt_day != day)
     refresh_salt (worker, day);
 
-  hmac = g_hmac_new (G_CHECKSUM_SHA256, worker->salt, sizeof worker->salt);
-  g_hmac_update (hmac, g_inet_address_to_bytes (client), g_inet_address_get_native_size (client));
-  g_hmac_update (hmac, &separator, 1);
-  if (user_agent != NULL)
-    g_hmac_update (hmac, (const guchar *)user_agent, strnlen (user_agent, 8192));
-  g_hmac_get_digest (hmac, digest, &digest_length);
-  memcpy (hash, digest, 16);
-  explicit_bzero (digest, sizeof digest);
+  qrs_visitor_hasher_hash (worker->hasher, client, user_agent, hash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -761,6 +751,7 @@ qrs_redirect_server_start (QrsRedirectServer  *self,
       worker->server = self;
       worker->index = i;
       worker->salt_day = -1;
+      worker->hasher = qrs_visitor_hasher_new ();
       worker->config = qrs_redirect_config_ref (self->config);
       worker->context = g_main_context_new ();
       g_ptr_array_add (self->workers, worker);

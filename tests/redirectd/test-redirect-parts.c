@@ -14,6 +14,7 @@
 #include "qrs-redirect-pages.h"
 #include "qrs-redirect-server.h"
 #include "qrs-route-table.h"
+#include "qrs-visitor-hash.h"
 
 static void
 test_short_id_shape (void)
@@ -547,6 +548,49 @@ test_pages (void)
   }
 }
 
+/* The hasher against GLib's own HMAC, an implementation of its own. */
+static void
+test_visitor_hash (void)
+{
+  g_autoptr(QrsVisitorHasher) hasher = qrs_visitor_hasher_new ();
+  g_autofree char *long_agent = g_strnfill (9000, 'x');
+  const char *addresses[] = { "192.0.2.7", "2001:db8::1" };
+  const char *agents[] = { NULL, "", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)", long_agent };
+  guint8 keys[2][32];
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    for (guint i = 0; i < sizeof keys[k]; i++)
+      keys[k][i] = (guint8)(k * 101 + i * 7);
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      qrs_visitor_hasher_set_key (hasher, keys[k], sizeof keys[k]);
+      for (guint a = 0; a < G_N_ELEMENTS (addresses); a++)
+        for (guint u = 0; u < G_N_ELEMENTS (agents); u++)
+          {
+            g_autoptr(GInetAddress) address = g_inet_address_new_from_string (addresses[a]);
+            g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, keys[k], sizeof keys[k]);
+            const guint8 separator = 0;
+            guint8 expected[32];
+            gsize expected_length = sizeof expected;
+            guint8 hash[QRS_VISITOR_HASH_LENGTH];
+            guint8 again[QRS_VISITOR_HASH_LENGTH];
+
+            g_hmac_update (hmac, g_inet_address_to_bytes (address), g_inet_address_get_native_size (address));
+            g_hmac_update (hmac, &separator, 1);
+            if (agents[u] != NULL)
+              g_hmac_update (hmac, (const guchar *)agents[u], MIN (strlen (agents[u]), 8192));
+            g_hmac_get_digest (hmac, expected, &expected_length);
+
+            qrs_visitor_hasher_hash (hasher, address, agents[u], hash);
+            g_assert_cmpmem (hash, sizeof hash, expected, QRS_VISITOR_HASH_LENGTH);
+            /* The keyed state is left as it was for the next request. */
+            qrs_visitor_hasher_hash (hasher, address, agents[u], again);
+            g_assert_cmpmem (again, sizeof again, expected, QRS_VISITOR_HASH_LENGTH);
+          }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -562,6 +606,7 @@ main (int   argc,
   g_test_add_func ("/request/user-agent-cleaning", test_user_agent_cleaning);
   g_test_add_func ("/request/referrer-host", test_referrer_host);
   g_test_add_func ("/request/forwarded-for", test_forwarded_for);
+  g_test_add_func ("/request/visitor-hash", test_visitor_hash);
   g_test_add_func ("/config/defaults-and-errors", test_config_defaults_and_errors);
   g_test_add_func ("/config/example-documents-every-key", test_config_example);
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);
