@@ -238,9 +238,20 @@ qrs_scan_record_new_event_id (guint8 event_id[16],
 char *
 qrs_uuid_to_string (const guint8 uuid[16])
 {
-  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                          uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
-                          uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+  static const char hex[] = "0123456789abcdef";
+  char *text = g_malloc (37);
+  char *p = text;
+
+  /* The writer formats one per scan: no printf for 16 bytes. */
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        *p++ = '-';
+      *p++ = hex[uuid[i] >> 4];
+      *p++ = hex[uuid[i] & 0x0F];
+    }
+  *p = '\0';
+  return text;
 }
 
 static gsize

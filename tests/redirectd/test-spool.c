@@ -363,6 +363,17 @@ test_spool_damaged_ledger (Fixture       *fixture,
   g_assert_error (error, QRS_SPOOL_ERROR, QRS_SPOOL_ERROR_LEDGER);
 }
 
+static void
+test_uuid_text (void)
+{
+  const guint8 uuid[16] = { 0x01, 0x9a, 0x2b, 0x3c, 0x4d, 0x5e, 0x7f, 0x60,
+                            0x81, 0x92, 0xa3, 0xb4, 0xc5, 0xd6, 0xe7, 0xf8 };
+  g_autofree char *text = qrs_uuid_to_string (uuid);
+
+  g_assert_cmpstr (text, ==, "019a2b3c-4d5e-7f60-8192-a3b4c5d6e7f8");
+  g_assert_true (g_uuid_string_is_valid (text));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -377,6 +388,8 @@ main (int   argc,
   g_test_add ("/spool/full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
   g_test_add ("/spool/segments", Fixture, NULL, fixture_set_up, test_spool_segments, fixture_tear_down);
   g_test_add ("/spool/damaged-ledger", Fixture, NULL, fixture_set_up, test_spool_damaged_ledger, fixture_tear_down);
+
+  g_test_add_func ("/spool/uuid-text", test_uuid_text);
 
   return g_test_run ();
 }
