@@ -249,12 +249,50 @@ month_key_of (gint64 usec)
   return (tm.tm_year + 1900) * 12 + tm.tm_mon;
 }
 
+/* Writes @value's @width low decimal digits, zero-padded. */
+static char *
+put_digits (char   *p,
+            guint64 value,
+            guint   width)
+{
+  for (guint i = width; i > 0; i--)
+    {
+      p[i - 1] = (char)('0' + value % 10);
+      value /= 10;
+    }
+  return p + width;
+}
+
+static void
+append_copy_int64 (GString *out,
+                   gint64   value)
+{
+  char digits[24];
+  char *end = digits + sizeof digits;
+  char *p = end;
+  guint64 magnitude = value < 0 ? -(guint64)value : (guint64)value;
+
+  do
+    {
+      *--p = (char)('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude > 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, end - p);
+}
+
+/* The ingest formats one per scan, so no printf: "YYYY-MM-DD
+ * HH:MM:SS.ffffff+00". */
 static void
 append_copy_timestamp (GString *out,
                        gint64   usec)
 {
   gint64 micros = usec % G_USEC_PER_SEC;
   time_t seconds = (time_t)(usec / G_USEC_PER_SEC);
+  char text[32];
+  char *p = text;
   struct tm tm;
 
   if (micros < 0)
@@ -263,9 +301,30 @@ append_copy_timestamp (GString *out,
       seconds--;
     }
   gmtime_r (&seconds, &tm);
-  g_string_append_printf (out, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
-                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec, (int)micros);
+  if (tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+    {
+      /* Out of the four-digit years: let printf spell it. */
+      g_string_append_printf (out, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
+                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)micros);
+      return;
+    }
+  p = put_digits (p, tm.tm_year + 1900, 4);
+  *p++ = '-';
+  p = put_digits (p, tm.tm_mon + 1, 2);
+  *p++ = '-';
+  p = put_digits (p, tm.tm_mday, 2);
+  *p++ = ' ';
+  p = put_digits (p, tm.tm_hour, 2);
+  *p++ = ':';
+  p = put_digits (p, tm.tm_min, 2);
+  *p++ = ':';
+  p = put_digits (p, tm.tm_sec, 2);
+  *p++ = '.';
+  p = put_digits (p, (guint64)micros, 6);
+  memcpy (p, "+00", 3);
+  p += 3;
+  g_string_append_len (out, text, p - text);
 }
 
 static void
@@ -273,7 +332,9 @@ append_copy_row (GString       *out,
                  const QrsScan *scan)
 {
   g_string_append (out, scan->event_id);
-  g_string_append_printf (out, "\t%" G_GINT64_FORMAT "\t", scan->code_id);
+  g_string_append_c (out, '\t');
+  append_copy_int64 (out, scan->code_id);
+  g_string_append_c (out, '\t');
   append_copy_timestamp (out, scan->scanned_at);
   g_string_append_c (out, '\t');
   append_copy_text (out, scan->user_agent ? scan->user_agent : "", MAX_USER_AGENT_BYTES);
