@@ -58,6 +58,8 @@ struct _QrsSpool
   guint64          bytes;           /* every segment on disk */
   guint64          written_bytes;   /* appended by this process */
   guint64          synced_bytes;
+  int              retired_fd;      /* a segment left, for the writer to sync */
+  gboolean         dir_unsynced;    /* a segment created since the last sync */
   gboolean         half_logged;
   QrsSpoolPosition ledger;
 
@@ -436,6 +438,7 @@ qrs_spool_init (QrsSpool *self)
   self->segments = g_array_new (FALSE, FALSE, sizeof (Segment));
   self->dir_fd = -1;
   self->active_fd = -1;
+  self->retired_fd = -1;
   self->read_fd = -1;
 }
 
@@ -478,8 +481,13 @@ load_ledger (QrsSpool  *self,
   return TRUE;
 }
 
+/* With the lock held, or before any other thread has the spool.  With
+ * @sync_directory FALSE the new name is made durable by the next
+ * qrs_spool_sync(), on the writer thread, not by the request that
+ * happened to fill the old segment. */
 static gboolean
 open_new_segment (QrsSpool  *self,
+                  gboolean   sync_directory,
                   GError   **error)
 {
   g_autofree char *name = NULL;
@@ -494,15 +502,27 @@ open_new_segment (QrsSpool  *self,
   if (fd < 0)
     return set_io_error (error, errno, _("Cannot create the spool segment"), name);
   /* The new name must survive a power cut along with its records. */
-  if (fsync (self->dir_fd) < 0)
+  if (sync_directory && fsync (self->dir_fd) < 0)
     {
       int saved_errno = errno;
       close (fd);
       return set_io_error (error, saved_errno, _("Cannot sync the spool directory"), self->directory);
     }
+  if (!sync_directory)
+    self->dir_unsynced = TRUE;
 
   if (self->active_fd >= 0)
-    close (self->active_fd);
+    {
+      if (self->retired_fd >= 0)
+        {
+          /* The writer has not come round since the last rotation (tiny
+           * segments, or a stalled disk): sync the older one here. */
+          if (fdatasync (self->retired_fd) < 0)
+            g_warning ("Cannot sync the spool segment: %s", g_strerror (errno));
+          close (self->retired_fd);
+        }
+      self->retired_fd = self->active_fd;
+    }
   self->active_fd = fd;
   self->active_seq = segment.seq;
   self->active_size = 0;
@@ -511,26 +531,54 @@ open_new_segment (QrsSpool  *self,
   return TRUE;
 }
 
-/* With the lock held. */
-static void
-delete_consumed_segments (QrsSpool *self)
+/* Takes the segments the ledger has passed out of the list, with the
+ * lock held; delete_segments() then unlinks them without it, since
+ * freeing a large file's blocks takes a while and requests append
+ * under that lock. */
+static GArray *
+take_consumed_segments (QrsSpool *self)
 {
+  GArray *consumed = g_array_new (FALSE, FALSE, sizeof (Segment));
+
   while (self->segments->len > 0)
     {
       Segment *segment = &g_array_index (self->segments, Segment, 0);
-      g_autofree char *name = NULL;
 
       if (segment->seq >= self->ledger.segment || segment->seq == self->active_seq)
         break;
-      name = segment_name (segment->seq);
+      g_array_append_val (consumed, *segment);
+      self->bytes -= MIN (self->bytes, segment->size);
+      g_array_remove_index (self->segments, 0);
+    }
+  return consumed;
+}
+
+static void
+delete_segments (QrsSpool *self,
+                 GArray   *consumed)
+{
+  for (guint i = 0; i < consumed->len; i++)
+    {
+      Segment *segment = &g_array_index (consumed, Segment, i);
+      g_autofree char *name = segment_name (segment->seq);
+
       if (unlinkat (self->dir_fd, name, 0) < 0 && errno != ENOENT)
         {
           g_warning ("Cannot delete the spool segment %s/%s: %s",
                      self->directory, name, g_strerror (errno));
+          /* Back at the front of the list, still counted, and tried
+           * again at the next commit. */
+          g_mutex_lock (&self->lock);
+          for (guint j = consumed->len; j > i; j--)
+            {
+              Segment *back = &g_array_index (consumed, Segment, j - 1);
+
+              g_array_prepend_val (self->segments, *back);
+              self->bytes += back->size;
+            }
+          g_mutex_unlock (&self->lock);
           break;
         }
-      self->bytes -= MIN (self->bytes, segment->size);
-      g_array_remove_index (self->segments, 0);
     }
 }
 
@@ -596,9 +644,12 @@ qrs_spool_open (const char  *directory,
 
   if (!load_ledger (self, error))
     return NULL;
-  delete_consumed_segments (self);
+  {
+    g_autoptr(GArray) consumed = take_consumed_segments (self);
+    delete_segments (self, consumed);
+  }
 
-  if (!open_new_segment (self, error))
+  if (!open_new_segment (self, TRUE, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -642,11 +693,10 @@ qrs_spool_append (QrsSpool            *self,
     {
       g_autoptr(GError) error = NULL;
 
-      /* The old segment is complete: make it durable before leaving it. */
-      if (fdatasync (self->active_fd) < 0)
-        g_warning ("Cannot sync the spool segment: %s", g_strerror (errno));
+      /* The old segment is complete; the writer's next group sync makes
+       * it durable, as it would have the records anyway. */
       g_array_index (self->segments, Segment, self->segments->len - 1).size = self->active_size;
-      if (!open_new_segment (self, &error))
+      if (!open_new_segment (self, FALSE, &error))
         g_warning ("%s; going on with the old segment", error->message);
     }
 
@@ -704,30 +754,55 @@ qrs_spool_sync (QrsSpool  *self,
                 GError   **error)
 {
   guint64 target;
-  int fd;
+  gboolean sync_directory;
+  int retired;
+  int fd = -1;
+  int saved_errno = 0;
 
   g_return_val_if_fail (QRS_IS_SPOOL (self), FALSE);
 
   g_mutex_lock (&self->lock);
-  if (self->written_bytes == self->synced_bytes || self->active_fd < 0)
-    {
-      g_mutex_unlock (&self->lock);
-      return TRUE;
-    }
-  /* Sync outside the lock; a duplicate stays valid across a rotation, and
-   * a rotation syncs the segment it leaves. */
-  fd = dup (self->active_fd);
+  retired = self->retired_fd;
+  self->retired_fd = -1;
+  sync_directory = self->dir_unsynced;
+  self->dir_unsynced = FALSE;
   target = self->written_bytes;
+  /* Sync outside the lock; a duplicate stays valid across a rotation. */
+  if (self->written_bytes != self->synced_bytes && self->active_fd >= 0)
+    {
+      fd = dup (self->active_fd);
+      if (fd < 0)
+        saved_errno = errno;
+    }
   g_mutex_unlock (&self->lock);
 
-  if (fd < 0 || fdatasync (fd) < 0)
+  if (retired < 0 && !sync_directory && fd < 0 && saved_errno == 0)
+    return TRUE;
+
+  /* The segment left first: its records are older. */
+  if (retired >= 0)
     {
-      int saved_errno = errno;
-      if (fd >= 0)
-        close (fd);
+      if (fdatasync (retired) < 0 && saved_errno == 0)
+        saved_errno = errno;
+      close (retired);
+    }
+  if (sync_directory && fsync (self->dir_fd) < 0 && saved_errno == 0)
+    saved_errno = errno;
+  if (fd >= 0)
+    {
+      if (fdatasync (fd) < 0 && saved_errno == 0)
+        saved_errno = errno;
+      close (fd);
+    }
+
+  if (saved_errno != 0)
+    {
+      g_mutex_lock (&self->lock);
+      /* Tried again next time: a new segment's name is not durable yet. */
+      self->dir_unsynced |= sync_directory;
+      g_mutex_unlock (&self->lock);
       return set_io_error (error, saved_errno, _("Cannot sync the spool in"), self->directory);
     }
-  close (fd);
 
   g_mutex_lock (&self->lock);
   self->synced_bytes = MAX (self->synced_bytes, target);
@@ -1076,6 +1151,8 @@ qrs_spool_commit (QrsSpool                *self,
                   const QrsSpoolPosition  *position,
                   GError                 **error)
 {
+  g_autoptr(GArray) consumed = NULL;
+
   g_return_val_if_fail (QRS_IS_SPOOL (self), FALSE);
   g_return_val_if_fail (position != NULL, FALSE);
 
@@ -1084,13 +1161,15 @@ qrs_spool_commit (QrsSpool                *self,
 
   g_mutex_lock (&self->lock);
   self->ledger = *position;
-  delete_consumed_segments (self);
+  consumed = take_consumed_segments (self);
   if (self->half_logged && self->bytes < atomic_load (&self->max_bytes) / 4)
     {
       self->half_logged = FALSE;
       g_message ("The scan spool has drained to %" G_GUINT64_FORMAT " bytes", self->bytes);
     }
   g_mutex_unlock (&self->lock);
+
+  delete_segments (self, consumed);
 
   return TRUE;
 }
@@ -1106,6 +1185,16 @@ qrs_spool_close (QrsSpool *self)
   g_return_if_fail (QRS_IS_SPOOL (self));
 
   g_mutex_lock (&self->lock);
+  if (self->retired_fd >= 0)
+    {
+      if (fdatasync (self->retired_fd) < 0)
+        g_warning ("Cannot sync the spool segment: %s", g_strerror (errno));
+      close (self->retired_fd);
+      self->retired_fd = -1;
+    }
+  if (self->dir_unsynced && fsync (self->dir_fd) < 0)
+    g_warning ("Cannot sync the spool directory %s: %s", self->directory, g_strerror (errno));
+  self->dir_unsynced = FALSE;
   if (self->active_fd >= 0)
     {
       if (fdatasync (self->active_fd) < 0)

@@ -321,6 +321,18 @@ test_spool_full (Fixture       *fixture,
   qrs_scan_record_clear (&record);
 }
 
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
 static void
 test_spool_segments (Fixture       *fixture,
                      gconstpointer  data)
@@ -332,10 +344,17 @@ test_spool_segments (Fixture       *fixture,
   g_autoptr(GPtrArray) after = NULL;
   QrsSpoolPosition position;
 
+  guint fds_before = count_open_fds ();
+
   /* Small segments: the spool rotates many times. */
   spool = qrs_spool_open (fixture->dir, 1 << 20, 4096, &error);
   g_assert_no_error (error);
-  append_n (spool, 0, 200);
+  append_n (spool, 0, 100);
+  /* A segment left by a request is synced and closed by the writer's
+   * group sync, not by the request. */
+  g_assert_true (qrs_spool_sync (spool, &error));
+  g_assert_no_error (error);
+  append_n (spool, 100, 100);
   before = list_segments (fixture->dir);
   g_assert_cmpuint (before->len, >, 3);
 
@@ -347,6 +366,10 @@ test_spool_segments (Fixture       *fixture,
   after = list_segments (fixture->dir);
   g_assert_cmpuint (after->len, ==, 1);
   g_assert_cmpuint (qrs_spool_get_bytes (spool), <, 4096 + 1024);
+
+  /* Every segment the rotations left behind was closed. */
+  g_clear_object (&spool);
+  g_assert_cmpuint (count_open_fds (), ==, fds_before);
 }
 
 static void
