@@ -300,10 +300,21 @@ apply_count (QrsCodeList *self,
     if ((guint64)page->index * QRS_CODE_LIST_PAGE_SIZE >= n)
       g_hash_table_iter_remove (&iter);
 
+  /* A new query's rows replace all the old ones: told as all gone, then
+   * all new.  Told as one change, GTK's list view would look through
+   * every new row for the old row it was scrolled to (asking for each,
+   * so reading every page), and never find it. */
   if (self->resetting)
     {
       self->resetting = FALSE;
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_items);
+      if (old > 0)
+        {
+          self->n_items = 0;
+          g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
+          self->n_items = n;
+        }
+      if (n > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, n);
     }
   else if (self->n_items > old)
     g_list_model_items_changed (G_LIST_MODEL (self), old, 0, self->n_items - old);
@@ -792,3 +803,4 @@ qrs_code_list_item_is_placeholder (QrsCode *code)
 
   return qrs_code_get_id (code) <= 0;
 }
+

@@ -560,6 +560,9 @@ connection_state_changed_cb (QrsWindow *self)
       break;
     }
 
+  /* Filters and sorts are the database's: offline there is nothing to
+   * filter but the drafts, which the search does. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->filter_button), state == QRS_CONNECTION_STATE_OPEN);
   _qrs_window_actions_update (self);
 }
 
@@ -874,6 +877,7 @@ void
 _qrs_window_connection_init (QrsWindow *self)
 {
   self->store_cancellable = g_cancellable_new ();
+  gtk_widget_set_sensitive (GTK_WIDGET (self->filter_button), FALSE);
 
   g_signal_connect (self, "notify::application", G_CALLBACK (application_changed_cb), NULL);
   application_changed_cb (self);
