@@ -277,6 +277,21 @@ folder_chosen_cb (GtkFileChooserNative *chooser,
   g_object_unref (chooser);
 }
 
+/* Rows of a selection whose page is not read yet have no code to export
+ * or delete: rather than act on part of what was chosen, say so. */
+static gboolean
+selection_is_loaded (QrsWindow *self)
+{
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  g_autoptr(GListModel) loaded = _qrs_window_dup_selected (self);
+
+  if (gtk_bitset_get_size (selected) == g_list_model_get_n_items (loaded))
+    return TRUE;
+
+  qrs_window_show_toast (self, _("Some of the selected codes are still loading: try again in a moment"));
+  return FALSE;
+}
+
 static void
 export_selected_action (GtkWidget  *widget,
                         const char *action_name,
@@ -285,7 +300,7 @@ export_selected_action (GtkWidget  *widget,
   QrsWindow *self = QRS_WINDOW (widget);
   GtkFileChooserNative *chooser;
 
-  if (self->batch_cancellable != NULL)
+  if (self->batch_cancellable != NULL || !selection_is_loaded (self))
     return;
 
   /* The format is the one last used, as the export dialog remembers it. */
@@ -331,7 +346,7 @@ delete_selected_action (GtkWidget  *widget,
   g_autoptr(GPtrArray) stored = g_ptr_array_new ();
   AdwToast *toast;
 
-  if (n == 0)
+  if (n == 0 || !selection_is_loaded (self))
     return;
 
   /* A fresh list: the previous delete's toast still holds its own, and
