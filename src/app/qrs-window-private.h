@@ -32,7 +32,6 @@ struct _QrsWindow
   GHashTable           *thumbnails;   /* "id updated_at" → GdkPaintable */
   GQueue                thumbnail_order;
   QrsCodeQuery         *query;        /* search, filters and sort of the library */
-  gint64                select_id;    /* a code to select when it shows up */
   GCancellable         *tags_cancellable;
   GPtrArray            *deleted;      /* QrsDocument, for undo */
   AdwToast             *delete_toast; /* weak: the last delete's toast */

@@ -294,7 +294,6 @@ codes_changed_cb (QrsWindow *self)
   if (!deleted && qrs_document_get_id (self->document) > 0
       && qrs_code_list_find (self->codes, qrs_document_get_id (self->document), &position))
     {
-      self->select_id = 0;
       _qrs_window_select (self, n_drafts + position);
     }
   else if (deleted && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)

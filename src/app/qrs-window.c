@@ -288,7 +288,10 @@ update_row_scans (QrsWindow   *self,
   GtkLabel *label = g_object_get_data (G_OBJECT (item), "scans");
   guint64 scans = 0;
 
+  /* Only a dynamic code's scans are counted (the redirect daemon counts
+   * them): a static code's row says nothing rather than "0 scans". */
   if (document != NULL && self->codes != NULL && qrs_document_get_id (document) > 0
+      && qrs_document_get_kind (document) == QRS_CODE_KIND_DYNAMIC
       && qrs_code_list_lookup_scans (self->codes, qrs_document_get_id (document), &scans))
     {
       /* Translators: how many times a code was scanned, in a library row */
