@@ -242,6 +242,88 @@ test_screenshots_narrow (void)
   app_test_close_window (window);
 }
 
+/* The scanning checks under the preview and the contrast readout beside
+ * them, for the user guide: a pale foreground and a thin quiet zone. */
+static void
+test_screenshots_checks (void)
+{
+  QrsWindow *window = app_test_new_window (1180, 760);
+  QrsDesign *design;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = output_path ("preview-checks.png");
+  GtkWidget *contrast_row;
+  GtkWidget *scroller;
+  graphene_point_t point;
+  static const QrsColor pale = { 0x8f, 0x9f, 0xbf, 0xff };
+
+  populate (window);
+  design = qrs_document_get_design (qrs_window_get_document (window));
+  qrs_design_set_foreground (design, &pale);
+  qrs_design_set_finder_color (design, NULL);
+  qrs_design_set_quiet_zone (design, 1);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  app_test_iterate (300);
+
+  /* The editor scrolled to its Colours, where the contrast is read out. */
+  contrast_row = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR,
+                                                             "contrast_row"));
+  scroller = gtk_widget_get_ancestor (GTK_WIDGET (window->editor), GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_true (gtk_widget_compute_point (contrast_row, GTK_WIDGET (window->editor),
+                                           &GRAPHENE_POINT_INIT (0, 0), &point));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller)),
+                            point.y - 240);
+  app_test_iterate (300);
+  app_test_redraw (GTK_WIDGET (window->preview));
+  app_test_iterate (100);
+
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->lint_list)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
+                                                                                       QRS_TYPE_EDITOR,
+                                                                                       "contrast_label")),
+                                           "warning"));
+  texture = app_test_snapshot (GTK_WIDGET (window));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  app_test_close_window (window);
+}
+
+static gboolean
+allocated (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0;
+}
+
+/* The library's Filter and Sort popover, for the user guide. */
+static void
+test_screenshots_filters (void)
+{
+  QrsWindow *window = app_test_new_window (1180, 760);
+  GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (window->filter_button));
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = output_path ("library-filters.png");
+
+  populate (window);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  gtk_drop_down_set_selected (window->kind_dropdown, 2);
+  gtk_drop_down_set_selected (window->sort_dropdown, 3);
+  /* As with a database connected: the button is off without one. */
+  gtk_widget_set_sensitive (GTK_WIDGET (window->filter_button), TRUE);
+  gtk_menu_button_popup (window->filter_button);
+  app_test_wait_until (mapped, popover, 5000);
+  app_test_wait_until (allocated, popover, 5000);
+  app_test_iterate (300);
+
+  texture = app_test_snapshot (popover);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+  gtk_popover_popdown (GTK_POPOVER (popover));
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -252,6 +334,8 @@ main (int   argc,
   g_test_add_func ("/app/screenshots/narrow", test_screenshots_narrow);
   g_test_add_func ("/app/screenshots/dialogs", test_screenshots_dialogs);
   g_test_add_func ("/app/screenshots/status", test_screenshots_status);
+  g_test_add_func ("/app/screenshots/checks", test_screenshots_checks);
+  g_test_add_func ("/app/screenshots/filters", test_screenshots_filters);
 
   return g_test_run ();
 }
