@@ -285,6 +285,9 @@ qrs_redirect_build_location (const QrsRedirectRoute *route,
 
   g_return_val_if_fail (route != NULL, NULL);
 
+  if (!route->utm_passthrough || query == NULL || query[0] == '\0' || !is_query_safe (query))
+    return g_strdup (route->location);
+
   target = route->target_url;
   fragment = strchr (target, '#');
   before_fragment = fragment ? (gsize)(fragment - target) : strlen (target);
@@ -462,7 +465,9 @@ answer_redirect (Worker            *worker,
                  const char        *short_id)
 {
   g_autoptr(QrsRedirectRoute) route = NULL;
-  g_autofree char *location = NULL;
+  g_autofree char *built = NULL;
+  const char *location;
+  const char *query;
   gint64 now = g_get_real_time ();
 
   route = qrs_route_table_lookup (worker->server->routes, short_id);
@@ -477,7 +482,12 @@ answer_redirect (Worker            *worker,
       return;
     }
 
-  location = qrs_redirect_build_location (route, g_uri_get_query (soup_server_message_get_uri (msg)));
+  /* Most codes pass no query on: their Location is the route's own. */
+  query = route->utm_passthrough ? g_uri_get_query (soup_server_message_get_uri (msg)) : NULL;
+  if (query != NULL && query[0] != '\0')
+    location = built = qrs_redirect_build_location (route, query);
+  else
+    location = route->location;
 
   /* The scan is in the spool before the visitor has the answer. */
   record_scan (worker, msg, route, now);
@@ -503,7 +513,9 @@ is_known_path (const char *path)
 }
 
 /* Before the body is read: a method we do not serve gets its 405 without
- * the server reading a body nobody wants. */
+ * the server reading a body nobody wants.  Every request passes here
+ * once, so this is also where its time starts (a signal handler on
+ * "request-read" would cost a signal emission per request more). */
 static void
 early_request_cb (SoupServer        *soup,
                   SoupServerMessage *msg,
@@ -512,6 +524,14 @@ early_request_cb (SoupServer        *soup,
                   gpointer           user_data)
 {
   Worker *worker = user_data;
+  /* The low bits of the clock, never 0: enough for durations under an
+   * hour without an allocation per request. */
+  guint32 started = (guint32)g_get_monotonic_time () | 1;
+
+  /* Marks the message in flight until it is finished or aborted; a
+   * connection idling in keep-alive has a message that was never read. */
+  g_object_set_qdata (G_OBJECT (msg), started_quark, GUINT_TO_POINTER (started));
+  atomic_fetch_add (&worker->in_flight, 1);
 
   if (!is_get_or_head (msg))
     {
@@ -575,22 +595,6 @@ request_cb (SoupServer        *soup,
 }
 
 static void
-request_read_cb (SoupServer        *soup,
-                 SoupServerMessage *msg,
-                 gpointer           user_data)
-{
-  Worker *worker = user_data;
-  /* The low bits of the clock, never 0: enough for durations under an
-   * hour without an allocation per request. */
-  guint32 started = (guint32)g_get_monotonic_time () | 1;
-
-  /* Marks the message in flight until it is finished or aborted; a
-   * connection idling in keep-alive has a message that was never read. */
-  g_object_set_qdata (G_OBJECT (msg), started_quark, GUINT_TO_POINTER (started));
-  atomic_fetch_add (&worker->in_flight, 1);
-}
-
-static void
 request_done_cb (SoupServer        *soup,
                  SoupServerMessage *msg,
                  gpointer           user_data)
@@ -624,7 +628,6 @@ worker_thread (gpointer data)
   worker->soup = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_early_handler (worker->soup, NULL, early_request_cb, worker, NULL);
   soup_server_add_handler (worker->soup, NULL, request_cb, worker, NULL);
-  g_signal_connect (worker->soup, "request-read", G_CALLBACK (request_read_cb), worker);
   g_signal_connect (worker->soup, "request-finished", G_CALLBACK (request_done_cb), worker);
   g_signal_connect (worker->soup, "request-aborted", G_CALLBACK (request_done_cb), worker);
 

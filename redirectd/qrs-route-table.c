@@ -29,11 +29,45 @@ struct _QrsRouteTable
 G_DEFINE_FINAL_TYPE (QrsRouteTable, qrs_route_table, G_TYPE_OBJECT)
 G_DEFINE_QUARK (qrs-route-table-error-quark, qrs_route_table_error)
 
+/* As long as qrs_redirect_build_location() lets a Location grow. */
+#define LOCATION_MAX 8192
+
 static void
 route_free (QrsRedirectRoute *route)
 {
   g_free (route->short_id);
   g_free (route->target_url);
+  g_free (route->location);
+}
+
+/* The target with every byte outside ASCII percent-encoded, so the
+ * Location header is plain ASCII: worked out once per route, not once
+ * per scan. */
+static char *
+escape_target (const char *target)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  GString *location = g_string_sized_new (strlen (target) + 1);
+
+  for (const char *p = target; *p; p++)
+    {
+      guchar c = *p;
+
+      if (c >= 0x80)
+        {
+          g_string_append_c (location, '%');
+          g_string_append_c (location, hex[c >> 4]);
+          g_string_append_c (location, hex[c & 0x0F]);
+        }
+      else
+        g_string_append_c (location, c);
+    }
+  if (location->len > LOCATION_MAX)
+    {
+      g_string_free (location, TRUE);
+      return g_strdup (target);
+    }
+  return g_string_free (location, FALSE);
 }
 
 QrsRedirectRoute *
@@ -53,6 +87,7 @@ qrs_redirect_route_new (gint64      code_id,
   route->code_id = code_id;
   route->short_id = g_strdup (short_id);
   route->target_url = g_strdup (target_url);
+  route->location = escape_target (target_url);
   route->enabled = !!enabled;
   route->expires_at = expires_at;
   route->utm_passthrough = !!utm_passthrough;

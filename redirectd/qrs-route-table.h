@@ -19,6 +19,7 @@ typedef struct
   gint64    code_id;
   char     *short_id;
   char     *target_url;
+  char     *location;         /* target_url, ASCII: the Location without a query */
   gint64    expires_at;       /* µs since the Unix epoch; 0 when it never expires */
   gboolean  enabled;
   gboolean  utm_passthrough;
