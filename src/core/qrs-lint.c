@@ -131,7 +131,8 @@ check_colors (GPtrArray *findings,
                      _("Light modules on a dark background are read by most phones but not by many older scanners."));
       else
         add_finding (findings, QRS_LINT_CHECK_INVERTED, QRS_LINT_SEVERITY_ERROR,
-                     _("The modules are lighter than the background, which many scanners cannot read: swap the colours, or allow inverted colours if you know your readers cope."));
+                     /* Translators: “Allow Inverted Colours” is the switch under Colours in the editor; use its translation */
+                     _("The modules are lighter than the background, which many scanners cannot read: swap the colours, or switch on “Allow Inverted Colours” under Colours if you know your readers cope."));
     }
 }
 
@@ -186,11 +187,18 @@ check_quiet_zone (GPtrArray *findings,
 
   if (quiet_zone == 0)
     add_finding (findings, QRS_LINT_CHECK_QUIET_ZONE, QRS_LINT_SEVERITY_ERROR,
-                 _("The code has no quiet zone: scanners need a margin of %u modules of background around it."),
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "The code has no quiet zone: scanners need a margin of %u module of background around it.",
+                              "The code has no quiet zone: scanners need a margin of %u modules of background around it.",
+                              standard),
                  standard);
   else if (quiet_zone < standard)
+    /* Translators: the first %u is the quiet zone in modules, the second the standard's */
     add_finding (findings, QRS_LINT_CHECK_QUIET_ZONE, QRS_LINT_SEVERITY_WARNING,
-                 _("The quiet zone is %u modules, less than the %u the standard asks for: leave that much background around the code when you place it."),
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "The quiet zone is %u module, less than the %u the standard asks for: leave that much background around the code when you place it.",
+                              "The quiet zone is %u modules, less than the %u the standard asks for: leave that much background around the code when you place it.",
+                              quiet_zone),
                  quiet_zone, standard);
 }
 

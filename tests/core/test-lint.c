@@ -114,6 +114,8 @@ test_lint_inverted (void)
   g_assert_nonnull (find (findings, QRS_LINT_CHECK_INVERTED));
   g_assert_cmpint (find (findings, QRS_LINT_CHECK_INVERTED)->severity, ==, QRS_LINT_SEVERITY_ERROR);
   g_assert_null (find (findings, QRS_LINT_CHECK_CONTRAST));
+  /* The advice names the editor's switch, as the editor labels it. */
+  g_assert_nonnull (strstr (find (findings, QRS_LINT_CHECK_INVERTED)->message, "“Allow Inverted Colours”"));
 
   qrs_design_set_allow_inverted (design, TRUE);
   allowed = lint (design, 0);
@@ -153,12 +155,17 @@ test_lint_quiet_zone (void)
 {
   g_autoptr(QrsDesign) design = qrs_design_new ();
   g_autoptr(GPtrArray) two = NULL;
+  g_autoptr(GPtrArray) one = NULL;
   g_autoptr(GPtrArray) none = NULL;
   g_autoptr(GPtrArray) four = NULL;
 
   qrs_design_set_quiet_zone (design, 2);
   two = lint (design, 0);
   g_assert_cmpint (find (two, QRS_LINT_CHECK_QUIET_ZONE)->severity, ==, QRS_LINT_SEVERITY_WARNING);
+  g_assert_true (g_str_has_prefix (find (two, QRS_LINT_CHECK_QUIET_ZONE)->message, "The quiet zone is 2 modules,"));
+  qrs_design_set_quiet_zone (design, 1);
+  one = lint (design, 0);
+  g_assert_true (g_str_has_prefix (find (one, QRS_LINT_CHECK_QUIET_ZONE)->message, "The quiet zone is 1 module,"));
   qrs_design_set_quiet_zone (design, 0);
   none = lint (design, 0);
   g_assert_cmpint (find (none, QRS_LINT_CHECK_QUIET_ZONE)->severity, ==, QRS_LINT_SEVERITY_ERROR);
