@@ -251,10 +251,6 @@ update_contrast (QrsEditor *self)
 /* A few fields take one of a handful of values; they get a switch or a
  * list instead of a text entry.  Anything else is typed. */
 static const char * const yes_no_fields[] = { "hidden", "all-day", NULL };
-static const char * const auth_values[] = { NULL, "WPA", "WEP", "nopass" };
-static const char * const auth_labels[] = {
-  N_("Automatic"), N_("WPA, WPA2 or WPA3"), N_("WEP"), N_("None (open network)"), NULL
-};
 
 static const char *
 field_entry_get_value (FieldEntry *entry)
@@ -262,9 +258,15 @@ field_entry_get_value (FieldEntry *entry)
   if (entry->toggle != NULL)
     return gtk_switch_get_active (GTK_SWITCH (entry->toggle)) ? "true" : NULL;
 
+  /* The first item, Automatic, leaves the choice to the payload. */
   if (ADW_IS_COMBO_ROW (entry->row))
-    return auth_values[MIN (adw_combo_row_get_selected (ADW_COMBO_ROW (entry->row)),
-                            G_N_ELEMENTS (auth_values) - 1)];
+    {
+      guint selected = adw_combo_row_get_selected (ADW_COMBO_ROW (entry->row));
+
+      if (selected == 0 || selected == GTK_INVALID_LIST_POSITION)
+        return NULL;
+      return entry->field->choices[selected - 1];
+    }
 
   return gtk_editable_get_text (GTK_EDITABLE (entry->row));
 }
@@ -348,11 +350,12 @@ find_entry_for_error (QrsEditor    *self,
   FieldEntry *best = NULL;
   gsize best_len = 0;
 
-  /* They quote the field's name: The “ssid” field … */
+  /* They quote the field's label, as its row shows it: The “Password”
+   * field … */
   for (guint i = 0; i < self->entries->len; i++)
     {
       FieldEntry *entry = g_ptr_array_index (self->entries, i);
-      g_autofree char *quoted = g_strdup_printf ("“%s”", entry->field->name);
+      g_autofree char *quoted = g_strdup_printf ("The “%s” field", _(entry->field->label));
 
       if (strstr (error->message, quoted) != NULL)
         return entry;
@@ -516,16 +519,18 @@ add_field_entry (QrsEditor             *self,
       g_signal_connect_object (entry->toggle, "notify::active", G_CALLBACK (field_changed_cb), self,
                                G_CONNECT_SWAPPED);
     }
-  else if (g_str_equal (field->name, "auth"))
+  else if (field->choices != NULL)
     {
       g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
       guint selected = 0;
 
-      for (guint i = 0; auth_labels[i] != NULL; i++)
-        gtk_string_list_append (labels, _(auth_labels[i]));
-      for (guint i = 1; value != NULL && i < G_N_ELEMENTS (auth_values); i++)
-        if (g_ascii_strcasecmp (value, auth_values[i]) == 0)
-          selected = i;
+      gtk_string_list_append (labels, _("Automatic"));
+      for (guint i = 0; field->choices[i] != NULL; i++)
+        {
+          gtk_string_list_append (labels, _(field->choice_labels[i]));
+          if (value != NULL && g_ascii_strcasecmp (value, field->choices[i]) == 0)
+            selected = i + 1;
+        }
 
       entry->row = adw_combo_row_new ();
       adw_combo_row_set_model (ADW_COMBO_ROW (entry->row), G_LIST_MODEL (labels));

@@ -614,9 +614,14 @@ prepare_job (Batch   *batch,
       return NULL;
     }
 
-  if (!(payload = qrs_cli_payload_builder_build (builder, error)) ||
-      !(job->text = qrs_payload_encode (payload, error)))
+  if (!(payload = qrs_cli_payload_builder_build (builder, error)))
     return NULL;
+  if (!(job->text = qrs_payload_encode (payload, error)))
+    {
+      if (error != NULL)
+        qrs_cli_payload_explain_error (payload, "", *error);
+      return NULL;
+    }
 
   /* The format: its own column, else the file name's extension, else
    * --format, else PNG. */

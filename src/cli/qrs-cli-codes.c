@@ -1190,9 +1190,13 @@ codes_add_run (int    argc,
       return QRS_CLI_EXIT_USAGE;
     }
 
-  if (!(payload = qrs_cli_payload_builder_build (payload_builder, &error)) ||
-      !(text = qrs_payload_encode (payload, &error)))
+  if (!(payload = qrs_cli_payload_builder_build (payload_builder, &error)))
     return qrs_cli_fail (error);
+  if (!(text = qrs_payload_encode (payload, &error)))
+    {
+      qrs_cli_payload_explain_error (payload, "--", error);
+      return qrs_cli_fail (error);
+    }
 
   if (!(tags = clean_tags (options.tags, &error)))
     return qrs_cli_fail (error);

@@ -45,6 +45,9 @@ gboolean                qrs_cli_payload_builder_is_empty  (QrsCliPayloadBuilder 
 QrsPayload             *qrs_cli_payload_builder_build     (QrsCliPayloadBuilder   *self,
                                                            GError                **error);
 GOptionGroup           *qrs_cli_payload_option_group_new  (QrsCliPayloadBuilder   *builder);
+void                    qrs_cli_payload_explain_error     (QrsPayload             *payload,
+                                                           const char             *prefix,
+                                                           GError                 *error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsCliPayloadBuilder, qrs_cli_payload_builder_free)
 

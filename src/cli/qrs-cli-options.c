@@ -300,6 +300,66 @@ qrs_cli_payload_builder_build (QrsCliPayloadBuilder  *self,
   return g_steal_pointer (&payload);
 }
 
+/**
+ * qrs_cli_payload_explain_error:
+ * @payload: the payload that failed to encode
+ * @prefix: "--" for options, "" for a CSV file's columns
+ * @error: (nullable): its error, rewritten in place
+ *
+ * The core names fields and choices as the app's form shows them (“The
+ * “Security” field …”); on the command line the option or column is what
+ * to change, so it goes beside each label: “Security” (--wifi-auth), and
+ * a choice's word beside its label: “None (open network)” (nopass).
+ */
+void
+qrs_cli_payload_explain_error (QrsPayload *payload,
+                               const char *prefix,
+                               GError     *error)
+{
+  QrsPayloadType payload_type;
+  g_autoptr(GString) message = NULL;
+  guint n_keys;
+  const QrsCliPayloadKey * const *keys;
+
+  g_return_if_fail (QRS_IS_PAYLOAD (payload));
+  g_return_if_fail (prefix != NULL);
+
+  if (error == NULL || error->domain != QRS_PAYLOAD_ERROR)
+    return;
+
+  payload_type = qrs_payload_get_payload_type (payload);
+  keys = qrs_cli_payload_keys (&n_keys);
+  message = g_string_new (error->message);
+
+  for (guint i = 0; i < n_keys; i++)
+    {
+      const QrsPayloadField *field = keys[i]->field;
+      g_autofree char *quoted = NULL;
+      g_autofree char *explained = NULL;
+
+      if (keys[i]->payload_type != payload_type)
+        continue;
+
+      quoted = g_strdup_printf ("“%s”", _(field->label));
+      explained = g_strdup_printf ("%s (%s%s)", quoted, prefix, keys[i]->name);
+      g_string_replace (message, quoted, explained, 0);
+
+      for (guint j = 0; field->choices != NULL && field->choices[j] != NULL; j++)
+        {
+          g_autofree char *choice = g_strdup_printf ("“%s”", _(field->choice_labels[j]));
+          g_autofree char *with_word = NULL;
+
+          if (g_str_equal (_(field->choice_labels[j]), field->choices[j]))
+            continue;
+          with_word = g_strdup_printf ("%s (%s)", choice, field->choices[j]);
+          g_string_replace (message, choice, with_word, 0);
+        }
+    }
+
+  g_free (error->message);
+  error->message = g_string_free (g_steal_pointer (&message), FALSE);
+}
+
 static gboolean
 payload_option_cb (const char  *option_name,
                    const char  *value,
@@ -321,7 +381,18 @@ static char *
 payload_key_description (const QrsCliPayloadKey *key)
 {
   const char *type_name = qrs_payload_type_to_string (key->payload_type);
-  const char *label = _(key->field->label);
+  g_autofree char *label = NULL;
+
+  /* The form shows a choice's label; here the word itself is typed. */
+  if (key->field->choices != NULL)
+    {
+      g_autofree char *choices = g_strjoinv (", ", (char **)key->field->choices);
+
+      /* Translators: “Security: WPA, WEP, nopass” */
+      label = g_strdup_printf (_("%s: %s"), _(key->field->label), choices);
+    }
+  else
+    label = g_strdup (_(key->field->label));
 
   if (key->field->multiple)
     return g_strdup_printf (_("%s (%s code; repeat the option for several)"), label, type_name);

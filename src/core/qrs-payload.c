@@ -3,8 +3,9 @@
  * Each payload type is a table of fields and an encoder.  Setting a field
  * checks only that the name exists and the text is UTF-8, so an editor can
  * hold half-typed input; qrs_payload_encode() is where every field is
- * judged, in table order, and the first bad one is reported by the name
- * that the CLI options, the CSV columns and the JSON all share.
+ * judged, in table order, and the first bad one is reported by its label
+ * (“Network name (SSID)”), the words a form shows; the command line adds
+ * its option names to them (qrs_cli_payload_explain_error()).
  *
  * Free text (names, notes, SSIDs, passwords) is encoded exactly as given;
  * structured values (addresses, numbers, dates, choices) are trimmed of
@@ -28,6 +29,10 @@
 
 /* IEEE 802.11: an SSID is at most 32 octets. */
 #define SSID_MAX_LENGTH 32
+
+/* Messages name a field as the form labels it, in the reader's language:
+ * the field's name is an identifier for the command line and CSV files. */
+#define FIELD_LABEL(field) (_((field)->label))
 
 struct _QrsPayload
 {
@@ -71,11 +76,17 @@ static const QrsPayloadField url_fields[] = {
   { NULL },
 };
 
+static const char * const wifi_auth_choices[] = { "WPA", "WEP", "nopass", NULL };
+static const char * const wifi_auth_labels[] = {
+  N_("WPA, WPA2 or WPA3"), N_("WEP"), N_("None (open network)"), NULL
+};
+
 enum { WIFI_SSID, WIFI_PASSWORD, WIFI_AUTH, WIFI_HIDDEN, N_WIFI_FIELDS };
 static const QrsPayloadField wifi_fields[] = {
   [WIFI_SSID]     = { "ssid",     N_("Network name (SSID)"),             TRUE,  FALSE },
   [WIFI_PASSWORD] = { "password", N_("Password"),                        FALSE, FALSE },
-  [WIFI_AUTH]     = { "auth",     N_("Security (WPA, WEP or nopass)"),   FALSE, FALSE },
+  [WIFI_AUTH]     = { "auth",     N_("Security"),                        FALSE, FALSE,
+                      wifi_auth_choices, wifi_auth_labels },
   [WIFI_HIDDEN]   = { "hidden",   N_("Hidden network"),                  FALSE, FALSE },
   { NULL },
 };
@@ -448,7 +459,7 @@ check_utf8 (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field is not valid UTF-8 text: check the character encoding of the file or program it came from."),
-                   field->name);
+                   FIELD_LABEL (field));
       return FALSE;
     }
 
@@ -548,7 +559,7 @@ qrs_payload_add (QrsPayload  *self,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field holds a single value: replace it instead of adding another."),
-                   spec->name);
+                   FIELD_LABEL (spec));
       return FALSE;
     }
 
@@ -646,8 +657,8 @@ set_missing_error (QrsPayload             *self,
                    GError                **error)
 {
   g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_MISSING_FIELD,
-               _("The “%s” field is empty, but %s codes need it: fill it in."),
-               field->name, get_info (self)->name);
+               _("The “%s” field is required: fill it in."),
+               FIELD_LABEL (field));
 }
 
 /* Returns the value, trimmed if asked and with line breaks made \n, or
@@ -689,7 +700,7 @@ check_text (const QrsPayloadField  *field,
             {
               g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                            _("The “%s” field must be a single line: remove the line break."),
-                           field->name);
+                           FIELD_LABEL (field));
               return NULL;
             }
 
@@ -709,7 +720,7 @@ check_text (const QrsPayloadField  *field,
         {
           g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                        _("The “%s” field contains a control character (U+%04X): remove it."),
-                       field->name, c);
+                       FIELD_LABEL (field), c);
           return NULL;
         }
 
@@ -829,7 +840,7 @@ field_bool (QrsPayload  *self,
 
   g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                _("The “%s” field holds “%s”: write true or false (yes/no and 1/0 work too)."),
-               get_field (self, idx)->name, text);
+               FIELD_LABEL (get_field (self, idx)), text);
 
   return FALSE;
 }
@@ -863,7 +874,7 @@ normalize_phone (const QrsPayloadField  *field,
         {
           g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                        _("The “%s” field holds “%s”, which is not a phone number: use digits, an optional leading +, and spaces, dashes, dots or parentheses between them."),
-                       field->name, text);
+                       FIELD_LABEL (field), text);
           return NULL;
         }
     }
@@ -875,8 +886,11 @@ normalize_phone (const QrsPayloadField  *field,
   if (n_digits < 3 || n_digits > max_digits)
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                   _("The “%s” field holds “%s”, which has %u digits: a phone number has 3 to %u."),
-                   field->name, text, n_digits, max_digits);
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The “%s” field holds “%s”, which has %u digit: a phone number has 3 to %u.",
+                                "The “%s” field holds “%s”, which has %u digits: a phone number has 3 to %u.",
+                                n_digits),
+                   FIELD_LABEL (field), text, n_digits, max_digits);
       return NULL;
     }
 
@@ -931,7 +945,7 @@ check_email_address (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field holds “%s”, which looks like several addresses: give each address as a value of its own."),
-                   field->name, address);
+                   FIELD_LABEL (field), address);
       return FALSE;
     }
 
@@ -956,7 +970,7 @@ check_email_address (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field holds “%s”, which is not an email address: write just the address, like name@example.com."),
-                   field->name, address);
+                   FIELD_LABEL (field), address);
       return FALSE;
     }
 
@@ -1045,7 +1059,7 @@ field_date (QrsPayload  *self,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field holds “%s”, which is not a date: write it as YYYY-MM-DD, for example 1815-12-10."),
-                   get_field (self, idx)->name, text);
+                   FIELD_LABEL (get_field (self, idx)), text);
       return FALSE;
     }
 
@@ -1249,7 +1263,7 @@ check_web_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field is not a valid web address (%s): check it for typing mistakes."),
-                   field->name, local_error->message);
+                   FIELD_LABEL (field), local_error->message);
       return NULL;
     }
 
@@ -1258,7 +1272,7 @@ check_web_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field has no host name: write the address like https://example.com/page."),
-                   field->name);
+                   FIELD_LABEL (field));
       return NULL;
     }
 
@@ -1267,7 +1281,7 @@ check_web_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field has a user name or password before the host: remove it, since such addresses disguise where a link goes."),
-                   field->name);
+                   FIELD_LABEL (field));
       return NULL;
     }
 
@@ -1277,7 +1291,7 @@ check_web_url (const QrsPayloadField  *field,
 
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field has “%s” as its host, which is not a valid host name: check it for typing mistakes."),
-                   field->name, shown);
+                   FIELD_LABEL (field), shown);
       return NULL;
     }
 
@@ -1305,7 +1319,7 @@ check_mailto_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field has a broken %%-escape in its mailto: address: check it for typing mistakes."),
-                   field->name);
+                   FIELD_LABEL (field));
       return NULL;
     }
 
@@ -1313,7 +1327,7 @@ check_mailto_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field is a mailto: link without an address: add one, like mailto:name@example.com."),
-                   field->name);
+                   FIELD_LABEL (field));
       return NULL;
     }
 
@@ -1363,7 +1377,7 @@ check_url (const QrsPayloadField  *field,
       {
         g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                      _("The “%s” field contains a space: remove it, or write it as %%20."),
-                     field->name);
+                     FIELD_LABEL (field));
         return NULL;
       }
 
@@ -1373,7 +1387,7 @@ check_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field contains a backslash (\\): use a slash (/), or write it as %%5C."),
-                   field->name);
+                   FIELD_LABEL (field));
       return NULL;
     }
 
@@ -1383,7 +1397,7 @@ check_url (const QrsPayloadField  *field,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field does not start with a scheme: write it in full, like https://%s."),
-                   field->name, url);
+                   FIELD_LABEL (field), url);
       return NULL;
     }
 
@@ -1392,7 +1406,7 @@ check_url (const QrsPayloadField  *field,
       {
         g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                      _("The “%s” field is a %s: link, which could run code or open files on the phone that scans it: use an https:// address instead."),
-                     field->name, scheme);
+                     FIELD_LABEL (field), scheme);
         return NULL;
       }
 
@@ -1407,11 +1421,11 @@ check_url (const QrsPayloadField  *field,
       if (web_only)
         g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                      _("The “%s” field is a %s: link: use an http:// or https:// address."),
-                     field->name, scheme);
+                     FIELD_LABEL (field), scheme);
       else
         g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                      _("The “%s” field is a %s: link, which QR Studio does not put in codes: use an http://, https://, mailto: or tel: address."),
-                     field->name, scheme);
+                     FIELD_LABEL (field), scheme);
       return NULL;
     }
 
@@ -1421,8 +1435,11 @@ check_url (const QrsPayloadField  *field,
   if (strlen (result) > URL_MAX_LENGTH)
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                   _("The “%s” field is %" G_GSIZE_FORMAT " bytes long, more than the %d allowed: shorten it, or make a dynamic code with a short link."),
-                   field->name, strlen (result), URL_MAX_LENGTH);
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The “%s” field is %" G_GSIZE_FORMAT " byte long, more than the %d allowed: shorten it, or make a dynamic code with a short link.",
+                                "The “%s” field is %" G_GSIZE_FORMAT " bytes long, more than the %d allowed: shorten it, or make a dynamic code with a short link.",
+                                strlen (result)),
+                   FIELD_LABEL (field), strlen (result), URL_MAX_LENGTH);
       return NULL;
     }
 
@@ -1495,8 +1512,11 @@ encode_wifi (QrsPayload  *self,
   if (strlen (ssid) > SSID_MAX_LENGTH)
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                   _("The “ssid” field is %" G_GSIZE_FORMAT " bytes long, but a Wi-Fi network name has at most %d: check it."),
-                   strlen (ssid), SSID_MAX_LENGTH);
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The “%s” field is %" G_GSIZE_FORMAT " byte long, but a Wi-Fi network name has at most %d: check it.",
+                                "The “%s” field is %" G_GSIZE_FORMAT " bytes long, but a Wi-Fi network name has at most %d: check it.",
+                                strlen (ssid)),
+                   FIELD_LABEL (&wifi_fields[WIFI_SSID]), strlen (ssid), SSID_MAX_LENGTH);
       return NULL;
     }
 
@@ -1514,9 +1534,11 @@ encode_wifi (QrsPayload  *self,
     auth = "nopass";
   else
     {
+      /* Translators: the quoted choices are those of the Security row */
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                   _("The “auth” field holds “%s”: use WPA (also for WPA2 and WPA3), WEP, or nopass for an open network."),
-                   auth_text);
+                   _("The “%s” field holds “%s”: choose “%s”, “%s” or “%s”."),
+                   FIELD_LABEL (&wifi_fields[WIFI_AUTH]), auth_text,
+                   _(wifi_auth_labels[0]), _(wifi_auth_labels[1]), _(wifi_auth_labels[2]));
       return NULL;
     }
 
@@ -1524,16 +1546,19 @@ encode_wifi (QrsPayload  *self,
     {
       if (password != NULL)
         {
-          g_set_error_literal (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                               _("The “password” field must be empty for an open network: remove the password, or set “auth” to WPA or WEP."));
+          g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
+                       _("The “%s” field must be empty for an open network: remove the password, or set “%s” to “%s” or “%s”."),
+                       FIELD_LABEL (&wifi_fields[WIFI_PASSWORD]), FIELD_LABEL (&wifi_fields[WIFI_AUTH]),
+                       _(wifi_auth_labels[0]), _(wifi_auth_labels[1]));
           return NULL;
         }
     }
   else if (password == NULL)
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_MISSING_FIELD,
-                   _("The “password” field is empty, but a %s network needs one: enter it, or set “auth” to nopass for an open network."),
-                   auth);
+                   _("The “%s” field is empty, but a %s network needs one: enter it, or set “%s” to “%s”."),
+                   FIELD_LABEL (&wifi_fields[WIFI_PASSWORD]), auth,
+                   FIELD_LABEL (&wifi_fields[WIFI_AUTH]), _(wifi_auth_labels[2]));
       return NULL;
     }
   else if (strcmp (auth, "WPA") == 0)
@@ -1543,8 +1568,9 @@ encode_wifi (QrsPayload  *self,
 
       if (!(len >= 8 && len <= 63) && !(len == 64 && is_hex (password)))
         {
-          g_set_error_literal (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                               _("The “password” field must hold 8 to 63 characters, or exactly 64 hexadecimal digits, for a WPA network: check it."));
+          g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
+                       _("The “%s” field must hold 8 to 63 characters, or exactly 64 hexadecimal digits, for a WPA network: check it."),
+                       FIELD_LABEL (&wifi_fields[WIFI_PASSWORD]));
           return NULL;
         }
     }
@@ -1554,8 +1580,9 @@ encode_wifi (QrsPayload  *self,
 
       if (!(len == 5 || len == 13) && !((len == 10 || len == 26) && is_hex (password)))
         {
-          g_set_error_literal (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                               _("The “password” field must hold 5 or 13 characters, or 10 or 26 hexadecimal digits, for a WEP network: check it."));
+          g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
+                       _("The “%s” field must hold 5 or 13 characters, or 10 or 26 hexadecimal digits, for a WEP network: check it."),
+                       FIELD_LABEL (&wifi_fields[WIFI_PASSWORD]));
           return NULL;
         }
     }
@@ -2047,7 +2074,7 @@ field_coordinate (QrsPayload  *self,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field holds “%s”, which is not a decimal number: write it with a dot, like 48.8584."),
-                   field->name, text);
+                   FIELD_LABEL (field), text);
       return FALSE;
     }
 
@@ -2055,7 +2082,7 @@ field_coordinate (QrsPayload  *self,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field is %s, but it must be between −%g and %g degrees."),
-                   field->name, text, limit, limit);
+                   FIELD_LABEL (field), text, limit, limit);
       g_clear_pointer (out, g_free);
       return FALSE;
     }
@@ -2152,11 +2179,11 @@ field_event_time (QrsPayload  *self,
       if (local != NULL)
         g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                      _("The “%s” field (“%s”) has no time zone: add its offset from UTC, like 2026-11-29T10:30:00+01:00, or Z for UTC."),
-                     field->name, text);
+                     FIELD_LABEL (field), text);
       else
         g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                      _("The “%s” field holds “%s”, which is not a date and time: write it like 2026-11-29T10:30:00+01:00, or 2026-11-29 for an all-day event."),
-                     field->name, text);
+                     FIELD_LABEL (field), text);
       return FALSE;
     }
 
@@ -2168,7 +2195,7 @@ field_event_time (QrsPayload  *self,
     {
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    _("The “%s” field (“%s”) lies outside the years 1 to 9999 in UTC: check the date."),
-                   field->name, text);
+                   FIELD_LABEL (field), text);
       return FALSE;
     }
 
@@ -2236,15 +2263,17 @@ encode_event (QrsPayload  *self,
       if (!start.is_date || (end_set && !end.is_date))
         {
           g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                       _("The “%s” field of an all-day event must be a date without a time, like 2026-11-29."),
-                       !start.is_date ? "start" : "end");
+                       _("The “%s” field of an all-day event must be a date without a time, like 2026-11-29: remove the time, or switch off “%s”."),
+                       FIELD_LABEL (&event_fields[!start.is_date ? EVENT_START : EVENT_END]),
+                       FIELD_LABEL (&event_fields[EVENT_ALL_DAY]));
           return NULL;
         }
 
       if (end_set && g_date_compare (&end.date, &start.date) < 0)
         {
-          g_set_error_literal (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                               _("The “end” field is before the “start” field: check the dates."));
+          g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
+                       _("The “%s” field is before the “%s” field: check the dates."),
+                       FIELD_LABEL (&event_fields[EVENT_END]), FIELD_LABEL (&event_fields[EVENT_START]));
           return NULL;
         }
 
@@ -2263,15 +2292,17 @@ encode_event (QrsPayload  *self,
       if (start.is_date || (end_set && end.is_date))
         {
           g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                       _("The “%s” field has a date but no time: add the time, like 2026-11-29T10:30:00+01:00, or set “all-day” to true."),
-                       start.is_date ? "start" : "end");
+                       _("The “%s” field has a date but no time: add the time, like 2026-11-29T10:30:00+01:00, or switch on “%s”."),
+                       FIELD_LABEL (&event_fields[start.is_date ? EVENT_START : EVENT_END]),
+                       FIELD_LABEL (&event_fields[EVENT_ALL_DAY]));
           return NULL;
         }
 
       if (end_set && g_date_time_compare (end.date_time, start.date_time) < 0)
         {
-          g_set_error_literal (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                               _("The “end” field is before the “start” field: check the dates and their time zones."));
+          g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
+                       _("The “%s” field is before the “%s” field: check the dates and their times."),
+                       FIELD_LABEL (&event_fields[EVENT_END]), FIELD_LABEL (&event_fields[EVENT_START]));
           return NULL;
         }
 
@@ -2592,4 +2623,26 @@ qrs_payload_type_get_fields (QrsPayloadType  payload_type,
     *n_fields = type_infos[payload_type].n_fields;
 
   return type_infos[payload_type].fields;
+}
+
+/**
+ * qrs_payload_field_get_choice_label:
+ * @field: a field from qrs_payload_type_get_fields()
+ * @choice: one of the field's choices, in any case
+ *
+ * Returns: (nullable): the translated label a form shows for @choice, or
+ *   %NULL when @field has no such choice
+ */
+const char *
+qrs_payload_field_get_choice_label (const QrsPayloadField *field,
+                                    const char            *choice)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+  g_return_val_if_fail (choice != NULL, NULL);
+
+  for (guint i = 0; field->choices != NULL && field->choices[i] != NULL; i++)
+    if (g_ascii_strcasecmp (field->choices[i], choice) == 0)
+      return _(field->choice_labels[i]);
+
+  return NULL;
 }

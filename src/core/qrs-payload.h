@@ -35,6 +35,12 @@ typedef struct
   const char *label;       /* translatable, untranslated here: use _() on it */
   gboolean    required;
   gboolean    multiple;    /* may hold several values */
+  /* A field that takes one of a few words: the words as written in the
+   * payload, on the command line and in CSV files, and beside them the
+   * labels a form shows for them (translatable, untranslated here), which
+   * the messages use too.  NULL for free text. */
+  const char * const *choices;
+  const char * const *choice_labels;
 } QrsPayloadField;
 
 #define QRS_PAYLOAD_ERROR (qrs_payload_error_quark ())
@@ -78,5 +84,7 @@ gboolean               qrs_payload_type_from_string (const char      *str,
                                                      QrsPayloadType  *payload_type);
 const QrsPayloadField *qrs_payload_type_get_fields  (QrsPayloadType   payload_type,
                                                      guint           *n_fields);
+const char            *qrs_payload_field_get_choice_label (const QrsPayloadField *field,
+                                                     const char      *choice);
 
 G_END_DECLS

@@ -463,6 +463,29 @@ test_cli_bad_input (Fixture       *fixture,
     }
 }
 
+/* A field's message says the form's label and, beside it, the option or
+ * the column to change, and a choice's label with the word to type. */
+static void
+test_cli_field_messages (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  const char *export_args[] = { "export", "--wifi-ssid", "Lab", "--wifi-auth", "WPA", "-o", "out/a.png", NULL };
+  const char *batch_args[] = { "batch", "in/wifi.csv", "-o", "out/batch", NULL };
+  g_autoptr(Run) run = NULL;
+  g_autoptr(Run) batch = NULL;
+
+  run = run_cli_with_input (fixture, NULL, export_args);
+  assert_usage_error (run, "wifi without password");
+  if (strstr (run->err, "The “Password” (--wifi-password) field is empty") == NULL ||
+      strstr (run->err, "set “Security” (--wifi-auth) to “None (open network)” (nopass)") == NULL)
+    g_error ("unclear message: %s", run->err);
+
+  write_file (fixture, "wifi.csv", "wifi-ssid,wifi-auth\nLab,WPA\n", -1);
+  batch = run_cli_with_input (fixture, NULL, batch_args);
+  if (strstr (batch->err, "“Password” (wifi-password)") == NULL)
+    g_error ("unclear batch message: %s", batch->err);
+}
+
 /* Export */
 
 static void
@@ -1025,6 +1048,7 @@ main (int    argc,
   ADD ("/cli/version", test_cli_version);
   ADD ("/cli/help", test_cli_help);
   ADD ("/cli/bad-input", test_cli_bad_input);
+  ADD ("/cli/field-messages", test_cli_field_messages);
   ADD ("/cli/export/formats", test_cli_export_formats);
   ADD ("/cli/export/payloads", test_cli_export_payloads);
   ADD ("/cli/export/micro", test_cli_export_micro);

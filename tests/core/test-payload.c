@@ -54,12 +54,40 @@ encode_ok (QrsPayloadType      payload_type,
   return text;
 }
 
+/* A message names a field as the form labels it (“Network name (SSID)”),
+ * never by its identifier (“ssid”); a name that is no field at all
+ * (a typo) is quoted as given. */
 static void
 assert_names_field (const GError *error,
                     const char   *field)
 {
   g_autofree char *quoted = g_strdup_printf ("“%s”", field);
+  gboolean known = FALSE;
 
+  for (QrsPayloadType t = QRS_PAYLOAD_TYPE_TEXT; t <= QRS_PAYLOAD_TYPE_EVENT; t++)
+    {
+      guint n_fields;
+      const QrsPayloadField *fields = qrs_payload_type_get_fields (t, &n_fields);
+
+      for (guint i = 0; i < n_fields; i++)
+        {
+          g_autofree char *label = NULL;
+
+          if (!g_str_equal (fields[i].name, field))
+            continue;
+          known = TRUE;
+          label = g_strdup_printf ("“%s”", fields[i].label);
+          if (strstr (error->message, label) != NULL)
+            {
+              if (strstr (error->message, quoted) != NULL)
+                g_error ("message “%s” names the field by its identifier %s", error->message, quoted);
+              return;
+            }
+        }
+    }
+
+  if (known)
+    g_error ("message “%s” does not name the field %s by its label", error->message, field);
   if (strstr (error->message, quoted) == NULL)
     g_error ("message “%s” does not name the field %s", error->message, quoted);
 }
@@ -1363,6 +1391,48 @@ test_payload_json_errors (void)
   }
 }
 
+/* Messages tell the fix in the form's own words: the labels of its rows
+ * and of the choices in them. */
+static void
+test_payload_messages_use_labels (void)
+{
+  struct { QrsPayloadType type; const char * const *in; const char *says; } cases[] = {
+    { QRS_PAYLOAD_TYPE_WIFI, PAIRS ("ssid", "Lab", "auth", "WPA"),
+      "The “Password” field is empty, but a WPA network needs one: enter it, or set “Security” to “None (open network)”." },
+    { QRS_PAYLOAD_TYPE_WIFI, PAIRS ("ssid", "Lab", "password", "12345678", "auth", "nopass"),
+      "set “Security” to “WPA, WPA2 or WPA3” or “WEP”" },
+    { QRS_PAYLOAD_TYPE_URL, PAIRS ("url", "example.edu/x"), "The “Web address” field does not start" },
+    { QRS_PAYLOAD_TYPE_EVENT, PAIRS ("summary", "Fair", "start", "2026-11-29", "all-day", "false"),
+      "or switch on “All day”" },
+    { QRS_PAYLOAD_TYPE_EVENT, PAIRS ("summary", "Fair", "start", "2026-11-29", "end", "2026-11-28"),
+      "The “End” field is before the “Start” field" },
+    { QRS_PAYLOAD_TYPE_PHONE, PAIRS ("number", "+1"), "which has 1 digit:" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(QrsPayload) payload = payload_new_with (cases[i].type, cases[i].in);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = qrs_payload_encode (payload, &error);
+
+      g_assert_null (out);
+      if (strstr (error->message, cases[i].says) == NULL)
+        g_error ("“%s” does not say “%s”", error->message, cases[i].says);
+    }
+
+  /* The choices' labels, for forms and for the command line's messages. */
+  {
+    guint n_fields;
+    const QrsPayloadField *fields = qrs_payload_type_get_fields (QRS_PAYLOAD_TYPE_WIFI, &n_fields);
+
+    g_assert_cmpstr (fields[2].name, ==, "auth");
+    g_assert_cmpstr (qrs_payload_field_get_choice_label (&fields[2], "nopass"), ==, "None (open network)");
+    g_assert_cmpstr (qrs_payload_field_get_choice_label (&fields[2], "wpa"), ==, "WPA, WPA2 or WPA3");
+    g_assert_null (qrs_payload_field_get_choice_label (&fields[2], "WPA2-EAP"));
+    g_assert_null (qrs_payload_field_get_choice_label (&fields[0], "Lab"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1370,6 +1440,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/payload/types", test_payload_types);
+  g_test_add_func ("/core/payload/messages-use-labels", test_payload_messages_use_labels);
   g_test_add_func ("/core/payload/field-tables", test_payload_field_tables);
   g_test_add_func ("/core/payload/set-get", test_payload_set_get);
   g_test_add_func ("/core/payload/unknown-field", test_payload_unknown_field);
