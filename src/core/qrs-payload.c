@@ -7,6 +7,11 @@
  * (“Network name (SSID)”), the words a form shows; the command line adds
  * its option names to them (qrs_cli_payload_explain_error()).
  *
+ * An event's start and end are a date (all day), or a date and time with
+ * an offset from UTC, or a date and time without one, taken as the time
+ * on this computer's clock (GLib's local time zone); the VEVENT always
+ * says them in UTC.
+ *
  * Free text (names, notes, SSIDs, passwords) is encoded exactly as given;
  * structured values (addresses, numbers, dates, choices) are trimmed of
  * surrounding ASCII white space first, because a stray space from a copy
@@ -2150,6 +2155,7 @@ field_event_time (QrsPayload  *self,
   const QrsPayloadField *field = get_field (self, idx);
   g_autofree char *text = NULL;
   g_autofree char *full = NULL;
+  g_autoptr(GTimeZone) local_zone = NULL;
   g_autoptr(GDateTime) parsed = NULL;
 
   *is_set = FALSE;
@@ -2168,22 +2174,18 @@ field_event_time (QrsPayload  *self,
       return TRUE;
     }
 
+  /* A time without an offset is the time on this computer's clock, as
+   * people write it on a poster: 2026-11-29 10:30.  The VEVENT says it in
+   * UTC, so the code means the same moment wherever it is scanned. */
   full = add_missing_seconds (text);
-  parsed = g_date_time_new_from_iso8601 (full, NULL);
+  local_zone = g_time_zone_new_local ();
+  parsed = g_date_time_new_from_iso8601 (full, local_zone);
 
   if (parsed == NULL)
     {
-      g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-      g_autoptr(GDateTime) local = g_date_time_new_from_iso8601 (full, utc);
-
-      if (local != NULL)
-        g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                     _("The “%s” field (“%s”) has no time zone: add its offset from UTC, like 2026-11-29T10:30:00+01:00, or Z for UTC."),
-                     FIELD_LABEL (field), text);
-      else
-        g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                     _("The “%s” field holds “%s”, which is not a date and time: write it like 2026-11-29T10:30:00+01:00, or 2026-11-29 for an all-day event."),
-                     FIELD_LABEL (field), text);
+      g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
+                   _("The “%s” field holds “%s”, which is not a date and time: write it like 2026-11-29 10:30 (or 2026-11-29 10:30+01:00 with its offset from UTC), or 2026-11-29 for an all-day event."),
+                   FIELD_LABEL (field), text);
       return FALSE;
     }
 
@@ -2292,7 +2294,7 @@ encode_event (QrsPayload  *self,
       if (start.is_date || (end_set && end.is_date))
         {
           g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
-                       _("The “%s” field has a date but no time: add the time, like 2026-11-29T10:30:00+01:00, or switch on “%s”."),
+                       _("The “%s” field has a date but no time: add the time, like 2026-11-29 10:30, or switch on “%s”."),
                        FIELD_LABEL (&event_fields[start.is_date ? EVENT_START : EVENT_END]),
                        FIELD_LABEL (&event_fields[EVENT_ALL_DAY]));
           return NULL;

@@ -1099,6 +1099,12 @@ test_payload_event (void)
       "BEGIN:VEVENT\r\nSUMMARY:New year\r\nDTSTART:20261231T233000Z\r\nDTEND:20270101T010000Z\r\nEND:VEVENT\r\n" },
     { PAIRS ("summary", "West", "start", " 2026-11-29 10:30-08:00 "),
       "BEGIN:VEVENT\r\nSUMMARY:West\r\nDTSTART:20261129T183000Z\r\nEND:VEVENT\r\n" },
+    /* without an offset, the time on the computer's clock (TZ=Europe/Madrid
+     * in main(): UTC+2 in May, UTC+1 in November) */
+    { PAIRS ("summary", "Open day", "start", "2026-05-02 10:00", "end", "2026-05-02T14:30"),
+      "BEGIN:VEVENT\r\nSUMMARY:Open day\r\nDTSTART:20260502T080000Z\r\nDTEND:20260502T123000Z\r\nEND:VEVENT\r\n" },
+    { PAIRS ("summary", "Talk", "start", "2026-11-29T10:30:00", "end", "2026-11-29T11:00:00+01:00"),
+      "BEGIN:VEVENT\r\nSUMMARY:Talk\r\nDTSTART:20261129T093000Z\r\nDTEND:20261129T100000Z\r\nEND:VEVENT\r\n" },
     { PAIRS ("summary", "Instant", "start", "2026-11-29T10:30:00Z", "end", "2026-11-29T10:30:00Z"),
       "BEGIN:VEVENT\r\nSUMMARY:Instant\r\nDTSTART:20261129T103000Z\r\nDTEND:20261129T103000Z\r\nEND:VEVENT\r\n" },
     /* a bare date is all day; DTEND is the day after the last */
@@ -1148,9 +1154,9 @@ test_payload_event_errors (void)
     { PAIRS ("start", "2026-11-29T10:30:00Z"), QRS_PAYLOAD_ERROR_MISSING_FIELD, "summary" },
     { PAIRS ("summary", "Launch"), QRS_PAYLOAD_ERROR_MISSING_FIELD, "start" },
     { PAIRS ("summary", "Launch\nParty", "start", "2026-11-29T10:30:00Z"), QRS_PAYLOAD_ERROR_INVALID_FIELD, "summary" },
-    /* no time zone */
-    { PAIRS ("summary", "Launch", "start", "2026-11-29T10:30:00"), QRS_PAYLOAD_ERROR_INVALID_FIELD, "start" },
-    { PAIRS ("summary", "Launch", "start", "2026-11-29T10:30:00Z", "end", "2026-11-29T11:30"),
+    /* no offset is local time (Madrid: UTC+1 in November), and still
+     * compared with the other end in UTC */
+    { PAIRS ("summary", "Launch", "start", "2026-11-29T10:30:00Z", "end", "2026-11-29 11:00"),
       QRS_PAYLOAD_ERROR_INVALID_FIELD, "end" },
     { PAIRS ("summary", "Launch", "start", "tomorrow"), QRS_PAYLOAD_ERROR_INVALID_FIELD, "start" },
     { PAIRS ("summary", "Launch", "start", "2026-02-30T10:00:00Z"), QRS_PAYLOAD_ERROR_INVALID_FIELD, "start" },
@@ -1437,6 +1443,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* Events without an offset are in local time: make it known. */
+  g_setenv ("TZ", "Europe/Madrid", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/payload/types", test_payload_types);
