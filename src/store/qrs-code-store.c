@@ -1200,6 +1200,12 @@ qrs_code_store_count (QrsCodeStore        *self,
   return result != NULL ? (guint64)qrs_result_get_int64 (result, 0, 0) : 0;
 }
 
+/* How many codes a relevance sort would rank, counted up to one past
+ * the limit. */
+static const char relevance_count_sql[] =
+  "SELECT count(*) FROM (SELECT 1 FROM public.codes WHERE " QUERY_CONDITIONS
+  " LIMIT " G_STRINGIFY (QRS_CODE_SEARCH_COUNT_LIMIT) " + 1) AS matches";
+
 /**
  * qrs_code_store_list_page:
  * @self: a #QrsCodeStore
@@ -1213,6 +1219,10 @@ qrs_code_store_count (QrsCodeStore        *self,
  * so pages never overlap.  Only ids (and the sort key) are read while
  * skipping @offset rows; the columns and the scans are fetched for the
  * page alone.  Sorting by scans sums the rollups of every code first.
+ * %QRS_CODE_SORT_RELEVANCE ranks a search's matches as
+ * qrs_code_store_search() does when there are at most
+ * %QRS_CODE_SEARCH_COUNT_LIMIT of them, and lists them newest first past
+ * that or without a search.
  *
  * Returns: (transfer full): the page, or %NULL with @error set
  */
@@ -1230,6 +1240,7 @@ qrs_code_store_list_page (QrsCodeStore        *self,
   QrsConnection *connection;
   const char *inner_key, *outer_key, *from;
   const char *direction;
+  QrsCodeSort sort;
   QrsCodePage *page;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
@@ -1237,7 +1248,35 @@ qrs_code_store_list_page (QrsCodeStore        *self,
 
   direction = query->descending ? "DESC" : "ASC";
   from = "public.codes";
-  switch (query->sort)
+  sort = query->sort;
+  query_params_init (&params, query);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+
+  /* Ranking reads every match; past the limit that costs more than it
+   * tells (as in qrs_code_store_search()), and without words to match
+   * the best match is simply the newest. */
+  if (sort == QRS_CODE_SORT_RELEVANCE && query->search != NULL)
+    {
+      g_autoptr(PGresult) counted = exec_query (connection, relevance_count_sql, N_QUERY_PARAMS,
+                                                params.values, cancellable, error);
+
+      if (counted == NULL)
+        {
+          qrs_database_release (self->database, connection);
+          return NULL;
+        }
+      if (qrs_result_get_int64 (counted, 0, 0) > QRS_CODE_SEARCH_COUNT_LIMIT)
+        sort = QRS_CODE_SORT_UPDATED;
+    }
+  if (sort == QRS_CODE_SORT_RELEVANCE && query->search == NULL)
+    sort = QRS_CODE_SORT_UPDATED;
+  if (sort != query->sort && query->sort == QRS_CODE_SORT_RELEVANCE)
+    direction = "DESC";
+
+  switch (sort)
     {
     case QRS_CODE_SORT_UPDATED: inner_key = "updated_at"; outer_key = "c.updated_at"; break;
     case QRS_CODE_SORT_CREATED: inner_key = "created_at"; outer_key = "c.created_at"; break;
@@ -1249,11 +1288,21 @@ qrs_code_store_list_page (QrsCodeStore        *self,
       from = "public.codes LEFT JOIN (SELECT code_id, sum(scans) AS scans FROM public.scan_daily"
              "                        GROUP BY code_id) AS totals ON totals.code_id = codes.id";
       break;
+    case QRS_CODE_SORT_RELEVANCE:
+      /* As qrs_code_store_search() ranks: the short id itself, then
+       * ts_rank_cd, then the newest.  Numbered once over the matches, so
+       * that the page and its rows keep that order. */
+      inner_key = "row_number () OVER (ORDER BY (short_id = $1) IS TRUE DESC,"
+                  " ts_rank_cd (search, " SEARCH_QUERY ") DESC NULLS LAST,"
+                  " updated_at DESC, codes.id DESC)";
+      outer_key = "p.page_key";
+      direction = "ASC";
+      break;
     default:
+      qrs_database_release (self->database, connection);
       g_return_val_if_reached (NULL);
     }
 
-  query_params_init (&params, query);
   params.values[5] = params.owned[5] = g_strdup_printf ("%u", MAX (limit, 1));
   params.values[6] = params.owned[6] = g_strdup_printf ("%u", offset);
 
@@ -1270,9 +1319,6 @@ qrs_code_store_list_page (QrsCodeStore        *self,
                          inner_key, from, inner_key, direction, direction,
                          outer_key, direction, direction);
 
-  connection = qrs_database_acquire (self->database, cancellable, error);
-  if (connection == NULL)
-    return NULL;
   result = exec_query (connection, sql, N_QUERY_PARAMS + 2, params.values,
                        cancellable, error);
   qrs_database_release (self->database, connection);

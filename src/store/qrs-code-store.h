@@ -19,6 +19,7 @@ typedef enum
   QRS_CODE_SORT_TITLE,
   QRS_CODE_SORT_ID,
   QRS_CODE_SORT_SCANS,
+  QRS_CODE_SORT_RELEVANCE,  /* best match first; newest first without a search */
 } QrsCodeSort;
 
 /* Which codes a library shows, and in which order: every field is a

@@ -291,6 +291,119 @@ test_query_async (void)
   g_assert_cmpuint (g_strv_length (tags), ==, 2);
 }
 
+static gint64
+create_ok (QrsCodeStore *store,
+           QrsCode      *draft)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsCode) code = qrs_code_store_create (store, draft, NULL, &error);
+
+  g_assert_no_error (error);
+  return qrs_code_get_id (code);
+}
+
+/* Best match first: the word in the title twice beats it once in the
+ * description, which beats the newest code that has it only in its
+ * content; a code's own short id comes before everything. */
+static void
+test_query_relevance (void)
+{
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(QrsCodeQuery) query = qrs_code_query_new ();
+  g_autoptr(QrsCode) in_title = qrs_code_new (QRS_CODE_KIND_STATIC);
+  g_autoptr(QrsCode) in_description = qrs_code_new (QRS_CODE_KIND_STATIC);
+  g_autoptr(QrsCode) in_content = qrs_code_new (QRS_CODE_KIND_STATIC);
+  g_autoptr(QrsCode) dynamic = qrs_code_new (QRS_CODE_KIND_DYNAMIC);
+  g_autoptr(QrsCodePage) by_rank = NULL;
+  g_autoptr(QrsCodePage) by_date = NULL;
+  g_autoptr(QrsCodePage) by_short_id = NULL;
+  g_autoptr(QrsCodePage) without_words = NULL;
+  g_autoptr(QrsCode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 made[4];
+  const char *short_id;
+
+  qrs_code_set_title (in_title, "Lantern parade and lantern making");
+  qrs_code_set_encoded (in_title, "https://example.edu/parade");
+  qrs_code_set_title (in_description, "Winter parade");
+  qrs_code_set_description (in_description, "Bring a lantern to the square");
+  qrs_code_set_encoded (in_description, "https://example.edu/winter");
+  qrs_code_set_title (in_content, "Autumn fair");
+  qrs_code_set_encoded (in_content, "Meet us at the lantern stall");
+  qrs_code_set_title (dynamic, "Lantern map");
+  qrs_code_set_target_url (dynamic, "https://example.edu/map");
+  made[0] = create_ok (store, in_title);
+  made[1] = create_ok (store, in_description);
+  made[2] = create_ok (store, in_content);
+  made[3] = create_ok (store, dynamic);
+
+  query->search = g_strdup ("lantern");
+  query->sort = QRS_CODE_SORT_RELEVANCE;
+  g_assert_cmpuint (count_ok (store, query), ==, 4);
+  by_rank = page_ok (store, query, 0, 10);
+  g_assert_cmpuint (by_rank->codes->len, ==, 4);
+  g_assert_cmpstr (title_at (by_rank, 0), ==, "Lantern parade and lantern making");
+  g_assert_cmpstr (title_at (by_rank, 3), ==, "Autumn fair");
+  g_assert_cmpstr (title_at (by_rank, 2), ==, "Winter parade");
+
+  /* Pages of one keep that order. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(QrsCodePage) one = page_ok (store, query, i, 1);
+
+      g_assert_cmpuint (one->codes->len, ==, 1);
+      g_assert_cmpstr (title_at (one, 0), ==, title_at (by_rank, i));
+    }
+
+  /* Newest first is another order: the content-only match leads there. */
+  query->sort = QRS_CODE_SORT_UPDATED;
+  query->descending = TRUE;
+  by_date = page_ok (store, query, 0, 10);
+  g_assert_cmpstr (title_at (by_date, 0), ==, "Lantern map");
+  g_assert_cmpstr (title_at (by_date, 1), ==, "Autumn fair");
+
+  /* A short id finds its code first. */
+  stored = qrs_code_store_get (store, made[3], NULL, &error);
+  g_assert_no_error (error);
+  short_id = qrs_code_get_short_id (stored);
+  g_assert_nonnull (short_id);
+  g_free (query->search);
+  query->search = g_strdup (short_id);
+  query->sort = QRS_CODE_SORT_RELEVANCE;
+  by_short_id = page_ok (store, query, 0, 10);
+  g_assert_cmpuint (by_short_id->codes->len, >=, 1);
+  g_assert_cmpint (qrs_code_get_id (g_ptr_array_index (by_short_id->codes, 0)), ==, made[3]);
+
+  /* Without words, the best match is the newest. */
+  g_clear_pointer (&query->search, g_free);
+  without_words = page_ok (store, query, 0, 2);
+  g_assert_cmpint (qrs_code_get_id (g_ptr_array_index (without_words->codes, 0)), ==, made[3]);
+  g_assert_cmpint (qrs_code_get_id (g_ptr_array_index (without_words->codes, 1)), ==, made[2]);
+
+  /* Past the ranking limit, the matches come newest first: 1,001 more
+   * codes say "lantern" once in their content, the newest of them last. */
+  query->search = g_strdup ("lantern");
+  PQclear (qrs_test_sql (db_name,
+                         "INSERT INTO codes (kind, payload_type, encoded, title, updated_at)"
+                         " SELECT 'static', 'text', 'lantern ' || n, 'Many ' || n,"
+                         "        now () + n * interval '1 second'"
+                         "   FROM generate_series (1, " G_STRINGIFY (QRS_CODE_SEARCH_COUNT_LIMIT) " + 1) AS n"));
+  {
+    g_autoptr(QrsCodePage) many = page_ok (store, query, 0, 3);
+
+    g_assert_cmpuint (count_ok (store, query), ==, QRS_CODE_SEARCH_COUNT_LIMIT + 1 + 4);
+    g_assert_cmpstr (title_at (many, 0), ==, "Many 1001");
+    g_assert_cmpstr (title_at (many, 1), ==, "Many 1000");
+  }
+  PQclear (qrs_test_sql (db_name, "DELETE FROM codes WHERE title LIKE 'Many %'"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (made); i++)
+    {
+      qrs_code_store_delete (store, made[i], 0, NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -313,6 +426,7 @@ main (int   argc,
   g_test_add_func ("/code-store/query/hidden", test_query_hidden);
   g_test_add_func ("/code-store/query/tags", test_query_tags);
   g_test_add_func ("/code-store/query/async", test_query_async);
+  g_test_add_func ("/code-store/query/relevance", test_query_relevance);
 
   status = g_test_run ();
 
