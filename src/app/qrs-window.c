@@ -480,8 +480,11 @@ search_changed_cb (QrsWindow *self)
   _qrs_window_search_database (self, query);
 }
 
+/* Best Match first: a search lists what it matches best first, and
+ * without one the best match is the newest. */
 static const QrsCodeSort sorts[] = {
-  QRS_CODE_SORT_UPDATED, QRS_CODE_SORT_TITLE, QRS_CODE_SORT_CREATED, QRS_CODE_SORT_SCANS,
+  QRS_CODE_SORT_RELEVANCE, QRS_CODE_SORT_UPDATED, QRS_CODE_SORT_TITLE, QRS_CODE_SORT_CREATED,
+  QRS_CODE_SORT_SCANS,
 };
 
 /* The popover's choices into the library's query. */
@@ -778,6 +781,7 @@ qrs_window_init (QrsWindow *self)
 
   self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
   self->query = qrs_code_query_new ();
+  self->query->sort = sorts[0];
   self->bound_rows = g_hash_table_new (NULL, NULL);
   self->thumbnails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_queue_init (&self->thumbnail_order);

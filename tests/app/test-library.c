@@ -315,6 +315,9 @@ test_library_filters_and_sort (void)
   assert_connected ();
   window = app_test_new_window (1200, 800);
   wait_for_count (window, n_codes);
+  /* Best Match by default: the newest first while nothing is searched. */
+  g_assert_cmpuint (gtk_drop_down_get_selected (window->sort_dropdown), ==, 0);
+  g_assert_cmpint (window->query->sort, ==, QRS_CODE_SORT_RELEVANCE);
 
   /* Dynamic codes: every fourth, newest first. */
   begin = g_get_monotonic_time ();
@@ -335,7 +338,7 @@ test_library_filters_and_sort (void)
   wait_for_count (window, n_codes / 28);
 
   /* By title, A to Z: code 28 first. */
-  gtk_drop_down_set_selected (window->sort_dropdown, 1);
+  gtk_drop_down_set_selected (window->sort_dropdown, 2);
   assert_first (window, "Library code 000028", QRS_CODE_KIND_DYNAMIC, FALSE);
 
   /* Tagged "tenth" too, from the tags in use: every 140th. */
@@ -349,7 +352,9 @@ test_library_filters_and_sort (void)
   gtk_menu_button_popdown (window->filter_button);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window->filter_button), "accent"));
 
-  /* With a search on top: the database answers in full text. */
+  /* With a search on top: the database answers in full text, best
+   * match first unless another order was chosen. */
+  g_assert_cmpint (window->query->sort, ==, QRS_CODE_SORT_TITLE);
   gtk_editable_set_text (GTK_EDITABLE (window->search_entry), "000280");
   wait_for_count (window, 1);
   assert_first (window, "Library code 000280", QRS_CODE_KIND_DYNAMIC, FALSE);
@@ -366,7 +371,7 @@ test_library_filters_and_sort (void)
 
   /* All codes by title, A to Z: code 1 first. */
   begin = g_get_monotonic_time ();
-  gtk_drop_down_set_selected (window->sort_dropdown, 1);
+  gtk_drop_down_set_selected (window->sort_dropdown, 2);
   assert_first (window, "Library code 000001", QRS_CODE_KIND_STATIC, TRUE);
   g_test_message ("sort %u codes by title, to its first rows: %.1f ms", n_codes,
                   (g_get_monotonic_time () - begin) / 1000.0);
@@ -457,7 +462,7 @@ test_library_scan_counts (void)
 
   /* The most scanned first. */
   begin = g_get_monotonic_time ();
-  gtk_drop_down_set_selected (window->sort_dropdown, 3);
+  gtk_drop_down_set_selected (window->sort_dropdown, 4);
   wait_for_row (window, 0, title);
   g_test_message ("sort %u codes by scans, to its first rows: %.1f ms", n_codes,
                   (g_get_monotonic_time () - begin) / 1000.0);
