@@ -27,6 +27,7 @@ struct _QrsDocument
   GStrv        tags;
 
   QrsCode     *stored;    /* the row as the store last gave it, or NULL */
+  gboolean     modified;  /* as the window last found it: unsaved edits */
 
   char        *text;
   GError      *error;
@@ -44,6 +45,7 @@ enum {
   PROP_TEXT,
   PROP_ERROR,
   PROP_TITLE,
+  PROP_MODIFIED,
   N_PROPS
 };
 
@@ -191,6 +193,10 @@ qrs_document_get_property (GObject    *object,
       g_value_take_string (value, qrs_document_dup_display_title (self));
       break;
 
+    case PROP_MODIFIED:
+      g_value_set_boolean (value, self->modified);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -230,6 +236,10 @@ qrs_document_set_property (GObject      *object,
       qrs_document_set_tags (self, g_value_get_boxed (value));
       break;
 
+    case PROP_MODIFIED:
+      qrs_document_set_modified (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -266,6 +276,8 @@ qrs_document_class_init (QrsDocumentClass *klass)
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, ro);
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL, ro);
+  properties[PROP_MODIFIED] =
+    g_param_spec_boolean ("modified", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -641,6 +653,34 @@ qrs_document_to_code (QrsDocument *self)
     }
 
   return code;
+}
+
+/**
+ * qrs_document_get_modified:
+ *
+ * Returns: whether the document holds edits not saved yet, as whoever
+ *   compares it with its stored row (the window) last said
+ */
+gboolean
+qrs_document_get_modified (QrsDocument *self)
+{
+  g_return_val_if_fail (QRS_IS_DOCUMENT (self), FALSE);
+
+  return self->modified;
+}
+
+void
+qrs_document_set_modified (QrsDocument *self,
+                           gboolean     modified)
+{
+  g_return_if_fail (QRS_IS_DOCUMENT (self));
+
+  modified = !!modified;
+  if (self->modified != modified)
+    {
+      self->modified = modified;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+    }
 }
 
 /**

@@ -47,6 +47,9 @@ char                *qrs_document_dup_display_title  (QrsDocument        *self);
 QrsDocument         *qrs_document_new_from_code      (QrsCode            *code,
                                                       GError            **error);
 QrsCode             *qrs_document_to_code            (QrsDocument        *self);
+gboolean             qrs_document_get_modified       (QrsDocument        *self);
+void                 qrs_document_set_modified       (QrsDocument        *self,
+                                                      gboolean            modified);
 QrsCode             *qrs_document_get_stored         (QrsDocument        *self);
 void                 qrs_document_set_stored         (QrsDocument        *self,
                                                       QrsCode            *code);

@@ -39,6 +39,11 @@ struct _QrsWindow
   GCancellable         *search_cancellable;
   GCancellable         *batch_cancellable;
   QrsDocument          *document;
+  GHashTable           *kept;         /* id → QrsDocument: codes with unsaved edits left for another */
+  guint                 modified_idle;
+  gboolean              following;    /* a row is taking the editor's document */
+  GPtrArray            *close_queue;  /* QrsDocument: still to save before the window closes */
+  gboolean              close_confirmed; /* saved or discarded: the window may close */
   GtkPrintSettings     *print_settings;
 
   /* template */
@@ -112,5 +117,10 @@ void      _qrs_window_refresh_scans      (QrsWindow      *self);
 void      _qrs_window_close_library      (QrsWindow      *self);
 void      _qrs_window_draft_saved        (QrsWindow      *self,
                                           QrsDocument    *document);
+gboolean  _qrs_window_document_is_unsaved (QrsWindow     *self,
+                                          QrsDocument    *document);
+void      _qrs_window_update_modified    (QrsWindow      *self,
+                                          QrsDocument    *document);
+GPtrArray *_qrs_window_dup_unsaved       (QrsWindow      *self);
 
 G_END_DECLS

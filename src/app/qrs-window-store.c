@@ -154,6 +154,115 @@ document_has_edits (QrsWindow   *self,
                         (const char * const *)qrs_code_get_tags (theirs));
 }
 
+/* A draft never saved is worth keeping once something was put in it:
+ * the empty code every window starts with is not. */
+static gboolean
+draft_has_content (QrsDocument *document)
+{
+  QrsPayload *payload = qrs_document_get_payload (document);
+  QrsDesign *design = qrs_document_get_design (document);
+  const char *title = qrs_design_get_title (design);
+  g_autoptr(QrsPayload) empty = qrs_payload_new (qrs_payload_get_payload_type (payload));
+  g_autoptr(JsonNode) mine = qrs_payload_to_json (payload);
+  g_autoptr(JsonNode) blank = qrs_payload_to_json (empty);
+
+  return (title != NULL && title[0] != '\0')
+      || qrs_document_get_tags (document)[0] != NULL
+      || qrs_design_get_logo_sha256 (design) != NULL
+      || !json_node_equal (mine, blank);
+}
+
+/**
+ * _qrs_window_document_is_unsaved:
+ *
+ * Whether closing the window would lose something of @document: a saved
+ * code with edits, or a draft with anything in it.
+ */
+gboolean
+_qrs_window_document_is_unsaved (QrsWindow   *self,
+                                 QrsDocument *document)
+{
+  if (_qrs_window_document_is_placeholder (document))
+    return FALSE;
+  if (qrs_document_get_stored (document) != NULL)
+    return document_has_edits (self, document);
+
+  return draft_has_content (document);
+}
+
+/**
+ * _qrs_window_update_modified:
+ *
+ * Compares @document with its row again; a saved code with edits is
+ * kept, so that its row gives it back (edits and all) when the person
+ * returns to it, and live refresh leaves it alone.
+ */
+void
+_qrs_window_update_modified (QrsWindow   *self,
+                             QrsDocument *document)
+{
+  gboolean modified = _qrs_window_document_is_unsaved (self, document);
+  gint64 id = qrs_document_get_id (document);
+
+  qrs_document_set_modified (document, modified);
+  if (id <= 0 || qrs_document_get_stored (document) == NULL)
+    return;
+
+  if (modified)
+    g_hash_table_replace (self->kept, g_memdup2 (&id, sizeof id), g_object_ref (document));
+  else if (g_hash_table_lookup (self->kept, &id) == document)
+    g_hash_table_remove (self->kept, &id);
+}
+
+/* @document no longer stands for its code (reverted, replaced by theirs,
+ * deleted): its edits go with it. */
+static void
+forget_kept (QrsWindow   *self,
+             QrsDocument *document)
+{
+  gint64 id = qrs_document_get_id (document);
+
+  if (g_hash_table_lookup (self->kept, &id) == document)
+    g_hash_table_remove (self->kept, &id);
+  qrs_document_set_modified (document, FALSE);
+}
+
+/**
+ * _qrs_window_dup_unsaved:
+ *
+ * Returns: (transfer full) (element-type QrsDocument): the drafts with
+ *   something in them and the codes with edits, each once
+ */
+GPtrArray *
+_qrs_window_dup_unsaved (QrsWindow *self)
+{
+  GPtrArray *unsaved = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->document != NULL)
+    _qrs_window_update_modified (self, self->document);
+
+  for (guint i = 0; self->drafts != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (self->drafts)); i++)
+    {
+      g_autoptr(QrsDocument) draft = g_list_model_get_item (G_LIST_MODEL (self->drafts), i);
+
+      if (_qrs_window_document_is_unsaved (self, draft))
+        g_ptr_array_add (unsaved, g_steal_pointer (&draft));
+    }
+
+  if (self->document != NULL && qrs_document_get_modified (self->document)
+      && !g_ptr_array_find (unsaved, self->document, NULL))
+    g_ptr_array_add (unsaved, g_object_ref (self->document));
+
+  g_hash_table_iter_init (&iter, self->kept);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!g_ptr_array_find (unsaved, value, NULL))
+      g_ptr_array_add (unsaved, g_object_ref (value));
+
+  return unsaved;
+}
+
 typedef struct
 {
   QrsWindow   *window;
@@ -202,13 +311,17 @@ code_to_document_cb (QrsCode  *item,
    * the row is shown. */
   id = qrs_code_get_id (code);
   known = self->document != NULL && qrs_document_get_id (self->document) == id ? self->document : NULL;
+  if (known == NULL)
+    known = g_hash_table_lookup (self->kept, &id);
   stored = known != NULL ? qrs_document_get_stored (known) : NULL;
 
-  /* The same version (or our own save, heard back), or the one in the
-   * editor with unsaved edits: saving it meets the conflict dialog. */
+  /* The same version (or our own save, heard back), or one with unsaved
+   * edits, in the editor or left for another code: it keeps them, even
+   * when the row changed elsewhere (saving it meets the conflict
+   * dialog). */
   if (known != NULL
       && ((stored != NULL && qrs_code_get_version (stored) >= qrs_code_get_version (code))
-          || (known == self->document && document_has_edits (self, known))))
+          || (known == self->document ? document_has_edits (self, known) : qrs_document_get_modified (known))))
     return g_object_ref (known);
 
   document = document_new_from_code (self, code, &error);
@@ -388,7 +501,10 @@ _qrs_window_hide_codes (QrsWindow *self,
       if (id <= 0)
         continue;
       if (hide)
-        g_array_append_val (self->query->hidden_ids, id);
+        {
+          g_array_append_val (self->query->hidden_ids, id);
+          forget_kept (self, g_ptr_array_index (documents, i));
+        }
       else
         for (guint j = self->query->hidden_ids->len; j > 0; j--)
           if (g_array_index (self->query->hidden_ids, gint64, j - 1) == id)
@@ -588,6 +704,7 @@ replace_document (QrsWindow   *self,
 {
   guint position;
 
+  forget_kept (self, old);
   if (g_list_store_find (self->drafts, old, &position))
     {
       g_list_store_splice (self->drafts, position, 1, (gpointer *)&document, 1);
@@ -749,6 +866,7 @@ saved_cb (GObject      *object,
       g_autofree char *message = g_strdup_printf (_("Saved “%s”"), title);
 
       qrs_document_set_stored (document, code);
+      _qrs_window_update_modified (self, document);
       _qrs_window_draft_saved (self, document);
       _qrs_window_actions_update (self);
       qrs_window_show_toast (self, message);

@@ -194,6 +194,30 @@ document_title_changed_cb (QrsWindow *self)
   adw_window_title_set_subtitle (self->window_title, subtitle);
 }
 
+/* Whether the document in the editor has unsaved edits is found by
+ * comparing it with its row: once per burst of changes, not per key. */
+static gboolean
+modified_idle_cb (gpointer data)
+{
+  QrsWindow *self = data;
+
+  self->modified_idle = 0;
+  if (self->document != NULL)
+    _qrs_window_update_modified (self, self->document);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+document_changed_cb (QrsWindow  *self,
+                     GParamSpec *pspec)
+{
+  if (g_str_equal (pspec->name, "modified"))
+    return;
+  if (self->modified_idle == 0)
+    self->modified_idle = g_timeout_add (100, modified_idle_cb, self);
+}
+
 /* Library ------------------------------------------------------------- */
 
 /* Thumbnails drawn once per code and version, kept for this many codes. */
@@ -218,6 +242,7 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *title = gtk_label_new (NULL);
   GtkWidget *subtitle = gtk_label_new (NULL);
   GtkWidget *scans = gtk_label_new (NULL);
+  GtkWidget *modified = gtk_image_new_from_icon_name ("document-edit-symbolic");
 
   gtk_widget_set_valign (thumbnail, GTK_ALIGN_CENTER);
   gtk_widget_set_focusable (thumbnail, FALSE);
@@ -240,6 +265,13 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (scans, "caption");
   gtk_widget_add_css_class (scans, "numeric");
   gtk_widget_add_css_class (scans, "scan-count");
+  /* Edits not saved yet, as gnome-text-editor marks a modified tab. */
+  gtk_widget_set_valign (modified, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (modified, FALSE);
+  gtk_widget_add_css_class (modified, "accent");
+  gtk_widget_set_tooltip_text (modified, _("Unsaved changes"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (modified),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Unsaved changes"), -1);
 
   gtk_box_append (GTK_BOX (labels), title);
   gtk_box_append (GTK_BOX (labels), subtitle);
@@ -247,6 +279,7 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), picture);
   gtk_box_append (GTK_BOX (box), labels);
   gtk_box_append (GTK_BOX (box), scans);
+  gtk_box_append (GTK_BOX (box), modified);
   gtk_list_item_set_child (item, box);
 
   g_object_set_data (G_OBJECT (item), "thumbnail", thumbnail);
@@ -254,6 +287,7 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (item), "title", title);
   g_object_set_data (G_OBJECT (item), "subtitle", subtitle);
   g_object_set_data (G_OBJECT (item), "scans", scans);
+  g_object_set_data (G_OBJECT (item), "modified", modified);
 }
 
 static gboolean
@@ -380,6 +414,7 @@ library_row_bind_cb (GtkSignalListItemFactory *factory,
   GtkWidget *picture = g_object_get_data (G_OBJECT (item), "picture");
   GtkLabel *title = g_object_get_data (G_OBJECT (item), "title");
   GtkLabel *subtitle = g_object_get_data (G_OBJECT (item), "subtitle");
+  GtkWidget *modified = g_object_get_data (G_OBJECT (item), "modified");
   g_autoptr(GdkPaintable) cached = NULL;
 
   g_hash_table_add (self->bound_rows, item);
@@ -387,6 +422,7 @@ library_row_bind_cb (GtkSignalListItemFactory *factory,
 
   if (_qrs_window_document_is_placeholder (document))
     {
+      gtk_widget_set_visible (modified, FALSE);
       gtk_label_set_label (title, _("Loading…"));
       gtk_label_set_label (subtitle, NULL);
       gtk_widget_set_visible (GTK_WIDGET (thumbnail), FALSE);
@@ -415,6 +451,9 @@ library_row_bind_cb (GtkSignalListItemFactory *factory,
     }
   g_ptr_array_add (bindings,
                    g_object_bind_property (document, "title", title, "label",
+                                           G_BINDING_SYNC_CREATE));
+  g_ptr_array_add (bindings,
+                   g_object_bind_property (document, "modified", modified, "visible",
                                            G_BINDING_SYNC_CREATE));
   g_ptr_array_add (bindings,
                    g_object_bind_property_full (document, "text", subtitle, "label",
@@ -519,6 +558,36 @@ filter_popover_shown_cb (QrsWindow *self)
 {
   _qrs_window_update_tags (self);
 }
+/* A database row on screen was made before its code went into the
+ * editor, as a document of its own: it takes the editor's, so that it
+ * shows the edits as they are typed and marks them unsaved. */
+static void
+row_follow_editor (QrsWindow *self,
+                   guint      position)
+{
+  guint n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  GHashTableIter iter;
+  gpointer item;
+
+  if (self->code_documents == NULL || position < n_drafts || self->following)
+    return;
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    if (gtk_list_item_get_position (item) == position)
+      {
+        if (gtk_list_item_get_item (item) != self->document)
+          {
+            /* The row is made again (and so unselected): select it again. */
+            self->following = TRUE;
+            qrs_document_list_changed (self->code_documents, position - n_drafts);
+            _qrs_window_select (self, position);
+            self->following = FALSE;
+          }
+        return;
+      }
+}
+
 /* One code selected: the editor shows it.  Several: it keeps showing
  * the last one, and the selection is for batch export and delete. */
 static void
@@ -534,7 +603,10 @@ selection_changed_cb (QrsWindow *self)
 
       /* A row still loading has no code to show yet. */
       if (!_qrs_window_document_is_placeholder (document))
-        qrs_window_set_document (self, document);
+        {
+          qrs_window_set_document (self, document);
+          row_follow_editor (self, gtk_bitset_get_nth (selected, 0));
+        }
     }
 
   _qrs_window_actions_update (self);
@@ -676,9 +748,16 @@ qrs_window_dispose (GObject *object)
   QrsWindow *self = (QrsWindow *)object;
 
   g_clear_handle_id (&self->folded_idle, g_source_remove);
+  g_clear_handle_id (&self->modified_idle, g_source_remove);
   if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (qrs_document_get_design (self->document), self);
+    }
   g_clear_object (&self->document);
+  if (self->kept != NULL)
+    g_hash_table_remove_all (self->kept);
+  g_clear_pointer (&self->close_queue, g_ptr_array_unref);
   g_cancellable_cancel (self->batch_cancellable);
   g_clear_object (&self->batch_cancellable);
   g_cancellable_cancel (self->store_cancellable);
@@ -715,6 +794,7 @@ qrs_window_finalize (GObject *object)
   g_clear_pointer (&self->query, qrs_code_query_free);
   g_clear_pointer (&self->bound_rows, g_hash_table_unref);
   g_clear_pointer (&self->thumbnails, g_hash_table_unref);
+  g_clear_pointer (&self->kept, g_hash_table_unref);
   g_queue_clear_full (&self->thumbnail_order, g_free);
 
   G_OBJECT_CLASS (qrs_window_parent_class)->finalize (object);
@@ -783,6 +863,7 @@ qrs_window_init (QrsWindow *self)
   self->query = qrs_code_query_new ();
   self->query->sort = sorts[0];
   self->bound_rows = g_hash_table_new (NULL, NULL);
+  self->kept = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->thumbnails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_queue_init (&self->thumbnail_order);
   self->settings = g_settings_new (APP_ID);
@@ -860,8 +941,14 @@ qrs_window_set_document (QrsWindow   *self,
   if (self->document == document)
     return;
 
+  /* The one left keeps its edits (see code_to_document_cb()). */
+  g_clear_handle_id (&self->modified_idle, g_source_remove);
   if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (qrs_document_get_design (self->document), self);
+      _qrs_window_update_modified (self, self->document);
+    }
 
   g_set_object (&self->document, document);
 
@@ -877,6 +964,10 @@ qrs_window_set_document (QrsWindow   *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (document, "notify::id", G_CALLBACK (_qrs_window_actions_update), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify", G_CALLBACK (document_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (qrs_document_get_design (document), "notify",
+                           G_CALLBACK (document_changed_cb), self, G_CONNECT_SWAPPED);
 
   qrs_editor_set_document (self->editor, document);
   qrs_preview_set_design (self->preview, qrs_document_get_design (document));

@@ -1,0 +1,228 @@
+/* test-unsaved.c — unsaved edits on the real database: they survive
+ * switching codes and another desktop's save, closing the window asks
+ * about them, and taking theirs in a conflict brings their logo
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "app-test-utils.h"
+#include "qrs-application.h"
+#include "qrs-editor-private.h"
+#include "qrs-window-private.h"
+
+static QrsApplication *
+app (void)
+{
+  return QRS_APPLICATION (app_test_get_application ());
+}
+
+static gboolean
+connection_settled (gpointer data)
+{
+  QrsConnectionState state = qrs_application_get_connection_state (app ());
+
+  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
+}
+
+static void
+assert_connected (void)
+{
+  app_test_wait_until (connection_settled, NULL, 60000);
+  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
+    g_error ("The test database could not be opened: %s",
+             qrs_application_get_connection_error (app ())->message);
+}
+
+static void
+type_into (QrsWindow  *window,
+           const char *field,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, field, 0)), text);
+}
+
+static void
+set_title (QrsWindow  *window,
+           const char *title)
+{
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
+                                                                      QRS_TYPE_EDITOR, "title_row")),
+                         title);
+}
+
+static const char *
+editor_title (QrsWindow *window)
+{
+  return qrs_design_get_title (qrs_document_get_design (qrs_window_get_document (window)));
+}
+
+static gboolean
+document_saved (gpointer data)
+{
+  QrsDocument *document = data;
+  QrsCode *stored = qrs_document_get_stored (document);
+  int expected = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (document), "expected-version"));
+
+  return stored != NULL && qrs_code_get_version (stored) >= MAX (expected, 1);
+}
+
+typedef struct
+{
+  QrsWindow *window;
+  gint64     id;
+  guint      position;
+} FindId;
+
+static gboolean
+shown (gpointer data)
+{
+  FindId *find = data;
+  GListModel *model = G_LIST_MODEL (find->window->selection);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (model, i);
+
+      if (qrs_document_get_id (document) == find->id && !g_list_store_find (find->window->drafts, document, NULL))
+        {
+          find->position = i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* Selects the database's row of @id, as a click on it does. */
+static void
+click_code (QrsWindow *window,
+            gint64     id)
+{
+  FindId find = { window, id, 0 };
+
+  app_test_wait_until (shown, &find, 30000);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (window->selection), find.position, TRUE);
+  app_test_iterate (50);
+}
+
+/* A new code, saved, and left in the editor; returns its id. */
+static gint64
+save_new_code (QrsWindow  *window,
+               const char *url,
+               const char *title)
+{
+  QrsDocument *document;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
+  document = qrs_window_get_document (window);
+  type_into (window, "url", url);
+  set_title (window, title);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (document_saved, document, 30000);
+
+  return qrs_document_get_id (document);
+}
+
+/* Someone else saves the row behind the window's back. */
+static void
+change_behind_back (gint64      id,
+                    const char *title)
+{
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) store = NULL;
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(QrsCode) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  database = qrs_database_new (app_test_get_conninfo (), &error);
+  g_assert_no_error (error);
+  g_assert_true (qrs_database_connect (database, NULL, &error));
+  store = qrs_code_store_new (database);
+  code = qrs_code_store_get (store, id, NULL, &error);
+  g_assert_no_error (error);
+  qrs_code_set_title (code, title);
+  updated = qrs_code_store_update (store, code, NULL, &error);
+  g_assert_no_error (error);
+  qrs_database_close (database);
+}
+
+/* The row of @id on screen shows the unsaved mark. */
+static gboolean
+row_marked (QrsWindow *window,
+            gint64     id)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, window->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      QrsDocument *document = gtk_list_item_get_item (item);
+
+      if (document != NULL && qrs_document_get_id (document) == id)
+        return gtk_widget_get_visible (g_object_get_data (item, "modified"));
+    }
+
+  return FALSE;
+}
+
+/* The window heard of another desktop's save of @id. */
+static gboolean
+heard_change (gpointer data)
+{
+  QrsWindow *window = data;
+  gint64 id = GPOINTER_TO_INT (g_object_get_data (data, "id"));
+  guint position;
+
+  return qrs_code_list_find (window->codes, id, &position) && position == 0;
+}
+
+static void
+test_unsaved_switching_keeps_edits (void)
+{
+  QrsWindow *window;
+  gint64 a, b;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  a = save_new_code (window, "https://example.edu/kept-a", "Kept A");
+  b = save_new_code (window, "https://example.edu/kept-b", "Kept B");
+
+  click_code (window, a);
+  g_assert_cmpstr (editor_title (window), ==, "Kept A");
+  set_title (window, "Kept A, edited");
+
+  /* Away and back: the edit is still there, and the row says so. */
+  click_code (window, b);
+  g_assert_cmpstr (editor_title (window), ==, "Kept B");
+  app_test_iterate (200);
+  g_assert_true (row_marked (window, a));
+  g_assert_false (row_marked (window, b));
+  click_code (window, a);
+  g_assert_cmpstr (editor_title (window), ==, "Kept A, edited");
+  g_assert_true (qrs_document_get_modified (qrs_window_get_document (window)));
+
+  /* Another desktop saves it while we are on another code: the list
+   * reloads, and the edits stay. */
+  click_code (window, b);
+  g_object_set_data (G_OBJECT (window), "id", GINT_TO_POINTER (a));
+  change_behind_back (a, "Kept A, theirs");
+  app_test_wait_until (heard_change, window, 30000);
+  app_test_iterate (1000);
+  click_code (window, a);
+  g_assert_cmpstr (editor_title (window), ==, "Kept A, edited");
+
+  app_test_close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init_with_database (&argc, &argv);
+
+  g_test_add_func ("/app/unsaved/switching-keeps-edits", test_unsaved_switching_keeps_edits);
+
+  return g_test_run ();
+}
