@@ -116,6 +116,30 @@ load_logo_cb (GObject      *object,
                qrs_document_get_id (document), error->message);
 }
 
+/* A stored code as a document, its logo fetched from the shared assets
+ * (the row only names it): every way a code comes from the database
+ * into the window goes through here, so none comes without its logo. */
+static QrsDocument *
+load_document (QrsWindow  *self,
+               QrsCode    *code,
+               GError    **error)
+{
+  g_autoptr(QrsDocument) document = document_new_from_code (self, code, error);
+  QrsConnection *connection = get_open_connection (self);
+  QrsDesign *design;
+
+  if (document == NULL)
+    return NULL;
+
+  design = qrs_document_get_design (document);
+  if (connection != NULL && qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
+    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
+                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
+                               load_logo_cb, g_object_ref (document));
+
+  return g_steal_pointer (&document);
+}
+
 /* The library: the database's codes as documents ------------------------ */
 
 static void replace_document (QrsWindow   *self,
@@ -292,12 +316,10 @@ code_to_document_cb (QrsCode  *item,
 {
   g_autoptr(QrsCode) code = item;
   QrsWindow *self = user_data;
-  QrsConnection *connection = get_open_connection (self);
   g_autoptr(QrsDocument) document = NULL;
   g_autoptr(GError) error = NULL;
   QrsDocument *known;
   QrsCode *stored;
-  QrsDesign *design;
   gint64 id;
 
   if (qrs_code_list_item_is_placeholder (code))
@@ -324,7 +346,7 @@ code_to_document_cb (QrsCode  *item,
           || (known == self->document ? document_has_edits (self, known) : qrs_document_get_modified (known))))
     return g_object_ref (known);
 
-  document = document_new_from_code (self, code, &error);
+  document = load_document (self, code, &error);
   if (document == NULL)
     {
       g_warning ("Code %" G_GINT64_FORMAT " cannot be shown: %s", id, error->message);
@@ -332,13 +354,6 @@ code_to_document_cb (QrsCode  *item,
       g_object_set_data (G_OBJECT (document), "qrs-placeholder", GINT_TO_POINTER (TRUE));
       return g_steal_pointer (&document);
     }
-
-  /* Logos live in the shared assets table; fetch them as rows come. */
-  design = qrs_document_get_design (document);
-  if (connection != NULL && qrs_design_get_logo_sha256 (design) != NULL && qrs_design_get_logo (design) == NULL)
-    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
-                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
-                               load_logo_cb, g_object_ref (document));
 
   /* Changed on another desktop while open here, unedited: the editor
    * follows, once the list is done asking for rows. */
@@ -786,7 +801,7 @@ theirs_loaded_cb (GObject      *object,
     }
   else
     {
-      g_autoptr(QrsDocument) document = document_new_from_code (self, theirs, &error);
+      g_autoptr(QrsDocument) document = load_document (self, theirs, &error);
 
       if (document == NULL)
         qrs_window_show_toast (self, error->message);
@@ -1010,24 +1025,16 @@ revert_action (GtkWidget  *widget,
   QrsCode *stored = self->document ? qrs_document_get_stored (self->document) : NULL;
   g_autoptr(QrsDocument) document = NULL;
   g_autoptr(GError) error = NULL;
-  QrsConnection *connection = get_open_connection (self);
-  QrsDesign *design;
 
   if (stored == NULL)
     return;
 
-  document = document_new_from_code (self, stored, &error);
+  document = load_document (self, stored, &error);
   if (document == NULL)
     {
       qrs_window_show_toast (self, error->message);
       return;
     }
-
-  design = qrs_document_get_design (document);
-  if (connection != NULL && qrs_design_get_logo_sha256 (design) != NULL)
-    qrs_asset_store_get_async (qrs_connection_get_asset_store (connection),
-                               qrs_design_get_logo_sha256 (design), self->store_cancellable,
-                               load_logo_cb, g_object_ref (document));
 
   replace_document (self, self->document, document);
   qrs_window_show_toast (self, _("Changes reverted"));

@@ -216,6 +216,111 @@ test_unsaved_switching_keeps_edits (void)
   app_test_close_window (window);
 }
 
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
+        return ADW_MESSAGE_DIALOG (top);
+    }
+
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+/* As a click on a response button does: respond, then close. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static GBytes *
+make_logo (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 32, 32);
+  g_autofree char *dir = app_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "logo.png", NULL);
+  char *data = NULL;
+  gsize length;
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_set_source_rgb (cr, 0.8, 0.3, 0.1);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+
+  return g_bytes_new_take (data, length);
+}
+
+static gboolean
+showing_title (gpointer data)
+{
+  QrsWindow *window = data;
+
+  return g_strcmp0 (adw_window_title_get_title (window->window_title),
+                    g_object_get_data (data, "title")) == 0;
+}
+
+static gboolean
+editor_logo_loaded (gpointer data)
+{
+  QrsDocument *document = qrs_window_get_document (data);
+
+  return qrs_design_get_logo (qrs_document_get_design (document)) != NULL;
+}
+
+/* Discard Mine in the conflict dialog: their version, logo and all. */
+static void
+test_unsaved_discard_mine_keeps_logo (void)
+{
+  g_autoptr(GBytes) logo = make_logo ();
+  g_autoptr(GError) error = NULL;
+  QrsWindow *window;
+  QrsDocument *document;
+  gint64 id;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  document = qrs_window_get_document (window);
+  type_into (window, "url", "https://example.edu/logo-conflict");
+  set_title (window, "Logo, mine");
+  g_assert_true (qrs_design_set_logo (qrs_document_get_design (document), logo, &error));
+  g_assert_no_error (error);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (document_saved, document, 30000);
+  id = qrs_document_get_id (document);
+
+  change_behind_back (id, "Logo, theirs");
+  set_title (window, "Logo, mine again");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  app_test_wait_until (dialog_shown, NULL, 30000);
+  respond (find_dialog (), "theirs");
+
+  g_object_set_data (G_OBJECT (window), "title", (gpointer)"Logo, theirs");
+  app_test_wait_until (showing_title, window, 30000);
+  g_assert_true (qrs_window_get_document (window) != document);
+  app_test_wait_until (editor_logo_loaded, window, 30000);
+  g_assert_true (g_bytes_equal (qrs_design_get_logo (qrs_document_get_design (qrs_window_get_document (window))),
+                                logo));
+
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -223,6 +328,7 @@ main (int   argc,
   app_test_init_with_database (&argc, &argv);
 
   g_test_add_func ("/app/unsaved/switching-keeps-edits", test_unsaved_switching_keeps_edits);
+  g_test_add_func ("/app/unsaved/discard-mine-keeps-logo", test_unsaved_discard_mine_keeps_logo);
 
   return g_test_run ();
 }
