@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "qrs-application.h"
@@ -25,6 +27,7 @@ struct _QrsPreferencesWindow
   GtkSpinButton        *distance_spin;
   AdwEntryRow          *redirect_base_row;
   AdwEntryRow          *database_row;
+  GtkLabel             *database_error_label;
 };
 
 G_DEFINE_FINAL_TYPE (QrsPreferencesWindow, qrs_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -99,12 +102,126 @@ redirect_base_apply_cb (QrsPreferencesWindow *self)
   g_settings_set_string (self->settings, "redirect-base-url", text);
 }
 
+/* A conninfo value as libpq reads it: bare up to white space, or in single
+ * quotes with backslash escapes.  Returns where the value ends. */
+static const char *
+skip_conninfo_value (const char *p)
+{
+  if (*p != '\'')
+    {
+      while (*p != '\0' && !g_ascii_isspace (*p))
+        p++;
+      return p;
+    }
+
+  for (p++; *p != '\0' && *p != '\''; p++)
+    if (*p == '\\' && p[1] != '\0')
+      p++;
+
+  return *p == '\'' ? p + 1 : p;
+}
+
+/* Whether a connection string carries a password: password=… in the
+ * key=value form, or in a URI as user:password@ or ?password=. */
+static gboolean
+conninfo_has_password (const char *conninfo)
+{
+  const char *p = conninfo;
+
+  if (g_str_has_prefix (conninfo, "postgresql://") || g_str_has_prefix (conninfo, "postgres://"))
+    {
+      const char *authority = strstr (conninfo, "://") + 3;
+      const char *end = authority + strcspn (authority, "/?");
+      const char *query = strchr (conninfo, '?');
+      const char *at = g_strrstr_len (authority, end - authority, "@");
+
+      if (at != NULL && memchr (authority, ':', at - authority) != NULL)
+        return TRUE;
+
+      if (query != NULL)
+        {
+          g_auto(GStrv) params = g_strsplit (query + 1, "&", -1);
+
+          for (guint i = 0; params[i] != NULL; i++)
+            if (g_ascii_strncasecmp (params[i], "password=", strlen ("password=")) == 0)
+              return TRUE;
+        }
+
+      return FALSE;
+    }
+
+  while (*p != '\0')
+    {
+      const char *key;
+      gsize key_len;
+
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == '\0')
+        break;
+
+      key = p;
+      while (*p != '\0' && *p != '=' && !g_ascii_isspace (*p))
+        p++;
+      key_len = p - key;
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p != '=')
+        return FALSE; /* not a connection string libpq would take anyway */
+      p++;
+      while (g_ascii_isspace (*p))
+        p++;
+
+      if (key_len == strlen ("password") && strncmp (key, "password", key_len) == 0)
+        return TRUE;
+
+      p = skip_conninfo_value (p);
+    }
+
+  return FALSE;
+}
+
+static void
+set_database_error (QrsPreferencesWindow *self,
+                    const char           *message)
+{
+  GtkWidget *row = GTK_WIDGET (self->database_row);
+
+  gtk_label_set_text (self->database_error_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->database_error_label), message != NULL);
+
+  if (message != NULL)
+    {
+      gtk_widget_add_css_class (row, "error");
+      gtk_accessible_update_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_INVALID,
+                                   GTK_ACCESSIBLE_INVALID_TRUE, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      message, -1);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (row, "error");
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_INVALID);
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
+}
+
 static void
 database_apply_cb (QrsPreferencesWindow *self)
 {
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->database_row))));
   GApplication *app = g_application_get_default ();
 
+  /* The setting is kept as typed, in plain text: a password does not
+   * belong there, and libpq reads ~/.pgpass by itself. */
+  if (conninfo_has_password (text))
+    {
+      set_database_error (self, _("A password here would be kept in plain text. Remove it, and put it in ~/.pgpass instead "
+                                  "(one line: host:port:database:user:password, readable only by you)."));
+      return;
+    }
+
+  set_database_error (self, NULL);
   g_settings_set_string (self->settings, "database", text);
 
   /* Straight away, so the person sees at once whether it works. */
@@ -149,6 +266,7 @@ qrs_preferences_window_class_init (QrsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, distance_spin);
   gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, redirect_base_row);
   gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, database_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsPreferencesWindow, database_error_label);
 }
 
 static void

@@ -388,7 +388,7 @@ set_connect_error (GError      **error,
   if (PQconnectionNeedsPassword (conn))
     {
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED,
-                   _("The database server at %s asks for a password for “%s” and none was given. Put it in ~/.pgpass or in the connection settings."),
+                   _("The database server at %s asks for a password for “%s” and none was given. Put it in ~/.pgpass (or the file PGPASSFILE names), never in the connection settings."),
                    server, PQuser (conn));
       return;
     }
@@ -397,7 +397,7 @@ set_connect_error (GError      **error,
       || strstr (message, "authentication failed") != NULL)
     {
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED,
-                   _("The database server at %s did not accept the password of “%s”. Check the password in ~/.pgpass or in the connection settings."),
+                   _("The database server at %s did not accept the password of “%s”. Check the password in ~/.pgpass (or the file PGPASSFILE names)."),
                    server, PQuser (conn));
       return;
     }
