@@ -1,0 +1,74 @@
+/* test-editor-kind.c — event times typed as people write them
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "app-test-utils.h"
+#include "qrs-editor-private.h"
+#include "qrs-window-private.h"
+
+static gpointer
+template_child (QrsWindow  *window,
+                const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR, name);
+
+  g_assert_nonnull (child);
+
+  return child;
+}
+
+static void
+select_type (QrsWindow      *window,
+             QrsPayloadType  type)
+{
+  adw_combo_row_set_selected (template_child (window, "type_row"), type);
+  g_assert_cmpint (qrs_payload_get_payload_type (qrs_document_get_payload (window->document)), ==, type);
+}
+
+static void
+type_into (QrsWindow  *window,
+           const char *field,
+           const char *text)
+{
+  GtkWidget *row = qrs_editor_get_field_row (window->editor, field, 0);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+/* “2026-05-02 10:00” as people write it is a time on this computer's
+ * clock (TZ=Europe/Madrid in main(): UTC+2 in May). */
+static void
+test_editor_kind_event_local_time (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  const char *text;
+
+  select_type (window, QRS_PAYLOAD_TYPE_EVENT);
+  type_into (window, "summary", "Open day");
+  type_into (window, "start", "2026-05-02 10:00");
+  type_into (window, "end", "2026-05-02 14:30");
+
+  g_assert_null (qrs_editor_get_field_error (window->editor, "start"));
+  g_assert_null (qrs_editor_get_field_error (window->editor, "end"));
+  text = qrs_document_get_text (window->document);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "DTSTART:20260502T080000Z"));
+  g_assert_nonnull (strstr (text, "DTEND:20260502T123000Z"));
+
+  app_test_close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("TZ", "Europe/Madrid", TRUE);
+  app_test_init (&argc, &argv);
+
+  g_test_add_func ("/app/editor-kind/event-local-time", test_editor_kind_event_local_time);
+
+  return g_test_run ();
+}
