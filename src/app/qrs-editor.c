@@ -615,6 +615,19 @@ add_value_clicked_cb (GtkButton *button,
   gtk_widget_grab_focus (entry->row);
 }
 
+/* A dynamic code's fields say where its short link leads, whichever way
+ * it became dynamic. */
+static void
+sync_fields_title (QrsEditor *self)
+{
+  QrsPayloadType type = qrs_payload_get_payload_type (qrs_document_get_payload (self->document));
+
+  if (qrs_document_get_kind (self->document) == QRS_CODE_KIND_DYNAMIC)
+    adw_preferences_group_set_title (self->fields_group, _("Destination"));
+  else
+    adw_preferences_group_set_title (self->fields_group, qrs_editor_get_payload_type_label (type));
+}
+
 static void
 rebuild_fields (QrsEditor  *self,
                 QrsPayload *payload)
@@ -673,10 +686,7 @@ rebuild_fields (QrsEditor  *self,
         }
     }
 
-  if (qrs_document_get_kind (self->document) == QRS_CODE_KIND_DYNAMIC)
-    adw_preferences_group_set_title (self->fields_group, _("Destination"));
-  else
-    adw_preferences_group_set_title (self->fields_group, qrs_editor_get_payload_type_label (type));
+  sync_fields_title (self);
 
   self->updating--;
 }
@@ -740,6 +750,8 @@ sync_kind (QrsEditor *self)
   /* Until it is saved, the redirect daemon does not know the link. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->open_short_url_button),
                             dynamic && qrs_document_get_short_id (self->document) != NULL);
+
+  sync_fields_title (self);
 }
 
 static void

@@ -1,4 +1,5 @@
-/* test-editor-kind.c — event times typed as people write them
+/* test-editor-kind.c — a dynamic code's fields are its Destination, and
+ * event times typed as people write them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -38,6 +39,39 @@ type_into (QrsWindow  *window,
   gtk_editable_set_text (GTK_EDITABLE (row), text);
 }
 
+static const char *
+fields_title (QrsWindow *window)
+{
+  return adw_preferences_group_get_title (template_child (window, "fields_group"));
+}
+
+/* The heading says Destination however the code became dynamic: by the
+ * switch (the payload stays a URL, so only the kind changes) or loaded. */
+static void
+test_editor_kind_destination_heading (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  g_autoptr(QrsDocument) loaded = qrs_document_new ();
+
+  select_type (window, QRS_PAYLOAD_TYPE_URL);
+  g_assert_cmpstr (fields_title (window), ==, "Web Address");
+
+  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  g_assert_cmpint (qrs_document_get_kind (window->document), ==, QRS_CODE_KIND_DYNAMIC);
+  g_assert_cmpstr (fields_title (window), ==, "Destination");
+
+  /* Unsaved, it goes back without a question. */
+  gtk_switch_set_active (template_child (window, "dynamic_switch"), FALSE);
+  g_assert_cmpint (qrs_document_get_kind (window->document), ==, QRS_CODE_KIND_STATIC);
+  g_assert_cmpstr (fields_title (window), ==, "Web Address");
+
+  qrs_document_set_kind (loaded, QRS_CODE_KIND_DYNAMIC);
+  qrs_window_set_document (window, loaded);
+  g_assert_cmpstr (fields_title (window), ==, "Destination");
+
+  app_test_close_window (window);
+}
+
 /* “2026-05-02 10:00” as people write it is a time on this computer's
  * clock (TZ=Europe/Madrid in main(): UTC+2 in May). */
 static void
@@ -68,6 +102,7 @@ main (int   argc,
   g_setenv ("TZ", "Europe/Madrid", TRUE);
   app_test_init (&argc, &argv);
 
+  g_test_add_func ("/app/editor-kind/destination-heading", test_editor_kind_destination_heading);
   g_test_add_func ("/app/editor-kind/event-local-time", test_editor_kind_event_local_time);
 
   return g_test_run ();
