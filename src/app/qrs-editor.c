@@ -52,6 +52,8 @@ struct _QrsEditor
   AdwActionRow         *short_url_row;
   GtkButton            *copy_short_url_button;
   GtkButton            *open_short_url_button;
+  AdwActionRow         *inverted_row;
+  GtkSwitch            *inverted_switch;
   AdwPreferencesGroup  *fields_group;
   GtkListBox           *fields_list;
   AdwEntryRow          *title_row;
@@ -910,6 +912,8 @@ sync_from_design (QrsEditor  *self,
       gtk_switch_set_active (self->alignment_switch, color != NULL);
       set_button_color (self->alignment_button, color ? color : qrs_design_get_foreground (design));
     }
+  if (IS ("allow-inverted"))
+    gtk_switch_set_active (self->inverted_switch, qrs_design_get_allow_inverted (design));
   if (IS ("module-shape"))
     adw_combo_row_set_selected (self->shape_row, qrs_design_get_module_shape (design));
   if (IS ("ec-level"))
@@ -1017,6 +1021,15 @@ dynamic_active_cb (QrsEditor *self)
   qrs_document_set_kind (self->document,
                          gtk_switch_get_active (self->dynamic_switch)
                            ? QRS_CODE_KIND_DYNAMIC : QRS_CODE_KIND_STATIC);
+}
+
+static void
+inverted_active_cb (QrsEditor *self)
+{
+  if (self->updating)
+    return;
+
+  qrs_design_set_allow_inverted (self->design, gtk_switch_get_active (self->inverted_switch));
 }
 
 static void
@@ -2008,6 +2021,8 @@ qrs_editor_class_init (QrsEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, finder_button);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, alignment_switch);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, alignment_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, inverted_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, inverted_switch);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, shape_row);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, ec_row);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, quiet_zone_spin);
@@ -2067,6 +2082,7 @@ qrs_editor_init (QrsEditor *self)
   g_signal_connect_swapped (self->finder_switch, "notify::active", G_CALLBACK (colors_changed_cb), self);
   g_signal_connect_swapped (self->alignment_button, "notify::rgba", G_CALLBACK (colors_changed_cb), self);
   g_signal_connect_swapped (self->alignment_switch, "notify::active", G_CALLBACK (colors_changed_cb), self);
+  g_signal_connect_swapped (self->inverted_switch, "notify::active", G_CALLBACK (inverted_active_cb), self);
   g_signal_connect_swapped (self->shape_row, "notify::selected", G_CALLBACK (symbol_changed_cb), self);
   g_signal_connect_swapped (self->ec_row, "notify::selected", G_CALLBACK (symbol_changed_cb), self);
   g_signal_connect_swapped (self->micro_switch, "notify::active", G_CALLBACK (symbol_changed_cb), self);

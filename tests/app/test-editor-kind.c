@@ -1,5 +1,6 @@
-/* test-editor-kind.c — a dynamic code's fields are its Destination, and
- * event times typed as people write them
+/* test-editor-kind.c — a dynamic code's fields are its Destination, the
+ * inverted-colours switch the lint advice names, and event times typed as
+ * people write them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +8,7 @@
 
 #include "app-test-utils.h"
 #include "qrs-editor-private.h"
+#include "qrs-lint.h"
 #include "qrs-window-private.h"
 
 static gpointer
@@ -72,6 +74,56 @@ test_editor_kind_destination_heading (void)
   app_test_close_window (window);
 }
 
+/* The switch the lint's advice names exists, says what the advice says,
+ * and turns the error into a warning. */
+static void
+test_editor_kind_allow_inverted (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  QrsDesign *design = qrs_document_get_design (window->document);
+  AdwPreferencesRow *row = template_child (window, "inverted_row");
+  GtkSwitch *inverted = template_child (window, "inverted_switch");
+  QrsColor white = { 255, 255, 255, 255 };
+  QrsColor navy = { 0, 0, 0x50, 255 };
+  g_autoptr(QrsSymbol) symbol = NULL;
+  g_autoptr(GPtrArray) findings = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *quoted = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  qrs_design_set_foreground (design, &white);
+  qrs_design_set_background (design, &navy);
+  symbol = qrs_design_encode (design, "https://example.edu", NULL);
+  findings = qrs_lint_check (design, symbol, 0);
+  g_assert_cmpuint (findings->len, >, 0);
+
+  /* The row as shown, without its mnemonic's underscore. */
+  parts = g_strsplit (adw_preferences_row_get_title (row), "_", -1);
+  label = g_strjoinv ("", parts);
+  quoted = g_strdup_printf ("“%s”", label);
+  for (guint i = 0; i < findings->len; i++)
+    {
+      const QrsLintFinding *finding = g_ptr_array_index (findings, i);
+
+      if (finding->check == QRS_LINT_CHECK_INVERTED)
+        {
+          g_assert_cmpint (finding->severity, ==, QRS_LINT_SEVERITY_ERROR);
+          if (strstr (finding->message, quoted) == NULL)
+            g_error ("“%s” does not name the switch %s", finding->message, quoted);
+        }
+    }
+
+  g_assert_false (gtk_switch_get_active (inverted));
+  gtk_switch_set_active (inverted, TRUE);
+  g_assert_true (qrs_design_get_allow_inverted (design));
+
+  /* And back from the model. */
+  qrs_design_set_allow_inverted (design, FALSE);
+  g_assert_false (gtk_switch_get_active (inverted));
+
+  app_test_close_window (window);
+}
+
 /* “2026-05-02 10:00” as people write it is a time on this computer's
  * clock (TZ=Europe/Madrid in main(): UTC+2 in May). */
 static void
@@ -103,6 +155,7 @@ main (int   argc,
   app_test_init (&argc, &argv);
 
   g_test_add_func ("/app/editor-kind/destination-heading", test_editor_kind_destination_heading);
+  g_test_add_func ("/app/editor-kind/allow-inverted", test_editor_kind_allow_inverted);
   g_test_add_func ("/app/editor-kind/event-local-time", test_editor_kind_event_local_time);
 
   return g_test_run ();
