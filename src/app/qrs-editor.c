@@ -16,6 +16,7 @@
 #include "qrs-application.h"
 #include "qrs-editor-private.h"
 #include "qrs-scan-chart.h"
+#include "qrs-window-private.h"
 
 #define CONTRAST_ERROR   2.0
 #define CONTRAST_WARNING 4.0
@@ -105,6 +106,10 @@ struct _QrsEditor
   guint                 scans_throttle_id;
   gboolean              scans_heard;   /* news while throttled */
   GPtrArray            *breakdown_rows[3];
+
+  /* What a code held before it was made dynamic, for Undo. */
+  QrsPayload           *set_aside;
+  AdwToast             *set_aside_toast; /* weak */
 };
 
 enum {
@@ -1013,14 +1018,122 @@ type_selected_cb (QrsEditor *self)
 }
 
 static void
+set_aside_undo_cb (QrsEditor *self)
+{
+  g_autoptr(QrsPayload) payload = g_steal_pointer (&self->set_aside);
+
+  if (payload == NULL)
+    return;
+
+  qrs_document_set_kind (self->document, QRS_CODE_KIND_STATIC);
+  qrs_document_set_payload (self->document, payload);
+}
+
+static void
+forget_set_aside (QrsEditor *self)
+{
+  g_clear_object (&self->set_aside);
+  if (self->set_aside_toast != NULL)
+    adw_toast_dismiss (self->set_aside_toast);
+  g_clear_weak_pointer (&self->set_aside_toast);
+}
+
+/* A dynamic code leads to a web address, so the document drops what a
+ * code of another type held; keep it for Undo rather than lose it. */
+static void
+make_dynamic (QrsEditor *self)
+{
+  QrsPayload *payload = qrs_document_get_payload (self->document);
+  QrsPayloadType type = qrs_payload_get_payload_type (payload);
+  g_autoptr(QrsPayload) old = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  forget_set_aside (self);
+
+  if (type != QRS_PAYLOAD_TYPE_URL)
+    old = qrs_payload_copy (payload);
+
+  qrs_document_set_kind (self->document, QRS_CODE_KIND_DYNAMIC);
+
+  if (old == NULL)
+    return;
+
+  self->set_aside = g_steal_pointer (&old);
+
+  /* Translators: %s is a type of code, such as “Wi-Fi Network” */
+  title = g_strdup_printf (_("A dynamic code leads to a web address: what the %s held is set aside"),
+                           qrs_editor_get_payload_type_label (type));
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_timeout (toast, 10);
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (set_aside_undo_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->set_aside_toast, toast);
+
+  if (QRS_IS_WINDOW (root))
+    _qrs_window_add_toast (QRS_WINDOW (root), toast);
+  else
+    {
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, title);
+      g_object_unref (toast);
+    }
+}
+
+static void
+make_static_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         QrsEditor        *self)
+{
+  if (g_str_equal (response, "static"))
+    qrs_document_set_kind (self->document, QRS_CODE_KIND_STATIC);
+}
+
+static void
 dynamic_active_cb (QrsEditor *self)
 {
+  GtkRoot *root;
+  AdwMessageDialog *dialog;
+
   if (self->updating)
     return;
 
-  qrs_document_set_kind (self->document,
-                         gtk_switch_get_active (self->dynamic_switch)
-                           ? QRS_CODE_KIND_DYNAMIC : QRS_CODE_KIND_STATIC);
+  if (gtk_switch_get_active (self->dynamic_switch))
+    {
+      make_dynamic (self);
+      return;
+    }
+
+  /* Printed copies hold the short link, which stops leading anywhere once
+   * the code is saved as static: ask first.  The switch stays on until
+   * the answer is yes. */
+  if (qrs_document_get_stored (self->document) == NULL ||
+      qrs_code_get_kind (qrs_document_get_stored (self->document)) != QRS_CODE_KIND_DYNAMIC)
+    {
+      qrs_document_set_kind (self->document, QRS_CODE_KIND_STATIC);
+      return;
+    }
+
+  self->updating++;
+  gtk_switch_set_active (self->dynamic_switch, TRUE);
+  self->updating--;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       _("Make This Code Static?"), NULL));
+  adw_message_dialog_set_body (dialog,
+                               _("Printed copies of this code hold its short link. Once it is saved as a static code, "
+                                 "the short link no longer leads anywhere and those copies stop working."));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "static", _("_Make Static"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "static", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (make_static_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -1906,6 +2019,7 @@ qrs_editor_dispose (GObject *object)
   g_cancellable_cancel (self->scans_cancellable);
   g_clear_object (&self->scans_cancellable);
   g_clear_handle_id (&self->scans_throttle_id, g_source_remove);
+  forget_set_aside (self);
   g_clear_object (&self->scan_store);
   listen_for_scans (self);
 
@@ -2144,6 +2258,7 @@ qrs_editor_set_document (QrsEditor   *self,
       g_signal_handlers_disconnect_by_func (self->design, design_notify_cb, self);
     }
 
+  forget_set_aside (self);
   g_set_object (&self->document, document);
   g_set_object (&self->design, qrs_document_get_design (document));
 

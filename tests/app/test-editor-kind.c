@@ -1,6 +1,6 @@
-/* test-editor-kind.c — a dynamic code's fields are its Destination, the
- * inverted-colours switch the lint advice names, and event times typed as
- * people write them
+/* test-editor-kind.c — making a code dynamic keeps what it held for Undo,
+ * a dynamic code's fields are its Destination, the inverted-colours switch
+ * the lint advice names, and event times typed as people write them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -70,6 +70,52 @@ test_editor_kind_destination_heading (void)
   qrs_document_set_kind (loaded, QRS_CODE_KIND_DYNAMIC);
   qrs_window_set_document (window, loaded);
   g_assert_cmpstr (fields_title (window), ==, "Destination");
+
+  app_test_close_window (window);
+}
+
+/* A Wi-Fi code made dynamic becomes a web address; Undo on the toast
+ * brings back the network it held. */
+static void
+test_editor_kind_set_aside_undo (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  QrsPayload *payload;
+  AdwToast *toast;
+
+  select_type (window, QRS_PAYLOAD_TYPE_WIFI);
+  type_into (window, "ssid", "Library Guests");
+  type_into (window, "password", "read-more-books");
+
+  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  payload = qrs_document_get_payload (window->document);
+  g_assert_cmpint (qrs_payload_get_payload_type (payload), ==, QRS_PAYLOAD_TYPE_URL);
+
+  toast = window->last_toast;
+  g_assert_nonnull (toast);
+  g_assert_nonnull (strstr (adw_toast_get_title (toast), "Wi-Fi Network"));
+  g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
+
+  g_signal_emit_by_name (toast, "button-clicked");
+  g_assert_cmpint (qrs_document_get_kind (window->document), ==, QRS_CODE_KIND_STATIC);
+  payload = qrs_document_get_payload (window->document);
+  g_assert_cmpint (qrs_payload_get_payload_type (payload), ==, QRS_PAYLOAD_TYPE_WIFI);
+  g_assert_cmpstr (qrs_payload_get (payload, "ssid"), ==, "Library Guests");
+  g_assert_cmpstr (qrs_payload_get (payload, "password"), ==, "read-more-books");
+  g_assert_false (gtk_switch_get_active (template_child (window, "dynamic_switch")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "ssid", 0))),
+                   ==, "Library Guests");
+  g_assert_true (g_str_has_prefix (qrs_document_get_text (window->document), "WIFI:"));
+
+  /* A web address made dynamic loses nothing, so there is nothing to undo. */
+  select_type (window, QRS_PAYLOAD_TYPE_URL);
+  type_into (window, "url", "https://example.edu/open-day");
+  app_test_iterate (10);
+  toast = window->last_toast;
+  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  g_assert_true (window->last_toast == toast || window->last_toast == NULL);
+  g_assert_cmpstr (qrs_payload_get (qrs_document_get_payload (window->document), "url"), ==,
+                   "https://example.edu/open-day");
 
   app_test_close_window (window);
 }
@@ -155,6 +201,7 @@ main (int   argc,
   app_test_init (&argc, &argv);
 
   g_test_add_func ("/app/editor-kind/destination-heading", test_editor_kind_destination_heading);
+  g_test_add_func ("/app/editor-kind/set-aside-undo", test_editor_kind_set_aside_undo);
   g_test_add_func ("/app/editor-kind/allow-inverted", test_editor_kind_allow_inverted);
   g_test_add_func ("/app/editor-kind/event-local-time", test_editor_kind_event_local_time);
 
