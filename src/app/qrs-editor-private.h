@@ -19,5 +19,6 @@ const char *qrs_editor_get_field_error     (QrsEditor  *self,
 const char *qrs_editor_get_payload_type_label (QrsPayloadType type);
 QrsScanChart *qrs_editor_get_scan_chart    (QrsEditor  *self);
 guint       qrs_editor_get_scan_loads      (QrsEditor  *self);
+guint       qrs_editor_get_state_pending   (QrsEditor  *self);
 
 G_END_DECLS

@@ -53,6 +53,13 @@ struct _QrsEditor
   AdwActionRow         *short_url_row;
   GtkButton            *copy_short_url_button;
   GtkButton            *open_short_url_button;
+  AdwActionRow         *enabled_row;
+  GtkSwitch            *enabled_switch;
+  AdwActionRow         *expiry_row;
+  GtkMenuButton        *expiry_button;
+  GtkCalendar          *expiry_calendar;
+  GtkButton            *expiry_set_button;
+  GtkButton            *expiry_clear_button;
   AdwActionRow         *inverted_row;
   GtkSwitch            *inverted_switch;
   AdwPreferencesGroup  *fields_group;
@@ -110,6 +117,10 @@ struct _QrsEditor
   /* What a code held before it was made dynamic, for Undo. */
   QrsPayload           *set_aside;
   AdwToast             *set_aside_toast; /* weak */
+
+  /* Enabled and expiry go straight to the store. */
+  GCancellable         *state_cancellable;
+  guint                 state_pending;   /* for tests */
 };
 
 enum {
@@ -151,6 +162,8 @@ qrs_editor_get_payload_type_label (QrsPayloadType type)
 
 static void sync_from_design   (QrsEditor  *self,
                                 const char *property);
+static void sync_state         (QrsEditor  *self);
+static QrsApplication *get_application (void);
 static void rebuild_payload    (QrsEditor  *self);
 
 /* Colours ------------------------------------------------------------- */
@@ -734,6 +747,57 @@ rebuild_payload (QrsEditor *self)
 
 /* Document ------------------------------------------------------------ */
 
+/* The saved dynamic code the state rows act on, or NULL. */
+static QrsCode *
+get_saved_dynamic (QrsEditor *self)
+{
+  QrsCode *stored = qrs_document_get_stored (self->document);
+
+  if (stored == NULL || qrs_document_get_id (self->document) <= 0 ||
+      qrs_code_get_kind (stored) != QRS_CODE_KIND_DYNAMIC ||
+      qrs_document_get_kind (self->document) != QRS_CODE_KIND_DYNAMIC)
+    return NULL;
+
+  return stored;
+}
+
+/* Enabled and expiry as the database last said them. */
+static void
+sync_state (QrsEditor *self)
+{
+  QrsCode *stored = get_saved_dynamic (self);
+  GDateTime *expires_at;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->enabled_row), stored != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->expiry_row), stored != NULL);
+  if (stored == NULL)
+    return;
+
+  self->updating++;
+  gtk_switch_set_active (self->enabled_switch, qrs_code_get_enabled (stored));
+
+  expires_at = qrs_code_get_expires_at (stored);
+  if (expires_at == NULL)
+    {
+      adw_action_row_set_subtitle (self->expiry_row, _("Never"));
+    }
+  else
+    {
+      /* The code works through the day before the moment it expires. */
+      g_autoptr(GDateTime) local = g_date_time_to_local (expires_at);
+      g_autoptr(GDateTime) last_day = g_date_time_add_seconds (local, -1);
+      g_autofree char *day = g_date_time_format (last_day, "%x");
+      g_autofree char *subtitle = NULL;
+
+      /* Translators: %s is a date */
+      subtitle = g_strdup_printf (_("Works until the end of %s"), day);
+      adw_action_row_set_subtitle (self->expiry_row, subtitle);
+      gtk_calendar_select_day (self->expiry_calendar, last_day);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->expiry_clear_button), expires_at != NULL);
+  self->updating--;
+}
+
 static void
 sync_kind (QrsEditor *self)
 {
@@ -759,6 +823,7 @@ sync_kind (QrsEditor *self)
                             dynamic && qrs_document_get_short_id (self->document) != NULL);
 
   sync_fields_title (self);
+  sync_state (self);
 }
 
 static void
@@ -818,7 +883,10 @@ document_notify_cb (QrsEditor  *self,
         qrs_editor_refresh_scans (self);
     }
   else if (g_str_equal (pspec->name, "id"))
-    qrs_editor_refresh_scans (self);
+    {
+      sync_state (self);
+      qrs_editor_refresh_scans (self);
+    }
   else if (g_str_equal (pspec->name, "payload") && self->updating == 1)
     sync_payload (self);
   else if (g_str_equal (pspec->name, "tags"))
@@ -1134,6 +1202,148 @@ dynamic_active_cb (QrsEditor *self)
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (make_static_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Enabled and expiry ---------------------------------------------------- */
+
+static QrsCodeStore *
+get_code_store (void)
+{
+  QrsApplication *app = get_application ();
+
+  if (app == NULL || qrs_application_get_connection_state (app) != QRS_CONNECTION_STATE_OPEN)
+    return NULL;
+
+  return qrs_connection_get_code_store (qrs_application_get_connection (app));
+}
+
+typedef struct
+{
+  QrsEditor   *self;
+  QrsDocument *document;
+  gboolean     enabled;    /* which call: set_enabled, else set_expires_at */
+} StateOp;
+
+static void
+state_op_free (StateOp *op)
+{
+  g_object_unref (op->self);
+  g_object_unref (op->document);
+  g_free (op);
+}
+
+static void
+state_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  StateOp *op = user_data;
+  QrsEditor *self = op->self;
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (op->enabled)
+    code = qrs_code_store_set_enabled_finish (QRS_CODE_STORE (object), result, &error);
+  else
+    code = qrs_code_store_set_expires_at_finish (QRS_CODE_STORE (object), result, &error);
+
+  self->state_pending--;
+
+  if (code != NULL)
+    {
+      /* The row's version moved on: the next save must carry the new one. */
+      qrs_document_set_stored (op->document, code);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not change the code: %s"), error->message);
+
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, message);
+    }
+
+  if (op->document == self->document)
+    sync_state (self);
+
+  state_op_free (op);
+}
+
+static StateOp *
+state_op_new (QrsEditor *self,
+              gboolean   enabled)
+{
+  StateOp *op = g_new0 (StateOp, 1);
+
+  op->self = g_object_ref (self);
+  op->document = g_object_ref (self->document);
+  op->enabled = enabled;
+  self->state_pending++;
+
+  return op;
+}
+
+static gboolean
+check_state_store (QrsEditor     *self,
+                   QrsCodeStore **store)
+{
+  *store = get_code_store ();
+  if (*store != NULL && get_saved_dynamic (self) != NULL)
+    return TRUE;
+
+  g_signal_emit (self, signals[SHOW_MESSAGE], 0,
+                 _("Not connected to the database: the code was not changed"));
+  sync_state (self);
+  return FALSE;
+}
+
+static void
+enabled_active_cb (QrsEditor *self)
+{
+  QrsCodeStore *store;
+
+  if (self->updating || !check_state_store (self, &store))
+    return;
+
+  qrs_code_store_set_enabled_async (store, qrs_document_get_id (self->document),
+                                    gtk_switch_get_active (self->enabled_switch),
+                                    self->state_cancellable, state_done_cb,
+                                    state_op_new (self, TRUE));
+}
+
+static void
+set_expiry (QrsEditor *self,
+            GDateTime *expires_at)
+{
+  QrsCodeStore *store;
+
+  if (!check_state_store (self, &store))
+    return;
+
+  qrs_code_store_set_expires_at_async (store, qrs_document_get_id (self->document), expires_at,
+                                       self->state_cancellable, state_done_cb,
+                                       state_op_new (self, FALSE));
+}
+
+/* The chosen day is the last that works: the code expires when the next
+ * day starts, on this computer's clock. */
+static void
+expiry_set_cb (QrsEditor *self)
+{
+  g_autoptr(GDateTime) day = gtk_calendar_get_date (self->expiry_calendar);
+  g_autoptr(GDateTime) midnight = NULL;
+  g_autoptr(GDateTime) expires_at = NULL;
+
+  midnight = g_date_time_new_local (g_date_time_get_year (day), g_date_time_get_month (day),
+                                    g_date_time_get_day_of_month (day), 0, 0, 0);
+  expires_at = g_date_time_add_days (midnight, 1);
+
+  gtk_menu_button_popdown (self->expiry_button);
+  set_expiry (self, expires_at);
+}
+
+static void
+expiry_clear_cb (QrsEditor *self)
+{
+  set_expiry (self, NULL);
 }
 
 static void
@@ -2018,6 +2228,8 @@ qrs_editor_dispose (GObject *object)
 
   g_cancellable_cancel (self->scans_cancellable);
   g_clear_object (&self->scans_cancellable);
+  g_cancellable_cancel (self->state_cancellable);
+  g_clear_object (&self->state_cancellable);
   g_clear_handle_id (&self->scans_throttle_id, g_source_remove);
   forget_set_aside (self);
   g_clear_object (&self->scan_store);
@@ -2122,6 +2334,13 @@ qrs_editor_class_init (QrsEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, short_url_row);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, copy_short_url_button);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, open_short_url_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, enabled_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, enabled_switch);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, expiry_row);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, expiry_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, expiry_calendar);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, expiry_set_button);
+  gtk_widget_class_bind_template_child (widget_class, QrsEditor, expiry_clear_button);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, fields_group);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, fields_list);
   gtk_widget_class_bind_template_child (widget_class, QrsEditor, title_row);
@@ -2173,6 +2392,7 @@ qrs_editor_init (QrsEditor *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->state_cancellable = g_cancellable_new ();
   self->entries = g_ptr_array_new_with_free_func (field_entry_free);
   self->add_buttons = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < G_N_ELEMENTS (self->breakdown_rows); i++)
@@ -2185,6 +2405,9 @@ qrs_editor_init (QrsEditor *self)
   g_signal_connect_swapped (self->type_row, "notify::selected", G_CALLBACK (type_selected_cb), self);
   g_signal_connect_swapped (self->dynamic_switch, "notify::active", G_CALLBACK (dynamic_active_cb), self);
   g_signal_connect_swapped (self->copy_short_url_button, "clicked", G_CALLBACK (copy_short_url_cb), self);
+  g_signal_connect_swapped (self->enabled_switch, "notify::active", G_CALLBACK (enabled_active_cb), self);
+  g_signal_connect_swapped (self->expiry_set_button, "clicked", G_CALLBACK (expiry_set_cb), self);
+  g_signal_connect_swapped (self->expiry_clear_button, "clicked", G_CALLBACK (expiry_clear_cb), self);
   g_signal_connect_swapped (self->open_short_url_button, "clicked", G_CALLBACK (open_short_url_cb), self);
   g_signal_connect_swapped (self->title_row, "changed", G_CALLBACK (title_changed_cb), self);
   g_signal_connect_swapped (self->description_row, "changed", G_CALLBACK (description_changed_cb), self);
@@ -2339,4 +2562,10 @@ guint
 qrs_editor_get_scan_loads (QrsEditor *self)
 {
   return self->scans_loads;
+}
+
+guint
+qrs_editor_get_state_pending (QrsEditor *self)
+{
+  return self->state_pending;
 }

@@ -1,5 +1,6 @@
 /* test-editor-state.c — a saved dynamic code in the editor, on the real
- * database: switching Dynamic off asks first
+ * database: switching Dynamic off asks first, and Enabled and the expiry
+ * date go to the row (and its audit trail) through the store
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,6 +23,12 @@ connection_settled (gpointer data)
   QrsConnectionState state = qrs_application_get_connection_state (app ());
 
   return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
+}
+
+static QrsCodeStore *
+code_store (void)
+{
+  return qrs_connection_get_code_store (qrs_application_get_connection (app ()));
 }
 
 static void
@@ -137,6 +144,136 @@ test_editor_state_make_static_asks (void)
   app_test_close_window (window);
 }
 
+static gboolean
+state_settled (gpointer data)
+{
+  return qrs_editor_get_state_pending (data) == 0;
+}
+
+static gboolean
+has_event (GPtrArray *events,
+           int        new_enabled,
+           gboolean   expiry_set)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      QrsCodeEvent *event = g_ptr_array_index (events, i);
+
+      if (new_enabled >= 0 && event->old_enabled != event->new_enabled && event->new_enabled == new_enabled)
+        return TRUE;
+      if (new_enabled < 0 && expiry_set && event->old_expires_at == NULL && event->new_expires_at != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return find_dialog () == NULL;
+}
+
+static gboolean
+title_saved (gpointer data)
+{
+  g_autoptr(QrsCode) code = qrs_code_store_get (code_store (), *(gint64 *)data, NULL, NULL);
+
+  /* A conflict would ask instead of saving. */
+  g_assert_true (no_dialog (NULL));
+
+  return code != NULL && g_strcmp0 (qrs_code_get_title (code), "Open day, later") == 0;
+}
+
+static void
+test_editor_state_enabled_and_expiry (void)
+{
+  QrsWindow *window = new_window_with_saved_dynamic ("Open day");
+  QrsDocument *document = qrs_window_get_document (window);
+  AdwActionRow *expiry_row = template_child (window, "expiry_row");
+  GtkSwitch *enabled = template_child (window, "enabled_switch");
+  gint64 id = qrs_document_get_id (document);
+  g_autoptr(QrsCode) row = NULL;
+  g_autoptr(QrsCode) cleared = NULL;
+  g_autoptr(QrsCode) saved = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GDateTime) day = g_date_time_new_local (2027, 3, 14, 12, 0, 0);
+  g_autoptr(GDateTime) expected = g_date_time_new_local (2027, 3, 15, 0, 0, 0);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gtk_widget_get_visible (template_child (window, "enabled_row")));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (expiry_row)));
+  g_assert_true (gtk_switch_get_active (enabled));
+  g_assert_cmpstr (adw_action_row_get_subtitle (expiry_row), ==, "Never");
+
+  /* Off: the row in the database says so, and the audit trail too. */
+  gtk_switch_set_active (enabled, FALSE);
+  app_test_wait_until (state_settled, window->editor, 30000);
+  row = qrs_code_store_get (code_store (), id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (qrs_code_get_enabled (row));
+  g_clear_object (&row);
+
+  /* The chosen day is the last that works. */
+  gtk_calendar_select_day (template_child (window, "expiry_calendar"), day);
+  g_signal_emit_by_name (template_child (window, "expiry_set_button"), "clicked");
+  app_test_wait_until (state_settled, window->editor, 30000);
+  row = qrs_code_store_get (code_store (), id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (qrs_code_get_expires_at (row));
+  g_assert_true (g_date_time_equal (qrs_code_get_expires_at (row), expected));
+  g_assert_false (qrs_code_get_enabled (row));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (expiry_row), "Works until the end of "));
+
+  events = qrs_code_store_list_events (code_store (), id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (has_event (events, 0, FALSE));
+  g_assert_true (has_event (events, -1, TRUE));
+
+  /* Never again. */
+  g_signal_emit_by_name (template_child (window, "expiry_clear_button"), "clicked");
+  app_test_wait_until (state_settled, window->editor, 30000);
+  cleared = qrs_code_store_get (code_store (), id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (qrs_code_get_expires_at (cleared));
+  g_assert_cmpstr (adw_action_row_get_subtitle (expiry_row), ==, "Never");
+
+  /* The document follows the row's version: saving now is no conflict,
+   * and keeps the code off. */
+  gtk_editable_set_text (GTK_EDITABLE (template_child (window, "title_row")), "Open day, later");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
+  app_test_wait_until (title_saved, &id, 30000);
+  g_assert_true (no_dialog (NULL));
+  saved = qrs_code_store_get (code_store (), id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qrs_code_get_title (saved), ==, "Open day, later");
+  g_assert_false (qrs_code_get_enabled (saved));
+
+  /* And on again. */
+  gtk_switch_set_active (enabled, TRUE);
+  app_test_wait_until (state_settled, window->editor, 30000);
+  g_clear_object (&row);
+  row = qrs_code_store_get (code_store (), id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (qrs_code_get_enabled (row));
+
+  app_test_close_window (window);
+}
+
+/* A static code, or a dynamic one not saved yet, has no state rows. */
+static void
+test_editor_state_hidden_until_saved (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+
+  g_assert_false (gtk_widget_get_visible (template_child (window, "enabled_row")));
+  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  g_assert_false (gtk_widget_get_visible (template_child (window, "enabled_row")));
+  g_assert_false (gtk_widget_get_visible (template_child (window, "expiry_row")));
+
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -144,6 +281,8 @@ main (int   argc,
   app_test_init_with_database (&argc, &argv);
 
   g_test_add_func ("/app/editor-state/make-static-asks", test_editor_state_make_static_asks);
+  g_test_add_func ("/app/editor-state/enabled-and-expiry", test_editor_state_enabled_and_expiry);
+  g_test_add_func ("/app/editor-state/hidden-until-saved", test_editor_state_hidden_until_saved);
 
   return g_test_run ();
 }
