@@ -122,5 +122,9 @@ gboolean  _qrs_window_document_is_unsaved (QrsWindow     *self,
 void      _qrs_window_update_modified    (QrsWindow      *self,
                                           QrsDocument    *document);
 GPtrArray *_qrs_window_dup_unsaved       (QrsWindow      *self);
+void      _qrs_window_save_all_and_close (QrsWindow      *self,
+                                          GPtrArray      *documents);
+void      _qrs_window_show_document      (QrsWindow      *self,
+                                          QrsDocument    *document);
 
 G_END_DECLS

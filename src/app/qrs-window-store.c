@@ -709,8 +709,9 @@ reconnect_action (GtkWidget  *widget,
 
 /* Save ------------------------------------------------------------------ */
 
-static void save_document (QrsWindow   *self,
-                           QrsDocument *document);
+static gboolean save_document (QrsWindow   *self,
+                               QrsDocument *document,
+                               gboolean     closing);
 
 static void
 replace_document (QrsWindow   *self,
@@ -747,6 +748,7 @@ typedef struct
   QrsWindow   *window;
   QrsDocument *document;
   gboolean     keep_mine;
+  gboolean     closing;   /* one of the saves Save in “Save Changes?” asked for */
 } SaveOp;
 
 static SaveOp *
@@ -797,7 +799,7 @@ theirs_loaded_cb (GObject      *object,
     {
       /* Based on their version now, so the store takes it as an update. */
       qrs_document_set_stored (op->document, theirs);
-      save_document (self, op->document);
+      save_document (self, op->document, FALSE);
     }
   else
     {
@@ -860,6 +862,69 @@ show_conflict (QrsWindow   *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Closing ------------------------------------------------------------ */
+
+static void save_next_before_close (QrsWindow *self);
+
+/* A save asked for by closing did not happen: the window stays open, on
+ * that code, and the toast or dialog already shown says why. */
+static void
+close_failed (QrsWindow   *self,
+              QrsDocument *document)
+{
+  g_clear_pointer (&self->close_queue, g_ptr_array_unref);
+  _qrs_window_show_document (self, document);
+}
+
+static gboolean
+close_later_cb (gpointer data)
+{
+  gtk_window_close (GTK_WINDOW (data));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+save_next_before_close (QrsWindow *self)
+{
+  g_autoptr(QrsDocument) document = NULL;
+
+  if (self->close_queue == NULL)
+    return;
+
+  if (self->close_queue->len == 0)
+    {
+      g_clear_pointer (&self->close_queue, g_ptr_array_unref);
+      self->close_confirmed = TRUE;
+      /* Not from inside the save's callback. */
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_later_cb, g_object_ref (self), g_object_unref);
+      return;
+    }
+
+  /* One at a time, so the first that fails stops the rest. */
+  document = g_ptr_array_steal_index (self->close_queue, 0);
+  if (!save_document (self, document, TRUE))
+    close_failed (self, document);
+}
+
+/**
+ * _qrs_window_save_all_and_close:
+ * @documents: (element-type QrsDocument): what “Save Changes?” listed
+ *
+ * Saves them, then closes the window; the first that cannot be saved
+ * keeps it open.
+ */
+void
+_qrs_window_save_all_and_close (QrsWindow *self,
+                                GPtrArray *documents)
+{
+  g_clear_pointer (&self->close_queue, g_ptr_array_unref);
+  self->close_queue = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < documents->len; i++)
+    g_ptr_array_add (self->close_queue, g_object_ref (g_ptr_array_index (documents, i)));
+  save_next_before_close (self);
+}
+
 static void
 saved_cb (GObject      *object,
           GAsyncResult *result,
@@ -885,41 +950,55 @@ saved_cb (GObject      *object,
       _qrs_window_draft_saved (self, document);
       _qrs_window_actions_update (self);
       qrs_window_show_toast (self, message);
+      if (op->closing)
+        save_next_before_close (self);
     }
   else if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT))
     {
+      if (op->closing)
+        close_failed (self, document);
       show_conflict (self, document);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *message = g_strdup_printf (_("Could not save: %s"), error->message);
+      g_autofree char *title = qrs_document_dup_display_title (document);
+      /* Translators: “Could not save “Open Day”: reason” */
+      g_autofree char *message = g_strdup_printf (_("Could not save “%s”: %s"), title, error->message);
 
+      if (op->closing)
+        close_failed (self, document);
       qrs_window_show_toast (self, message);
     }
 }
 
-static void
+/* Returns: whether the save started (if not, a toast says why) */
+static gboolean
 save_document (QrsWindow   *self,
-               QrsDocument *document)
+               QrsDocument *document,
+               gboolean     closing)
 {
   QrsConnection *connection = get_open_connection (self);
+  SaveOp *op;
 
   if (connection == NULL)
     {
       qrs_window_show_toast (self, _("Not connected to the database: the code stays on this screen"));
-      return;
+      return FALSE;
     }
 
   if (qrs_document_get_error (document) != NULL)
     {
       qrs_window_show_toast (self, _("Fix the marked field before saving"));
-      return;
+      return FALSE;
     }
 
   self->saving = TRUE;
   _qrs_window_actions_update (self);
-  qrs_connection_save_async (connection, document, self->store_cancellable, saved_cb,
-                             save_op_new (self, document));
+  op = save_op_new (self, document);
+  op->closing = closing;
+  qrs_connection_save_async (connection, document, self->store_cancellable, saved_cb, op);
+
+  return TRUE;
 }
 
 static void
@@ -979,7 +1058,7 @@ void
 _qrs_window_save (QrsWindow *self)
 {
   if (self->document != NULL && !self->saving)
-    save_document (self, self->document);
+    save_document (self, self->document, FALSE);
 }
 
 static void

@@ -627,6 +627,22 @@ _qrs_window_select (QrsWindow *self,
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
 }
 
+static gboolean find_shown (QrsWindow   *self,
+                            QrsDocument *document,
+                            guint       *position);
+
+/* The editor shows @document, selected in the library if it is there. */
+void
+_qrs_window_show_document (QrsWindow   *self,
+                           QrsDocument *document)
+{
+  guint position;
+
+  qrs_window_set_document (self, document);
+  if (find_shown (self, document, &position))
+    _qrs_window_select (self, position);
+}
+
 /**
  * _qrs_window_dup_selected:
  *
@@ -692,9 +708,91 @@ show_message_cb (QrsWindow  *self,
 }
 
 static gboolean
+close_later_cb (gpointer data)
+{
+  gtk_window_close (GTK_WINDOW (data));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   QrsWindow        *self)
+{
+  GPtrArray *unsaved = g_object_get_data (G_OBJECT (dialog), "qrs-unsaved");
+
+  if (g_str_equal (response, "discard"))
+    {
+      /* After the dialog is gone, which goes with its window. */
+      self->close_confirmed = TRUE;
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_later_cb, g_object_ref (self), g_object_unref);
+    }
+  else if (g_str_equal (response, "save"))
+    {
+      _qrs_window_save_all_and_close (self, unsaved);
+    }
+}
+
+/* “Save Changes?”, as GNOME's editors ask it, naming the codes. */
+static void
+confirm_close (QrsWindow *self,
+               GPtrArray *unsaved)
+{
+  g_autoptr(GString) body = g_string_new (NULL);
+  GtkWidget *dialog;
+
+  g_string_append (body, g_dngettext (GETTEXT_PACKAGE,
+                                      "This code has changes that are not saved:",
+                                      "These codes have changes that are not saved:",
+                                      unsaved->len));
+  g_string_append_c (body, '\n');
+  for (guint i = 0; i < unsaved->len; i++)
+    {
+      g_autofree char *title = qrs_document_dup_display_title (g_ptr_array_index (unsaved, i));
+
+      /* Translators: one line of the list of unsaved codes */
+      g_string_append_printf (body, _("\n• %s"), title);
+    }
+  g_string_append (body, _("\n\nDiscarded changes are lost for good."));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), body->str);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "qrs-unsaved", g_ptr_array_ref (unsaved),
+                          (GDestroyNotify)g_ptr_array_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static gboolean
 qrs_window_close_request (GtkWindow *window)
 {
   QrsWindow *self = QRS_WINDOW (window);
+
+  /* Saving before closing: the last save closes the window. */
+  if (self->close_queue != NULL)
+    return TRUE;
+
+  if (!self->close_confirmed)
+    {
+      g_autoptr(GPtrArray) unsaved = _qrs_window_dup_unsaved (self);
+
+      if (unsaved->len > 0)
+        {
+          confirm_close (self, unsaved);
+          return TRUE;
+        }
+    }
 
   g_settings_apply (self->state);
 

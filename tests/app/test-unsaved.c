@@ -321,6 +321,111 @@ test_unsaved_discard_mine_keeps_logo (void)
   app_test_close_window (window);
 }
 
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *)data == NULL;
+}
+
+static QrsCode *
+read_row (gint64 id)
+{
+  g_autoptr(GError) error = NULL;
+  QrsCode *code;
+
+  code = qrs_code_store_get (qrs_connection_get_code_store (qrs_application_get_connection (app ())),
+                             id, NULL, &error);
+  g_assert_no_error (error);
+
+  return code;
+}
+
+/* Closing with a saved code edited and a new draft: Cancel keeps the
+ * window; Save saves both, then closes it. */
+static void
+test_unsaved_close_saves (void)
+{
+  QrsWindow *window;
+  AdwMessageDialog *dialog;
+  g_autoptr(QrsDocument) draft = NULL;
+  g_autoptr(QrsCode) row = NULL;
+  g_autoptr(QrsCode) draft_row = NULL;
+  g_autofree char *body = NULL;
+  gint64 a;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+
+  a = save_new_code (window, "https://example.edu/close-a", "Close A");
+  set_title (window, "Close A, edited");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
+  draft = g_object_ref (qrs_window_get_document (window));
+  type_into (window, "url", "https://example.edu/close-draft");
+  set_title (window, "Close draft");
+
+  /* Ctrl+Q closes every window, each asking first. */
+  g_action_group_activate_action (G_ACTION_GROUP (app ()), "quit", NULL);
+  app_test_wait_until (dialog_shown, NULL, 10000);
+  dialog = find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save Changes?");
+  body = g_strdup (adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (body, "Close A, edited"));
+  g_assert_nonnull (strstr (body, "Close draft"));
+  g_assert_true (adw_message_dialog_has_response (dialog, "discard"));
+  respond (dialog, "cancel");
+  app_test_iterate (100);
+  g_assert_nonnull (window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+
+  gtk_window_close (GTK_WINDOW (window));
+  app_test_wait_until (dialog_shown, NULL, 10000);
+  respond (find_dialog (), "save");
+  app_test_wait_until (pointer_cleared, &window, 30000);
+
+  row = read_row (a);
+  g_assert_cmpstr (qrs_code_get_title (row), ==, "Close A, edited");
+  g_assert_cmpint (qrs_document_get_id (draft), >, 0);
+  draft_row = read_row (qrs_document_get_id (draft));
+  g_assert_cmpstr (qrs_code_get_title (draft_row), ==, "Close draft");
+}
+
+static gboolean
+toast_says_fix (gpointer data)
+{
+  QrsWindow *window = data;
+
+  return window->last_toast != NULL
+         && g_strcmp0 (adw_toast_get_title (window->last_toast), "Fix the marked field before saving") == 0;
+}
+
+/* A save that fails keeps the window open and says why; Discard closes. */
+static void
+test_unsaved_close_failed_save (void)
+{
+  QrsWindow *window;
+
+  assert_connected ();
+  window = app_test_new_window (1200, 800);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+  type_into (window, "url", "not an address at all");
+  set_title (window, "Broken draft");
+  g_assert_nonnull (qrs_document_get_error (qrs_window_get_document (window)));
+
+  gtk_window_close (GTK_WINDOW (window));
+  app_test_wait_until (dialog_shown, NULL, 10000);
+  respond (find_dialog (), "save");
+  app_test_wait_until (toast_says_fix, window, 10000);
+  app_test_iterate (200);
+  g_assert_nonnull (window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+
+  gtk_window_close (GTK_WINDOW (window));
+  app_test_wait_until (dialog_shown, NULL, 10000);
+  respond (find_dialog (), "discard");
+  app_test_wait_until (pointer_cleared, &window, 10000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -329,6 +434,8 @@ main (int   argc,
 
   g_test_add_func ("/app/unsaved/switching-keeps-edits", test_unsaved_switching_keeps_edits);
   g_test_add_func ("/app/unsaved/discard-mine-keeps-logo", test_unsaved_discard_mine_keeps_logo);
+  g_test_add_func ("/app/unsaved/close-saves", test_unsaved_close_saves);
+  g_test_add_func ("/app/unsaved/close-failed-save", test_unsaved_close_failed_save);
 
   return g_test_run ();
 }
