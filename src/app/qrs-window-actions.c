@@ -76,6 +76,35 @@ search_action (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/**
+ * _qrs_window_check_short_link:
+ *
+ * A dynamic code not saved yet shows a provisional short link, which the
+ * first save replaces: an image of it exported, printed, copied or
+ * dragged now would lead nowhere.  Rather than do that (or save behind
+ * the person's back), say so, with Save at hand.
+ *
+ * Returns: %TRUE when the code may leave the app as it is
+ */
+gboolean
+_qrs_window_check_short_link (QrsWindow *self)
+{
+  AdwToast *toast;
+
+  if (self->document == NULL
+      || qrs_document_get_kind (self->document) != QRS_CODE_KIND_DYNAMIC
+      || qrs_document_get_short_id (self->document) != NULL)
+    return TRUE;
+
+  toast = adw_toast_new (_("Save the code first: its short link is assigned when saved"));
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_set_button_label (toast, _("_Save"));
+  adw_toast_set_action_name (toast, "win.save");
+  _qrs_window_add_toast (self, toast);
+
+  return FALSE;
+}
+
 static void
 export_action (GtkWidget  *widget,
                const char *action_name,
@@ -84,7 +113,7 @@ export_action (GtkWidget  *widget,
   QrsWindow *self = QRS_WINDOW (widget);
   QrsExportDialog *dialog;
 
-  if (qrs_preview_get_symbol (self->preview) == NULL)
+  if (qrs_preview_get_symbol (self->preview) == NULL || !_qrs_window_check_short_link (self))
     return;
 
   dialog = qrs_export_dialog_new (self, self->document, qrs_preview_get_symbol (self->preview));
@@ -124,7 +153,7 @@ print_action (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   QrsSymbol *symbol = qrs_preview_get_symbol (self->preview);
 
-  if (symbol == NULL)
+  if (symbol == NULL || !_qrs_window_check_short_link (self))
     return;
 
   operation = qrs_print_operation_new (qrs_document_get_design (self->document), symbol);
@@ -152,6 +181,9 @@ copy_image_action (GtkWidget  *widget,
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
   int width;
+
+  if (!_qrs_window_check_short_link (self))
+    return;
 
   width = (int)CLAMP (round (qrs_design_get_width_px (design)), CLIPBOARD_MIN_WIDTH, CLIPBOARD_MAX_WIDTH);
   texture = qrs_preview_render_texture (self->preview, width, &error);

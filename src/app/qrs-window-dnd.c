@@ -75,7 +75,7 @@ drag_prepare_cb (GtkDragSource *source,
   GdkContentProvider *providers[3];
   guint n = 0;
 
-  if (symbol == NULL)
+  if (symbol == NULL || !_qrs_window_check_short_link (self))
     return NULL;
 
   texture = qrs_preview_render_texture (self->preview, DRAG_IMAGE_WIDTH, &error);

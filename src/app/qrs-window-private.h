@@ -126,5 +126,6 @@ void      _qrs_window_save_all_and_close (QrsWindow      *self,
                                           GPtrArray      *documents);
 void      _qrs_window_show_document      (QrsWindow      *self,
                                           QrsDocument    *document);
+gboolean  _qrs_window_check_short_link   (QrsWindow      *self);
 
 G_END_DECLS
