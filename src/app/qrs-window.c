@@ -799,22 +799,40 @@ qrs_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (qrs_window_parent_class)->close_request (window);
 }
 
-/* The window meets its application after it is constructed, with the
- * first document already made: give the documents not saved yet the short
- * links of this run. */
+/* Where short links start changed (Preferences), or the window met its
+ * application (which may carry an address for this run) after its first
+ * document was made: every document the window holds says its short
+ * link anew; rows made later take it from _qrs_window_dup_redirect_base(). */
 static void
-application_changed_cb (QrsWindow *self)
+redirect_base_changed_cb (QrsWindow *self)
 {
   g_autofree char *base = _qrs_window_dup_redirect_base (self);
   guint n = self->drafts != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->drafts)) : 0;
+  GHashTableIter iter;
+  gpointer item;
 
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(QrsDocument) document = g_list_model_get_item (G_LIST_MODEL (self->drafts), i);
 
-      if (qrs_document_get_id (document) <= 0)
+      qrs_document_set_redirect_base (document, base);
+    }
+
+  g_hash_table_iter_init (&iter, self->kept);
+  while (g_hash_table_iter_next (&iter, NULL, &item))
+    qrs_document_set_redirect_base (item, base);
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      QrsDocument *document = gtk_list_item_get_item (item);
+
+      if (document != NULL && !_qrs_window_document_is_placeholder (document))
         qrs_document_set_redirect_base (document, base);
     }
+
+  if (self->document != NULL)
+    qrs_document_set_redirect_base (self->document, base);
 }
 
 static void
@@ -835,7 +853,9 @@ qrs_window_constructed (GObject *object)
   document = create_document (self);
   g_list_store_append (drafts, document);
   qrs_window_set_library (self, G_LIST_MODEL (drafts));
-  g_signal_connect (self, "notify::application", G_CALLBACK (application_changed_cb), NULL);
+  g_signal_connect (self, "notify::application", G_CALLBACK (redirect_base_changed_cb), NULL);
+  g_signal_connect_object (self->settings, "changed::redirect-base-url",
+                           G_CALLBACK (redirect_base_changed_cb), self, G_CONNECT_SWAPPED);
 
   _qrs_window_connection_init (self);
 }

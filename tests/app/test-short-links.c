@@ -1,5 +1,6 @@
 /* test-short-links.c — a dynamic code's short link in the window: an
- * unsaved one (provisional) does not leave the app
+ * unsaved one (provisional) does not leave the app, and a new short link
+ * address in Preferences reaches the codes already open
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -113,6 +114,32 @@ test_short_links_unsaved_stays (void)
   app_test_close_window (window);
 }
 
+static void
+test_short_links_address_changes (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  QrsDocument *document = qrs_window_get_document (window);
+  g_autoptr(QrsDocument) other = NULL;
+
+  make_dynamic (window);
+  g_assert_true (g_str_has_prefix (qrs_document_get_text (document), "http://localhost:8080/r/"));
+
+  /* A second code, so one is out of the editor when the address changes. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
+  other = g_object_ref (qrs_window_get_document (window));
+  make_dynamic (window);
+
+  g_settings_set_string (settings, "redirect-base-url", "https://qr.example.edu/r/");
+  app_test_iterate (50);
+  g_assert_true (g_str_has_prefix (qrs_document_get_text (document), "https://qr.example.edu/r/"));
+  g_assert_true (g_str_has_prefix (qrs_document_get_text (other), "https://qr.example.edu/r/"));
+  g_assert_cmpstr (qrs_preview_get_text (window->preview), ==, qrs_document_get_text (other));
+
+  g_settings_reset (settings, "redirect-base-url");
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -120,6 +147,7 @@ main (int   argc,
   app_test_init (&argc, &argv);
 
   g_test_add_func ("/app/short-links/unsaved-stays", test_short_links_unsaved_stays);
+  g_test_add_func ("/app/short-links/address-changes", test_short_links_address_changes);
 
   return g_test_run ();
 }
