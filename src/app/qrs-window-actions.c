@@ -415,10 +415,12 @@ delete_selected_action (GtkWidget  *widget,
 
       _qrs_window_add_document (self, document);
     }
-  else if (gtk_bitset_is_empty (gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection))) &&
-           g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+  else
     {
-      _qrs_window_select (self, 0);
+      g_autoptr(GtkBitset) selection = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+      if (gtk_bitset_is_empty (selection) && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+        _qrs_window_select (self, 0);
     }
 
   if (n == 1)

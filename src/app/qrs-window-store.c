@@ -408,13 +408,16 @@ codes_changing_cb (QrsWindow *self)
 static void
 codes_changed_cb (QrsWindow *self)
 {
+  g_autoptr(GtkBitset) selected = NULL;
   guint n_drafts, position;
   gboolean deleted;
 
   update_library_subtitle (self);
 
-  if (self->document == NULL || self->selection == NULL
-      || !gtk_bitset_is_empty (gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection))))
+  if (self->document == NULL || self->selection == NULL)
+    return;
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  if (!gtk_bitset_is_empty (selected))
     return;
 
   n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));

@@ -997,10 +997,10 @@ qrs_window_init (QrsWindow *self)
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   {
     g_autoptr(GtkStringList) tags = gtk_string_list_new ((const char *[]) { _("All Tags"), NULL });
+    g_autoptr(GtkExpression) tag_name = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
 
     gtk_drop_down_set_model (self->tag_dropdown, G_LIST_MODEL (tags));
-    gtk_drop_down_set_expression (self->tag_dropdown,
-                                  gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+    gtk_drop_down_set_expression (self->tag_dropdown, tag_name);
   }
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect_swapped (self->state_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
