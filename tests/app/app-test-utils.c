@@ -32,9 +32,26 @@ watch_closed_document (QrsDocument *document)
   g_ptr_array_add (closed_documents, slot);
 }
 
+static gboolean
+closed_documents_freed (gpointer data)
+{
+  for (guint i = 0; closed_documents != NULL && i < closed_documents->len; i++)
+    if (*(GObject **)g_ptr_array_index (closed_documents, i) != NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean wait_until (gboolean (*done) (gpointer),
+                            gpointer   data,
+                            guint      timeout_msec);
+
+/* A load or a save still under way holds its code until it is done. */
 static void
 assert_closed_documents_freed (void)
 {
+  wait_until (closed_documents_freed, NULL, 10000);
+
   for (guint i = 0; closed_documents != NULL && i < closed_documents->len; i++)
     {
       GObject **slot = g_ptr_array_index (closed_documents, i);
@@ -156,10 +173,6 @@ app_test_init_with_database (int    *argc,
 
   init_app (TRUE);
 }
-
-static gboolean wait_until (gboolean (*done) (gpointer),
-                            gpointer   data,
-                            guint      timeout_msec);
 
 static gboolean
 is_null (gpointer data)
