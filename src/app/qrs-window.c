@@ -230,11 +230,62 @@ _qrs_window_document_is_placeholder (QrsDocument *document)
   return g_object_get_data (G_OBJECT (document), "qrs-placeholder") != NULL;
 }
 
+static void library_activate_cb (QrsWindow *self,
+                                 guint      position);
+
+/* Narrow, the library is all there is on screen: one click or tap on a
+ * code opens it, as in GNOME's other folded lists.  (GtkListView's
+ * single-click-activate would also select rows under a moving pointer,
+ * changing the code in the editor as the mouse passes.)  Wide, a click
+ * selects, and Enter or a double click opens. */
+static gboolean
+row_opens_on_click (QrsWindow       *self,
+                    GtkGestureClick *gesture,
+                    int              n_press)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  return adw_leaflet_get_folded (self->leaflet) && n_press == 1
+         && (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) == 0;
+}
+
+/* Claimed before the row's own selecting click, which would otherwise
+ * take the press and cancel this gesture. */
+static void
+row_pressed_cb (GtkGestureClick *gesture,
+                int              n_press,
+                double           x,
+                double           y,
+                GtkListItem     *item)
+{
+  QrsWindow *self = g_object_get_data (G_OBJECT (gesture), "qrs-window");
+
+  if (row_opens_on_click (self, gesture, n_press))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+row_released_cb (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 GtkListItem     *item)
+{
+  QrsWindow *self = g_object_get_data (G_OBJECT (gesture), "qrs-window");
+  guint position = gtk_list_item_get_position (item);
+
+  if (!row_opens_on_click (self, gesture, n_press) || position == GTK_INVALID_LIST_POSITION)
+    return;
+
+  library_activate_cb (self, position);
+}
+
 static void
 library_row_setup_cb (GtkSignalListItemFactory *factory,
                       GtkListItem              *item,
                       QrsWindow                *self)
 {
+  GtkGesture *click = gtk_gesture_click_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *thumbnail = g_object_new (QRS_TYPE_PREVIEW, "compact", TRUE, NULL);
@@ -281,6 +332,13 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), scans);
   gtk_box_append (GTK_BOX (box), modified);
   gtk_list_item_set_child (item, box);
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_object_set_data (G_OBJECT (click), "qrs-window", self);
+  g_signal_connect (click, "pressed", G_CALLBACK (row_pressed_cb), item);
+  g_signal_connect (click, "released", G_CALLBACK (row_released_cb), item);
+  gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (click));
+  g_object_set_data (G_OBJECT (item), "click", click);
 
   g_object_set_data (G_OBJECT (item), "thumbnail", thumbnail);
   g_object_set_data (G_OBJECT (item), "picture", picture);
