@@ -217,8 +217,51 @@ shortcuts_action (GSimpleAction *action,
   gtk_window_present (window);
 }
 
+/* The guide as installed (in the XDG data folders first, where a Flatpak
+ * or a prefix in XDG_DATA_DIRS puts it, then where this build installs
+ * it), else the copy online: help should work without a network, and
+ * still work from a build that was never installed. */
+/**
+ * qrs_application_dup_help_uri:
+ *
+ * Returns: (transfer full): where Help (F1) takes the person
+ */
+char *
+qrs_application_dup_help_uri (QrsApplication *self)
+{
+  const char * const *dirs = g_get_system_data_dirs ();
+  g_autofree char *installed = g_build_filename (DATADIR, "doc", "qrstudio", "user-guide.md", NULL);
+
+  g_return_val_if_fail (QRS_IS_APPLICATION (self), NULL);
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (dirs[i], "doc", "qrstudio", "user-guide.md", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_filename_to_uri (path, NULL, NULL);
+    }
+
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_filename_to_uri (installed, NULL, NULL);
+
+  return g_strdup (HELP_URL);
+}
+
+static void
+help_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  g_autofree char *uri = qrs_application_dup_help_uri (QRS_APPLICATION (app));
+
+  gtk_show_uri (gtk_application_get_active_window (app), uri, GDK_CURRENT_TIME);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
+  { "help", help_action },
   { "about", about_action },
   { "preferences", preferences_action },
   { "shortcuts", shortcuts_action },
@@ -231,6 +274,7 @@ qrs_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *shortcuts_accels[] = { "<Control>question", NULL };
+  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (qrs_application_parent_class)->startup (application);
 
@@ -239,6 +283,7 @@ qrs_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.shortcuts", shortcuts_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help", help_accels);
 
   self->settings = g_settings_new (APP_ID);
   g_signal_connect_object (self->settings, "changed::color-scheme",

@@ -29,5 +29,6 @@ QrsConnectionState  qrs_application_get_connection_state (QrsApplication *self);
 const GError       *qrs_application_get_connection_error (QrsApplication *self);
 void                qrs_application_reconnect            (QrsApplication *self);
 char               *qrs_application_dup_redirect_base_url (QrsApplication *self);
+char               *qrs_application_dup_help_uri          (QrsApplication *self);
 
 G_END_DECLS
