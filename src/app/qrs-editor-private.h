@@ -20,5 +20,8 @@ const char *qrs_editor_get_payload_type_label (QrsPayloadType type);
 QrsScanChart *qrs_editor_get_scan_chart    (QrsEditor  *self);
 guint       qrs_editor_get_scan_loads      (QrsEditor  *self);
 guint       qrs_editor_get_state_pending   (QrsEditor  *self);
+GtkCalendar *qrs_editor_get_field_calendar (QrsEditor  *self,
+                                            const char *field,
+                                            GtkWidget **apply);
 
 G_END_DECLS

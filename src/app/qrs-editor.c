@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -30,6 +31,8 @@ typedef struct
   GtkWidget             *error_row;   /* a row below it with the reason */
   GtkWidget             *error_label;
   GtkWidget             *error_icon;
+  GtkCalendar           *calendar;    /* a date field's picker, or NULL */
+  GtkWidget             *calendar_apply;
   char                  *error;
   gboolean               touched;
 } FieldEntry;
@@ -512,6 +515,80 @@ purpose_for_field (const QrsPayloadField *field)
   return GTK_INPUT_PURPOSE_FREE_FORM;
 }
 
+/* An event's start and end: a day picked here replaces the date typed
+ * and keeps the time after it, so “2026-05-02 10:00” becomes
+ * “2026-06-10 10:00”. */
+static gboolean
+is_date_field (const QrsPayloadField *field)
+{
+  return g_str_equal (field->name, "start") || g_str_equal (field->name, "end");
+}
+
+static void
+date_picked_cb (GtkButton  *button,
+                FieldEntry *entry)
+{
+  g_autoptr(GDateTime) day = gtk_calendar_get_date (entry->calendar);
+  g_autofree char *date = g_date_time_format (day, "%Y-%m-%d");
+  g_autofree char *text = NULL;
+  const char *typed = gtk_editable_get_text (GTK_EDITABLE (entry->row));
+  const char *rest = "";
+
+  while (g_ascii_isspace (*typed))
+    typed++;
+  /* What follows a typed YYYY-MM-DD: its time and offset. */
+  if (strlen (typed) >= 10 && g_ascii_isdigit (typed[0]) && typed[4] == '-' && typed[7] == '-')
+    rest = typed + 10;
+
+  text = g_strconcat (date, rest, NULL);
+  gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER)));
+  gtk_editable_set_text (GTK_EDITABLE (entry->row), text);
+}
+
+/* The picker opens on the day already typed, if any. */
+static void
+date_picker_shown_cb (GtkPopover *popover,
+                      FieldEntry *entry)
+{
+  const char *typed = gtk_editable_get_text (GTK_EDITABLE (entry->row));
+  int year, month, day;
+  g_autoptr(GDateTime) date = NULL;
+
+  while (g_ascii_isspace (*typed))
+    typed++;
+  if (sscanf (typed, "%4d-%2d-%2d", &year, &month, &day) == 3 &&
+      (date = g_date_time_new_local (year, month, day, 12, 0, 0)) != NULL)
+    gtk_calendar_select_day (entry->calendar, date);
+}
+
+static void
+add_date_picker (FieldEntry *entry)
+{
+  GtkWidget *button = gtk_menu_button_new ();
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  g_autofree char *tooltip = NULL;
+
+  entry->calendar = GTK_CALENDAR (gtk_calendar_new ());
+  entry->calendar_apply = gtk_button_new_with_mnemonic (_("_Use This Day"));
+  gtk_widget_add_css_class (entry->calendar_apply, "suggested-action");
+  g_signal_connect (entry->calendar_apply, "clicked", G_CALLBACK (date_picked_cb), entry);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (entry->calendar));
+  gtk_box_append (GTK_BOX (box), entry->calendar_apply);
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+  g_signal_connect (popover, "show", G_CALLBACK (date_picker_shown_cb), entry);
+
+  /* Translators: %s is a field such as “Start” */
+  tooltip = g_strdup_printf (_("Choose the %s Date"), _(entry->field->label));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "x-office-calendar-symbolic");
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  field_entry_add_suffix (entry, button);
+}
+
 static FieldEntry *
 add_field_entry (QrsEditor             *self,
                  const QrsPayloadField *field,
@@ -578,6 +655,9 @@ add_field_entry (QrsEditor             *self,
   gtk_widget_add_css_class (entry->error_icon, "error");
   gtk_widget_set_visible (entry->error_icon, FALSE);
   field_entry_add_suffix (entry, entry->error_icon);
+
+  if (is_date_field (field))
+    add_date_picker (entry);
 
   if (field->multiple)
     {
@@ -2568,4 +2648,19 @@ guint
 qrs_editor_get_state_pending (QrsEditor *self)
 {
   return self->state_pending;
+}
+
+GtkCalendar *
+qrs_editor_get_field_calendar (QrsEditor  *self,
+                               const char *field,
+                               GtkWidget **apply)
+{
+  FieldEntry *entry = find_entry (self, field, 0);
+
+  if (entry == NULL || entry->calendar == NULL)
+    return NULL;
+  if (apply != NULL)
+    *apply = entry->calendar_apply;
+
+  return entry->calendar;
 }

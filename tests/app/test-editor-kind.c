@@ -193,6 +193,40 @@ test_editor_kind_event_local_time (void)
   app_test_close_window (window);
 }
 
+/* The date picker beside Start and End changes the day and keeps the
+ * time typed after it. */
+static void
+test_editor_kind_event_date_picker (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  g_autoptr(GDateTime) june = g_date_time_new_local (2026, 6, 10, 12, 0, 0);
+  GtkCalendar *calendar;
+  GtkWidget *apply = NULL;
+  GtkWidget *start;
+
+  select_type (window, QRS_PAYLOAD_TYPE_EVENT);
+  g_assert_null (qrs_editor_get_field_calendar (window->editor, "summary", NULL));
+  type_into (window, "summary", "Open day");
+  type_into (window, "start", "2026-05-02 10:00");
+
+  calendar = qrs_editor_get_field_calendar (window->editor, "start", &apply);
+  g_assert_nonnull (calendar);
+  gtk_calendar_select_day (calendar, june);
+  g_signal_emit_by_name (apply, "clicked");
+  start = qrs_editor_get_field_row (window->editor, "start", 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (start)), ==, "2026-06-10 10:00");
+  g_assert_nonnull (strstr (qrs_document_get_text (window->document), "DTSTART:20260610T080000Z"));
+
+  /* An empty End gets the day alone. */
+  calendar = qrs_editor_get_field_calendar (window->editor, "end", &apply);
+  gtk_calendar_select_day (calendar, june);
+  g_signal_emit_by_name (apply, "clicked");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "end", 0))),
+                   ==, "2026-06-10");
+
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -204,6 +238,7 @@ main (int   argc,
   g_test_add_func ("/app/editor-kind/set-aside-undo", test_editor_kind_set_aside_undo);
   g_test_add_func ("/app/editor-kind/allow-inverted", test_editor_kind_allow_inverted);
   g_test_add_func ("/app/editor-kind/event-local-time", test_editor_kind_event_local_time);
+  g_test_add_func ("/app/editor-kind/event-date-picker", test_editor_kind_event_date_picker);
 
   return g_test_run ();
 }
