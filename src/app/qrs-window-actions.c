@@ -233,11 +233,12 @@ batch_progress_cb (QrsWindow      *self,
                    QrsBatchExport *batch)
 {
   g_autofree char *label = NULL;
+  guint n_items = qrs_batch_export_get_n_items (batch);
 
-  /* Translators: “Exporting 3 of 12 codes…” */
-  label = g_strdup_printf (_("Exporting %u of %u codes…"),
-                           MIN (qrs_batch_export_get_n_done (batch) + 1, qrs_batch_export_get_n_items (batch)),
-                           qrs_batch_export_get_n_items (batch));
+  /* Translators: “Exporting 3 of 12 codes…”; the plural follows the second number */
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exporting %u of %u code…",
+                                        "Exporting %u of %u codes…", n_items),
+                           MIN (qrs_batch_export_get_n_done (batch) + 1, n_items), n_items);
   gtk_label_set_label (self->batch_label, label);
   gtk_progress_bar_set_fraction (self->batch_progress, qrs_batch_export_get_fraction (batch));
 }
@@ -262,9 +263,10 @@ batch_done_cb (GObject      *object,
     message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u code",
                                             "Exported %u codes", n_ok), n_ok);
   else
-    /* Translators: “Exported 3 codes; 1 failed: “Guest Wi-Fi”: reason” */
-    message = g_strdup_printf (_("Exported %u, %u failed — %s"), n_ok, n_failed,
-                               qrs_batch_export_get_first_error (batch));
+    /* Translators: “Exported 3, 1 failed — reason”; the plural follows the failures */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u, %u failed — %s",
+                                            "Exported %u, %u failed — %s", n_failed),
+                               n_ok, n_failed, qrs_batch_export_get_first_error (batch));
 
   g_clear_object (&self->batch_cancellable);
   gtk_revealer_set_reveal_child (self->batch_revealer, FALSE);

@@ -211,11 +211,17 @@ qrs_symbol_encode (const char     *data,
         {
           if (symbol_type == QRS_SYMBOL_TYPE_MICRO_QR)
             g_set_error (error, QRS_SYMBOL_ERROR, QRS_SYMBOL_ERROR_TOO_LONG,
-                         _("The content (%" G_GSSIZE_FORMAT " bytes) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code."),
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "The content (%" G_GSSIZE_FORMAT " byte) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code.",
+                                      "The content (%" G_GSSIZE_FORMAT " bytes) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code.",
+                                      (gulong)length),
                          length, qrs_ec_level_to_string (ec_level));
           else
             g_set_error (error, QRS_SYMBOL_ERROR, QRS_SYMBOL_ERROR_TOO_LONG,
-                         _("The content (%" G_GSSIZE_FORMAT " bytes) does not fit in a QR code at level %s: shorten it or lower the error correction."),
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "The content (%" G_GSSIZE_FORMAT " byte) does not fit in a QR code at level %s: shorten it or lower the error correction.",
+                                      "The content (%" G_GSSIZE_FORMAT " bytes) does not fit in a QR code at level %s: shorten it or lower the error correction.",
+                                      (gulong)length),
                          length, qrs_ec_level_to_string (ec_level));
         }
       else
