@@ -32,6 +32,12 @@ struct _QrsScanWriter
 
 G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
 
+/* How far the ledger may lag behind the database while a backlog drains.
+ * Advancing it costs two fsyncs (the file, then its directory); a scan
+ * committed but not yet passed by the ledger is only sent again after a
+ * crash, and ignored. */
+#define LEDGER_INTERVAL_US (250 * 1000)
+
 static void
 qrs_scan_writer_finalize (GObject *object)
 {
@@ -152,10 +158,9 @@ get_drain_deadline (QrsScanWriter *self)
 }
 
 static gboolean
-flush_batch (QrsScanWriter          *self,
-             GArray                 *rows,
-             const QrsSpoolPosition *after,
-             gboolean               *logged_down)
+flush_batch (QrsScanWriter *self,
+             GArray        *rows,
+             gboolean      *logged_down)
 {
   g_autoptr(GError) error = NULL;
 
@@ -185,13 +190,20 @@ flush_batch (QrsScanWriter          *self,
   atomic_store (&self->database_up, TRUE);
   atomic_fetch_add (&self->written, rows->len);
 
-  /* Only now, with the rows committed, may the ledger pass them.  If we
-   * die between the two, they are sent again and ignored. */
-  if (!qrs_spool_commit (self->spool, after, &error))
-    g_warning ("%s", error->message);
-
   g_array_set_size (rows, 0);
   return TRUE;
+}
+
+/* Only with the rows committed may the ledger pass them.  If we die
+ * between the two, they are sent again and ignored. */
+static void
+commit_ledger (QrsScanWriter          *self,
+               const QrsSpoolPosition *position)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!qrs_spool_commit (self->spool, position, &error))
+    g_warning ("%s", error->message);
 }
 
 static gpointer
@@ -207,6 +219,9 @@ writer_thread (gpointer data)
   gboolean logged_down = FALSE;
   gboolean sync_failing = FALSE;
   gboolean busy = FALSE;
+  gboolean ledger_behind = FALSE;   /* rows committed the ledger has not passed */
+  gint64 synced_at = 0;
+  gint64 ledger_at = 0;
 
   g_array_set_clear_func (rows, (GDestroyNotify)clear_row);
   qrs_spool_get_ledger (self->spool, &position);
@@ -220,15 +235,21 @@ writer_thread (gpointer data)
       /* Draining a backlog goes on without pausing. */
       stopping = busy ? wait_for (self, 0) : wait_for (self, self->options.fsync_interval_ms);
 
-      if (!qrs_spool_sync (self->spool, &error))
+      /* One group fsync per interval, however many batches go by in it. */
+      now = g_get_monotonic_time ();
+      if (stopping || now - synced_at >= (gint64)self->options.fsync_interval_ms * 1000)
         {
-          if (!sync_failing)
-            g_warning ("%s", error->message);
-          sync_failing = TRUE;
-          g_clear_error (&error);
+          synced_at = now;
+          if (!qrs_spool_sync (self->spool, &error))
+            {
+              if (!sync_failing)
+                g_warning ("%s", error->message);
+              sync_failing = TRUE;
+              g_clear_error (&error);
+            }
+          else
+            sync_failing = FALSE;
         }
-      else
-        sync_failing = FALSE;
 
       now = g_get_monotonic_time ();
       busy = FALSE;
@@ -260,10 +281,11 @@ writer_thread (gpointer data)
               (rows->len >= self->options.batch_rows || stopping ||
                now - batch_started >= (gint64)self->options.batch_interval_ms * 1000))
             {
-              if (flush_batch (self, rows, &position, &logged_down))
+              if (flush_batch (self, rows, &logged_down))
                 {
                   retry_ms = 100;
                   busy = qrs_spool_has_pending (self->spool, &position);
+                  ledger_behind = TRUE;
                 }
               else
                 {
@@ -271,6 +293,16 @@ writer_thread (gpointer data)
                   retry_ms = MIN (retry_ms * 2, self->options.retry_max_ms);
                 }
             }
+        }
+
+      /* The ledger follows in groups while a backlog drains, and at
+       * once when the writer has caught up. */
+      if (ledger_behind && rows->len == 0 &&
+          (!busy || stopping || g_get_monotonic_time () - ledger_at >= LEDGER_INTERVAL_US))
+        {
+          commit_ledger (self, &position);
+          ledger_at = g_get_monotonic_time ();
+          ledger_behind = FALSE;
         }
 
       if (stopping)
