@@ -95,7 +95,8 @@ nginx_fixture_set_up (NginxFixture  *fixture,
   write_config (&fixture->daemon, "[redirectd]\ntrusted-proxies=127.0.0.1/32\n");
   snapshot = g_build_filename (fixture->daemon.dir, "routes.json", NULL);
   g_assert_true (g_file_set_contents (snapshot, SNAPSHOT, -1, NULL));
-  fixture->daemon.session = soup_session_new_with_options ("timeout", 10, NULL);
+  /* No system proxy resolver: its lookups run on threads too. */
+  fixture->daemon.session = soup_session_new_with_options ("timeout", 10, "proxy-resolver", NULL, NULL);
   daemon_start (&fixture->daemon, (const char *[]) { "--database=none", "--workers=1", NULL });
 
   /* A self-signed certificate for the test's nginx. */
@@ -183,15 +184,12 @@ nginx_fixture_tear_down (NginxFixture  *fixture,
   g_free (fixture->daemon.config_path);
 }
 
-static gboolean
-accept_any_certificate_cb (SoupMessage          *msg,
-                           GTlsCertificate      *certificate,
-                           GTlsCertificateFlags  errors,
-                           gpointer              user_data)
-{
-  return TRUE;
-}
-
+/* Through nginx with curl, in a process of its own: TLS in this process
+ * would run glib-networking's handshakes on GTask threads whose GnuTLS
+ * thread-locals live in dynamically loaded TLS, and LeakSanitizer's scan
+ * of such a thread at exit read a range it cannot (glibc 2.36 with this
+ * toolchain's sanitizer: "Tracer caught signal 11" on a "DTLS" range,
+ * about one run in three under load).  The daemon speaks plain HTTP. */
 static guint
 through_nginx (NginxFixture       *fixture,
                const char         *method,
@@ -201,21 +199,55 @@ through_nginx (NginxFixture       *fixture,
                char              **location)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   guint16 port = g_str_equal (scheme, "https") ? fixture->https_port : fixture->http_port;
-  g_autofree char *uri = g_strdup_printf ("%s://127.0.0.1:%u%s", scheme, port, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr(GBytes) body = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) fields = NULL;
+  int status = 0;
+  guint64 code = 0;
 
-  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Host", "qr.example.edu");
+  g_ptr_array_add (argv, g_strdup ("curl"));
+  g_ptr_array_add (argv, g_strdup ("--silent"));
+  g_ptr_array_add (argv, g_strdup ("--insecure"));
+  g_ptr_array_add (argv, g_strdup ("--max-time"));
+  g_ptr_array_add (argv, g_strdup ("10"));
+  g_ptr_array_add (argv, g_strdup ("--output"));
+  g_ptr_array_add (argv, g_strdup ("/dev/null"));
+  g_ptr_array_add (argv, g_strdup ("--write-out"));
+  g_ptr_array_add (argv, g_strdup ("%{http_code} %{redirect_url}"));
+  g_ptr_array_add (argv, g_strdup ("--header"));
+  g_ptr_array_add (argv, g_strdup ("Host: qr.example.edu"));
+  if (g_str_equal (method, "POST"))
+    {
+      g_ptr_array_add (argv, g_strdup ("--data"));
+      g_ptr_array_add (argv, g_strdup (""));
+    }
+  else if (!g_str_equal (method, "GET"))
+    {
+      g_ptr_array_add (argv, g_strdup ("--request"));
+      g_ptr_array_add (argv, g_strdup (method));
+    }
   for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i], headers[i + 1]);
-  body = soup_session_send_and_read (fixture->daemon.session, msg, NULL, &error);
+    {
+      g_ptr_array_add (argv, g_strdup ("--header"));
+      g_ptr_array_add (argv, g_strdup_printf ("%s: %s", headers[i], headers[i + 1]));
+    }
+  g_ptr_array_add (argv, g_strdup_printf ("%s://127.0.0.1:%u%s", scheme, port, path));
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &out, &err, &status, &error);
   g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("curl %s %s failed: %s", method, path, err);
+
+  /* "302 https://…", the Location empty when there is none. */
+  fields = g_strsplit (out, " ", 2);
+  g_assert_true (g_ascii_string_to_unsigned (fields[0], 10, 100, 599, &code, NULL));
   if (location != NULL)
-    *location = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "Location"));
-  return soup_message_get_status (msg);
+    *location = fields[1] != NULL && fields[1][0] != '\0' ? g_strdup (fields[1]) : NULL;
+  return (guint)code;
 }
 
 static void
