@@ -145,13 +145,15 @@ load_embedded_migrations (gpointer data)
   g_autoptr(GPtrArray) migrations = g_ptr_array_new ();
   g_auto(GStrv) names = NULL;
   g_autoptr(GError) error = NULL;
-  GResource *resource;
   guint n;
 
+  /* Read through the global registry, not qrs_store_get_resource():
+   * GLib creates registered static resources lazily, and while another
+   * thread is creating them (GTK looking up its own, say) that getter
+   * returns NULL without waiting; the registry's lookups wait for it. */
   qrs_store_register_resource ();
-  resource = qrs_store_get_resource ();
 
-  names = g_resource_enumerate_children (resource, MIGRATIONS_PATH, 0, &error);
+  names = g_resources_enumerate_children (MIGRATIONS_PATH, 0, &error);
   if (names == NULL)
     {
       embedded_migrations_error = g_steal_pointer (&error);
@@ -178,7 +180,7 @@ load_embedded_migrations (gpointer data)
           return NULL;
         }
 
-      m->sql = g_resource_lookup_data (resource, path, 0, NULL);
+      m->sql = g_resources_lookup_data (path, 0, NULL);
       m->checksum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, m->sql);
       g_ptr_array_add (migrations, m);
     }
