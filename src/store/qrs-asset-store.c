@@ -150,7 +150,7 @@ qrs_asset_store_put (QrsAssetStore  *self,
   g_autofree char *sha256 = NULL;
   g_autofree char *size_text = NULL;
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   const char *values[3];
   int lengths[3] = { 0, 0, 0 };
   int formats[3] = { 0, 0, 1 };
@@ -186,7 +186,7 @@ qrs_asset_store_put (QrsAssetStore  *self,
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec_params (connection,
+  result = qrs_pg_connection_exec_params (connection,
                                        "INSERT INTO public.assets (sha256, media_type, data) "
                                        "VALUES (decode($1, 'hex'), $2, $3::bytea) "
                                        "ON CONFLICT (sha256) DO NOTHING",
@@ -219,7 +219,7 @@ qrs_asset_store_get (QrsAssetStore  *self,
 {
   g_autofree char *lower = NULL;
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   const char *params[1];
 
   g_return_val_if_fail (QRS_IS_ASSET_STORE (self), NULL);
@@ -241,7 +241,7 @@ qrs_asset_store_get (QrsAssetStore  *self,
   if (connection == NULL)
     return NULL;
   /* Binary results: the bytes as they are, no hex round trip. */
-  result = qrs_connection_exec_params (connection,
+  result = qrs_pg_connection_exec_params (connection,
                                        "SELECT media_type, data FROM public.assets "
                                        " WHERE sha256 = decode($1, 'hex')",
                                        1, params, NULL, NULL, TRUE, cancellable, error);
@@ -279,7 +279,7 @@ qrs_asset_store_delete_unused (QrsAssetStore  *self,
                                GError        **error)
 {
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   g_return_val_if_fail (QRS_IS_ASSET_STORE (self), FALSE);
 
@@ -289,7 +289,7 @@ qrs_asset_store_delete_unused (QrsAssetStore  *self,
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return FALSE;
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "DELETE FROM public.assets a "
                                 " WHERE NOT EXISTS (SELECT FROM public.codes c "
                                 "                    WHERE c.logo_sha256 = a.sha256)",

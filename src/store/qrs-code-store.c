@@ -489,10 +489,10 @@ static const char update_code_sql[] =
 /* Why an update or delete touched no row: gone, or changed by someone
  * else since it was read. */
 static void
-set_missing_or_conflict_error (QrsConnection  *connection,
-                               gint64          id,
-                               GCancellable   *cancellable,
-                               GError        **error)
+set_missing_or_conflict_error (QrsPgConnection  *connection,
+                               gint64            id,
+                               GCancellable     *cancellable,
+                               GError          **error)
 {
   g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   const char *params[] = { id_param };
@@ -500,7 +500,7 @@ set_missing_or_conflict_error (QrsConnection  *connection,
   g_autoptr(GDateTime) updated_at = NULL;
   g_autofree char *when = NULL;
 
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT updated_by, updated_at FROM public.codes WHERE id = $1::bigint",
                                 1, params, cancellable, error);
   if (result == NULL)
@@ -534,7 +534,7 @@ write_code (QrsCodeStore  *self,
   gboolean draw = dynamic && qrs_code_get_short_id (code) == NULL;
   g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, qrs_code_get_id (code));
   g_autofree char *version_param = g_strdup_printf ("%d", qrs_code_get_version (code));
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   QrsCode *stored = NULL;
 
   connection = qrs_database_acquire (self->database, cancellable, error);
@@ -569,7 +569,7 @@ write_code (QrsCodeStore  *self,
       values[N_CODE_PARAMS] = id_param;
       values[N_CODE_PARAMS + 1] = version_param;
 
-      result = qrs_connection_exec (connection,
+      result = qrs_pg_connection_exec (connection,
                                     update ? update_code_sql : insert_code_sql,
                                     update ? N_CODE_PARAMS + 2 : N_CODE_PARAMS,
                                     values, cancellable, &local_error);
@@ -665,12 +665,12 @@ fetch_one_code (QrsCodeStore  *self,
 {
   const char *params[] = { param };
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection, sql, 1, params, cancellable, error);
+  result = qrs_pg_connection_exec (connection, sql, 1, params, cancellable, error);
   qrs_database_release (self->database, connection);
 
   if (result == NULL)
@@ -736,7 +736,7 @@ qrs_code_store_delete (QrsCodeStore  *self,
   g_autofree char *version_param = version > 0 ? g_strdup_printf ("%d", version) : NULL;
   const char *params[] = { id_param, version_param };
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), FALSE);
@@ -745,10 +745,10 @@ qrs_code_store_delete (QrsCodeStore  *self,
   if (connection == NULL)
     return FALSE;
 
-  if (!qrs_connection_begin (connection, cancellable, error))
+  if (!qrs_pg_connection_begin (connection, cancellable, error))
     goto out;
 
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "DELETE FROM public.codes "
                                 " WHERE id = $1::bigint AND ($2::integer IS NULL OR version = $2::integer) "
                                 "RETURNING id",
@@ -763,15 +763,15 @@ qrs_code_store_delete (QrsCodeStore  *self,
 
   /* No foreign keys lead from scans to codes (see sql/0001_schema.sql),
    * so the store removes them. */
-  if (!qrs_connection_command (connection, "DELETE FROM public.scan_daily WHERE code_id = $1::bigint",
+  if (!qrs_pg_connection_command (connection, "DELETE FROM public.scan_daily WHERE code_id = $1::bigint",
                                1, params, cancellable, error)
-      || !qrs_connection_command (connection, "DELETE FROM public.scan_visitors WHERE code_id = $1::bigint",
+      || !qrs_pg_connection_command (connection, "DELETE FROM public.scan_visitors WHERE code_id = $1::bigint",
                                   1, params, cancellable, error)
-      || !qrs_connection_command (connection, "DELETE FROM public.scans WHERE code_id = $1::bigint",
+      || !qrs_pg_connection_command (connection, "DELETE FROM public.scans WHERE code_id = $1::bigint",
                                   1, params, cancellable, error))
     goto out;
 
-  ok = qrs_connection_commit (connection, cancellable, error);
+  ok = qrs_pg_connection_commit (connection, cancellable, error);
 
 out:
   qrs_database_release (self->database, connection);
@@ -792,16 +792,16 @@ fetch_codes (QrsCodeStore        *self,
 {
   g_autoptr(PGresult) result = NULL;
   g_autoptr(PGresult) count = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
 
   if (total != NULL)
-    count = qrs_connection_exec (connection, count_sql, n_params - 2, params, cancellable, error);
+    count = qrs_pg_connection_exec (connection, count_sql, n_params - 2, params, cancellable, error);
   if (total == NULL || count != NULL)
-    result = qrs_connection_exec (connection, page_sql, n_params, params, cancellable, error);
+    result = qrs_pg_connection_exec (connection, page_sql, n_params, params, cancellable, error);
   qrs_database_release (self->database, connection);
 
   if (result == NULL)
@@ -932,7 +932,7 @@ qrs_code_store_search (QrsCodeStore  *self,
   g_autofree char *stripped = NULL;
   g_autoptr(PGresult) ranked = NULL;
   g_autoptr(PGresult) recent = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   const char *params[3];
   guint64 n_matches = 0;
   GPtrArray *codes;
@@ -957,18 +957,18 @@ qrs_code_store_search (QrsCodeStore  *self,
    * integers, and so often prefers reading the whole table to the GIN
    * index, which is many times slower once there are thousands of codes;
    * for these two statements only, it is told not to. */
-  if (qrs_connection_begin (connection, cancellable, error)
-      && qrs_connection_command (connection, "SET LOCAL enable_seqscan = off", 0, NULL,
+  if (qrs_pg_connection_begin (connection, cancellable, error)
+      && qrs_pg_connection_command (connection, "SET LOCAL enable_seqscan = off", 0, NULL,
                                  cancellable, error))
-    ranked = qrs_connection_exec (connection, search_ranked_sql, 3, params, cancellable, error);
+    ranked = qrs_pg_connection_exec (connection, search_ranked_sql, 3, params, cancellable, error);
   if (ranked != NULL)
     {
       n_matches = (guint64)qrs_result_get_int64 (ranked, 0, N_CODE_COLUMNS);
       if (n_matches > QRS_CODE_SEARCH_COUNT_LIMIT)
-        recent = qrs_connection_exec (connection, search_recent_sql, 3, params, cancellable, error);
+        recent = qrs_pg_connection_exec (connection, search_recent_sql, 3, params, cancellable, error);
     }
   if (ranked == NULL || (n_matches > QRS_CODE_SEARCH_COUNT_LIMIT && recent == NULL)
-      || !qrs_connection_commit (connection, cancellable, error))
+      || !qrs_pg_connection_commit (connection, cancellable, error))
     g_clear_pointer (&ranked, PQclear);
   qrs_database_release (self->database, connection);
 
@@ -1140,7 +1140,7 @@ query_params_init (QueryParams        *params,
 /* A search goes through the GIN index, never the whole table (see
  * qrs_code_store_search()). */
 static PGresult *
-exec_query (QrsConnection       *connection,
+exec_query (QrsPgConnection     *connection,
             const char          *sql,
             int                  n_params,
             const char * const  *params,
@@ -1150,15 +1150,15 @@ exec_query (QrsConnection       *connection,
   g_autoptr(PGresult) result = NULL;
 
   if (params[0] == NULL)
-    return qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
+    return qrs_pg_connection_exec (connection, sql, n_params, params, cancellable, error);
 
-  if (qrs_connection_begin (connection, cancellable, error)
-      && qrs_connection_command (connection, "SET LOCAL enable_seqscan = off", 0, NULL,
+  if (qrs_pg_connection_begin (connection, cancellable, error)
+      && qrs_pg_connection_command (connection, "SET LOCAL enable_seqscan = off", 0, NULL,
                                  cancellable, error))
-    result = qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
-  if (result == NULL || !qrs_connection_commit (connection, cancellable, error))
+    result = qrs_pg_connection_exec (connection, sql, n_params, params, cancellable, error);
+  if (result == NULL || !qrs_pg_connection_commit (connection, cancellable, error))
     {
-      qrs_connection_rollback (connection);
+      qrs_pg_connection_rollback (connection);
       return NULL;
     }
   return g_steal_pointer (&result);
@@ -1183,7 +1183,7 @@ qrs_code_store_count (QrsCodeStore        *self,
 {
   g_auto(QueryParams) params;
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), 0);
   g_return_val_if_fail (query != NULL, 0);
@@ -1237,7 +1237,7 @@ qrs_code_store_list_page (QrsCodeStore        *self,
   g_auto(QueryParams) params;
   g_autoptr(PGresult) result = NULL;
   g_autofree char *sql = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   const char *inner_key, *outer_key, *from;
   const char *direction;
   QrsCodeSort sort;
@@ -1354,14 +1354,14 @@ qrs_code_store_list_tags (QrsCodeStore  *self,
 {
   g_autoptr(PGresult) result = NULL;
   g_autoptr(GStrvBuilder) builder = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
 
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT DISTINCT tag FROM public.codes, unnest(tags) AS tag"
                                 " WHERE tag <> '' ORDER BY tag LIMIT 1000",
                                 0, NULL, cancellable, error);
@@ -1386,12 +1386,12 @@ update_one_field (QrsCodeStore  *self,
   g_autofree char *id_param = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   const char *params[] = { id_param, value };
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection, sql, 2, params, cancellable, error);
+  result = qrs_pg_connection_exec (connection, sql, 2, params, cancellable, error);
   qrs_database_release (self->database, connection);
 
   if (result == NULL)
@@ -1505,7 +1505,7 @@ qrs_code_store_list_events (QrsCodeStore  *self,
   g_autofree char *param = g_strdup_printf ("%" G_GINT64_FORMAT, code_id);
   const char *params[] = { param };
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   GPtrArray *events;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
@@ -1513,7 +1513,7 @@ qrs_code_store_list_events (QrsCodeStore  *self,
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT id, code_id, short_id, action, happened_at, actor, "
                                 "       old_target_url, new_target_url, old_enabled, new_enabled, "
                                 "       old_expires_at, new_expires_at "
@@ -1584,7 +1584,7 @@ qrs_code_store_get_route (QrsCodeStore  *self,
 {
   const char *params[] = { short_id };
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
   g_return_val_if_fail (short_id != NULL, NULL);
@@ -1592,7 +1592,7 @@ qrs_code_store_get_route (QrsCodeStore  *self,
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT " ROUTE_COLUMNS " FROM public.codes "
                                 " WHERE kind = 'dynamic' AND short_id = $1",
                                 1, params, cancellable, error);
@@ -1624,7 +1624,7 @@ qrs_code_store_list_routes (QrsCodeStore  *self,
                             GError       **error)
 {
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   GPtrArray *routes;
 
   g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
@@ -1632,7 +1632,7 @@ qrs_code_store_list_routes (QrsCodeStore  *self,
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT " ROUTE_COLUMNS " FROM public.codes WHERE kind = 'dynamic'",
                                 0, NULL, cancellable, error);
   qrs_database_release (self->database, connection);

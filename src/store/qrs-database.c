@@ -22,7 +22,7 @@
 #define LISTEN_RETRY_MIN_MS 250
 #define LISTEN_RETRY_MAX_MS 30000
 
-struct _QrsConnection
+struct _QrsPgConnection
 {
   PGconn      *conn;
   QrsDatabase *database;
@@ -37,7 +37,7 @@ struct _QrsDatabase
 
   GMutex        mutex;
   GCond         cond;
-  GQueue        idle;              /* QrsConnection, ready to lend */
+  GQueue        idle;              /* QrsPgConnection, ready to lend */
   guint         n_open;            /* lent or idle */
   guint         max_connections;
 
@@ -507,7 +507,7 @@ open_pgconn (QrsDatabase  *self,
 }
 
 static void
-connection_free (QrsConnection *connection)
+connection_free (QrsPgConnection *connection)
 {
   g_clear_pointer (&connection->conn, PQfinish);
   g_free (connection);
@@ -518,8 +518,8 @@ connection_free (QrsConnection *connection)
  * when read from: read now, before anything is sent, so a statement is
  * never sent twice. */
 static gboolean
-ensure_connection_alive (QrsConnection  *connection,
-                         GError        **error)
+ensure_connection_alive (QrsPgConnection  *connection,
+                         GError          **error)
 {
   PGconn *conn = connection->conn;
 
@@ -549,12 +549,12 @@ ensure_connection_alive (QrsConnection  *connection,
   return setup_session (conn, error);
 }
 
-QrsConnection *
+QrsPgConnection *
 qrs_database_acquire (QrsDatabase   *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  QrsConnection *connection = NULL;
+  QrsPgConnection *connection = NULL;
 
   g_return_val_if_fail (QRS_IS_DATABASE (self), NULL);
 
@@ -588,7 +588,7 @@ qrs_database_acquire (QrsDatabase   *self,
               return NULL;
             }
 
-          connection = g_new0 (QrsConnection, 1);
+          connection = g_new0 (QrsPgConnection, 1);
           connection->conn = conn;
           connection->database = self;
           return connection;
@@ -610,8 +610,8 @@ qrs_database_acquire (QrsDatabase   *self,
 }
 
 void
-qrs_database_release (QrsDatabase   *self,
-                      QrsConnection *connection)
+qrs_database_release (QrsDatabase     *self,
+                      QrsPgConnection *connection)
 {
   g_return_if_fail (QRS_IS_DATABASE (self));
 
@@ -623,7 +623,7 @@ qrs_database_release (QrsDatabase   *self,
   /* Never lend a connection in the middle of someone's transaction. */
   if (PQstatus (connection->conn) == CONNECTION_OK
       && PQtransactionStatus (connection->conn) != PQTRANS_IDLE)
-    qrs_connection_rollback (connection);
+    qrs_pg_connection_rollback (connection);
 
   g_mutex_lock (&self->mutex);
   if (PQstatus (connection->conn) == CONNECTION_OK
@@ -642,7 +642,7 @@ qrs_database_release (QrsDatabase   *self,
 }
 
 PGconn *
-qrs_connection_get_pgconn (QrsConnection *connection)
+qrs_pg_connection_get_pgconn (QrsPgConnection *connection)
 {
   return connection->conn;
 }
@@ -658,15 +658,15 @@ cancel_query_cb (GCancellable *cancellable,
 }
 
 PGresult *
-qrs_connection_exec_params (QrsConnection       *connection,
-                            const char          *sql,
-                            int                  n_params,
-                            const char * const  *values,
-                            const int           *lengths,
-                            const int           *formats,
-                            gboolean             binary_result,
-                            GCancellable        *cancellable,
-                            GError             **error)
+qrs_pg_connection_exec_params (QrsPgConnection     *connection,
+                               const char          *sql,
+                               int                  n_params,
+                               const char * const  *values,
+                               const int           *lengths,
+                               const int           *formats,
+                               gboolean             binary_result,
+                               GCancellable        *cancellable,
+                               GError             **error)
 {
   PGconn *conn = connection->conn;
   PGcancel *cancel = NULL;
@@ -700,49 +700,49 @@ qrs_connection_exec_params (QrsConnection       *connection,
 }
 
 PGresult *
-qrs_connection_exec (QrsConnection       *connection,
-                     const char          *sql,
-                     int                  n_params,
-                     const char * const  *values,
-                     GCancellable        *cancellable,
-                     GError             **error)
-{
-  return qrs_connection_exec_params (connection, sql, n_params, values, NULL, NULL, FALSE,
-                                     cancellable, error);
-}
-
-gboolean
-qrs_connection_command (QrsConnection       *connection,
+qrs_pg_connection_exec (QrsPgConnection     *connection,
                         const char          *sql,
                         int                  n_params,
                         const char * const  *values,
                         GCancellable        *cancellable,
                         GError             **error)
 {
+  return qrs_pg_connection_exec_params (connection, sql, n_params, values, NULL, NULL, FALSE,
+                                     cancellable, error);
+}
+
+gboolean
+qrs_pg_connection_command (QrsPgConnection     *connection,
+                           const char          *sql,
+                           int                  n_params,
+                           const char * const  *values,
+                           GCancellable        *cancellable,
+                           GError             **error)
+{
   g_autoptr(PGresult) result = NULL;
 
-  result = qrs_connection_exec (connection, sql, n_params, values, cancellable, error);
+  result = qrs_pg_connection_exec (connection, sql, n_params, values, cancellable, error);
   return result != NULL;
 }
 
 gboolean
-qrs_connection_begin (QrsConnection  *connection,
-                      GCancellable   *cancellable,
-                      GError        **error)
+qrs_pg_connection_begin (QrsPgConnection  *connection,
+                         GCancellable     *cancellable,
+                         GError          **error)
 {
-  return qrs_connection_command (connection, "BEGIN", 0, NULL, cancellable, error);
+  return qrs_pg_connection_command (connection, "BEGIN", 0, NULL, cancellable, error);
 }
 
 gboolean
-qrs_connection_commit (QrsConnection  *connection,
-                       GCancellable   *cancellable,
-                       GError        **error)
+qrs_pg_connection_commit (QrsPgConnection  *connection,
+                          GCancellable     *cancellable,
+                          GError          **error)
 {
-  return qrs_connection_command (connection, "COMMIT", 0, NULL, cancellable, error);
+  return qrs_pg_connection_command (connection, "COMMIT", 0, NULL, cancellable, error);
 }
 
 void
-qrs_connection_rollback (QrsConnection *connection)
+qrs_pg_connection_rollback (QrsPgConnection *connection)
 {
   g_autoptr(PGresult) result = NULL;
 
@@ -753,14 +753,14 @@ qrs_connection_rollback (QrsConnection *connection)
 }
 
 gboolean
-qrs_connection_copy_begin (QrsConnection  *connection,
-                           const char     *sql,
-                           GCancellable   *cancellable,
-                           GError        **error)
+qrs_pg_connection_copy_begin (QrsPgConnection  *connection,
+                              const char       *sql,
+                              GCancellable     *cancellable,
+                              GError          **error)
 {
   g_autoptr(PGresult) result = NULL;
 
-  result = qrs_connection_exec (connection, sql, 0, NULL, cancellable, error);
+  result = qrs_pg_connection_exec (connection, sql, 0, NULL, cancellable, error);
   if (result == NULL)
     return FALSE;
   if (PQresultStatus (result) != PGRES_COPY_IN)
@@ -773,10 +773,10 @@ qrs_connection_copy_begin (QrsConnection  *connection,
 }
 
 gboolean
-qrs_connection_copy_send (QrsConnection  *connection,
-                          const char     *data,
-                          gsize           length,
-                          GError        **error)
+qrs_pg_connection_copy_send (QrsPgConnection  *connection,
+                             const char       *data,
+                             gsize             length,
+                             GError          **error)
 {
   while (length > 0)
     {
@@ -794,9 +794,9 @@ qrs_connection_copy_send (QrsConnection  *connection,
 }
 
 gboolean
-qrs_connection_copy_end (QrsConnection  *connection,
-                         GCancellable   *cancellable,
-                         GError        **error)
+qrs_pg_connection_copy_end (QrsPgConnection  *connection,
+                            GCancellable     *cancellable,
+                            GError          **error)
 {
   PGconn *conn = connection->conn;
   PGresult *result;
@@ -1230,7 +1230,7 @@ qrs_database_set_max_connections (QrsDatabase *self,
 void
 qrs_database_close (QrsDatabase *self)
 {
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   g_return_if_fail (QRS_IS_DATABASE (self));
 
@@ -1244,15 +1244,15 @@ qrs_database_close (QrsDatabase *self)
 }
 
 static int
-read_schema_version (QrsConnection  *connection,
-                     GCancellable   *cancellable,
-                     GError        **error)
+read_schema_version (QrsPgConnection  *connection,
+                     GCancellable     *cancellable,
+                     GError          **error)
 {
   g_autoptr(PGresult) result = NULL;
   g_autoptr(PGresult) exists = NULL;
 
   /* to_regclass() answers NULL rather than failing on a fresh database. */
-  exists = qrs_connection_exec (connection,
+  exists = qrs_pg_connection_exec (connection,
                                 "SELECT to_regclass('public.schema_migrations') IS NOT NULL",
                                 0, NULL, cancellable, error);
   if (exists == NULL)
@@ -1260,7 +1260,7 @@ read_schema_version (QrsConnection  *connection,
   if (!qrs_result_get_boolean (exists, 0, 0))
     return 0;
 
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT coalesce(max(version), 0) FROM public.schema_migrations",
                                 0, NULL, cancellable, error);
   if (result == NULL)
@@ -1299,7 +1299,7 @@ qrs_database_connect (QrsDatabase   *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   int version;
 
   g_return_val_if_fail (QRS_IS_DATABASE (self), FALSE);
@@ -1357,7 +1357,7 @@ qrs_database_get_schema_version (QrsDatabase   *self,
                                  GCancellable  *cancellable,
                                  GError       **error)
 {
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   int version;
 
   g_return_val_if_fail (QRS_IS_DATABASE (self), -1);
@@ -1410,16 +1410,16 @@ qrs_database_check_schema (QrsDatabase   *self,
 }
 
 static gboolean
-advisory_unlock (QrsConnection *connection)
+advisory_unlock (QrsPgConnection *connection)
 {
   const char *params[] = { MIGRATION_LOCK_KEY };
 
-  return qrs_connection_command (connection, "SELECT pg_advisory_unlock($1::bigint)",
+  return qrs_pg_connection_command (connection, "SELECT pg_advisory_unlock($1::bigint)",
                                  1, params, NULL, NULL);
 }
 
 static gboolean
-apply_migration (QrsConnection            *connection,
+apply_migration (QrsPgConnection          *connection,
                  const EmbeddedMigration  *m,
                  GCancellable             *cancellable,
                  GError                  **error)
@@ -1435,29 +1435,29 @@ apply_migration (QrsConnection            *connection,
   data = g_bytes_get_data (m->sql, &length);
   sql = g_strndup (data, length);
 
-  if (!qrs_connection_begin (connection, cancellable, error))
+  if (!qrs_pg_connection_begin (connection, cancellable, error))
     return FALSE;
 
   /* The file may hold many statements: the simple query protocol, which
    * takes no parameters, is the one that runs them.  The text is ours,
    * compiled into the program. */
-  result = PQexec (qrs_connection_get_pgconn (connection), sql);
+  result = PQexec (qrs_pg_connection_get_pgconn (connection), sql);
   if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
     {
-      qrs_database_set_error_from_result (&local_error, qrs_connection_get_pgconn (connection), result);
-      qrs_connection_rollback (connection);
+      qrs_database_set_error_from_result (&local_error, qrs_pg_connection_get_pgconn (connection), result);
+      qrs_pg_connection_rollback (connection);
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_MIGRATION_FAILED,
                    _("Could not apply the migration %s: %s"), m->name, local_error->message);
       return FALSE;
     }
 
-  if (!qrs_connection_command (connection,
+  if (!qrs_pg_connection_command (connection,
                                "INSERT INTO public.schema_migrations (version, name, checksum) "
                                "VALUES ($1::integer, $2, $3)",
                                3, params, cancellable, &local_error)
-      || !qrs_connection_commit (connection, cancellable, &local_error))
+      || !qrs_pg_connection_commit (connection, cancellable, &local_error))
     {
-      qrs_connection_rollback (connection);
+      qrs_pg_connection_rollback (connection);
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_MIGRATION_FAILED,
                    _("Could not apply the migration %s: %s"), m->name, local_error->message);
       return FALSE;
@@ -1468,11 +1468,11 @@ apply_migration (QrsConnection            *connection,
 }
 
 static gboolean
-migrate_locked (QrsConnection  *connection,
-                GPtrArray      *migrations,
-                guint          *n_applied,
-                GCancellable   *cancellable,
-                GError        **error)
+migrate_locked (QrsPgConnection  *connection,
+                GPtrArray        *migrations,
+                guint            *n_applied,
+                GCancellable     *cancellable,
+                GError          **error)
 {
   g_autoptr(PGresult) applied = NULL;
   g_autoptr(PGresult) exists = NULL;
@@ -1482,14 +1482,14 @@ migrate_locked (QrsConnection  *connection,
   /* The runner's own table; migrations build on it.  Looked for first:
    * CREATE … IF NOT EXISTS still asks for CREATE on the schema, which an
    * editor lacks even when there is nothing to migrate. */
-  exists = qrs_connection_exec (connection,
+  exists = qrs_pg_connection_exec (connection,
                                 "SELECT to_regclass('public.schema_migrations') IS NOT NULL",
                                 0, NULL, cancellable, error);
   if (exists == NULL)
     return FALSE;
 
   if (!g_str_equal (PQgetvalue (exists, 0, 0), "t") &&
-      !qrs_connection_command (connection,
+      !qrs_pg_connection_command (connection,
                                "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
                                "  version     integer     PRIMARY KEY,"
                                "  name        text        NOT NULL,"
@@ -1499,7 +1499,7 @@ migrate_locked (QrsConnection  *connection,
                                0, NULL, cancellable, error))
     return FALSE;
 
-  applied = qrs_connection_exec (connection, "SELECT version FROM public.schema_migrations",
+  applied = qrs_pg_connection_exec (connection, "SELECT version FROM public.schema_migrations",
                                  0, NULL, cancellable, error);
   if (applied == NULL)
     return FALSE;
@@ -1551,7 +1551,7 @@ qrs_database_migrate (QrsDatabase   *self,
                       GError       **error)
 {
   const char *params[] = { MIGRATION_LOCK_KEY };
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   GPtrArray *migrations;
   gboolean ok;
 
@@ -1568,7 +1568,7 @@ qrs_database_migrate (QrsDatabase   *self,
   if (connection == NULL)
     return FALSE;
 
-  if (!qrs_connection_command (connection, "SELECT pg_advisory_lock($1::bigint)",
+  if (!qrs_pg_connection_command (connection, "SELECT pg_advisory_lock($1::bigint)",
                                1, params, cancellable, error))
     {
       qrs_database_release (self, connection);
@@ -1651,7 +1651,7 @@ qrs_database_list_migrations (QrsDatabase   *self,
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_migration_free);
   g_autoptr(GHashTable) by_version = g_hash_table_new (NULL, NULL);
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   GPtrArray *migrations;
   int version;
 
@@ -1678,7 +1678,7 @@ qrs_database_list_migrations (QrsDatabase   *self,
 
   version = read_schema_version (connection, cancellable, error);
   if (version > 0)
-    result = qrs_connection_exec (connection,
+    result = qrs_pg_connection_exec (connection,
                                   "SELECT version, name, applied_at, applied_by "
                                   "FROM public.schema_migrations ORDER BY version",
                                   0, NULL, cancellable, error);
@@ -1725,7 +1725,7 @@ qrs_database_count_rows (QrsDatabase   *self,
                          GError       **error)
 {
   g_autoptr(PGresult) result = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
 
   g_return_val_if_fail (QRS_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (counts != NULL, FALSE);
@@ -1734,7 +1734,7 @@ qrs_database_count_rows (QrsDatabase   *self,
   if (connection == NULL)
     return FALSE;
 
-  result = qrs_connection_exec (connection,
+  result = qrs_pg_connection_exec (connection,
                                 "SELECT (SELECT count(*) FROM public.codes),"
                                 "       (SELECT count(*) FROM public.assets),"
                                 "       (SELECT count(*) FROM public.code_events),"

@@ -733,7 +733,7 @@ create_database_and_migrate (QrsLocalCluster  *self,
   g_autoptr(QrsDatabase) database = NULL;
   g_autoptr(PGresult) exists = NULL;
   const char *params[] = { QRS_LOCAL_CLUSTER_DATABASE };
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   gboolean ok = TRUE;
 
   /* Later keywords win: the same socket and user, the maintenance database. */
@@ -745,13 +745,13 @@ create_database_and_migrate (QrsLocalCluster  *self,
   connection = qrs_database_acquire (server, cancellable, error);
   if (connection == NULL)
     return FALSE;
-  exists = qrs_connection_exec (connection, "SELECT 1 FROM pg_database WHERE datname = $1",
+  exists = qrs_pg_connection_exec (connection, "SELECT 1 FROM pg_database WHERE datname = $1",
                                 1, params, cancellable, error);
   if (exists == NULL)
     ok = FALSE;
   else if (PQntuples (exists) == 0)
     /* An identifier cannot be a parameter; this one is a constant. */
-    ok = qrs_connection_command (connection,
+    ok = qrs_pg_connection_command (connection,
                                  "CREATE DATABASE " QRS_LOCAL_CLUSTER_DATABASE " ENCODING 'UTF8'",
                                  0, NULL, cancellable, error);
   qrs_database_release (server, connection);

@@ -377,12 +377,12 @@ append_copy_row (GString       *out,
 /* Makes sure the months the batch falls in have partitions, in a
  * transaction of its own so that no writer waits on our DDL. */
 static gboolean
-ensure_partitions (QrsScanStore   *self,
-                   QrsConnection  *connection,
-                   gint64          first_usec,
-                   gint64          last_usec,
-                   GCancellable   *cancellable,
-                   GError        **error)
+ensure_partitions (QrsScanStore     *self,
+                   QrsPgConnection  *connection,
+                   gint64            first_usec,
+                   gint64            last_usec,
+                   GCancellable     *cancellable,
+                   GError          **error)
 {
   int first_month = month_key_of (first_usec);
   int last_month = month_key_of (last_usec);
@@ -406,7 +406,7 @@ ensure_partitions (QrsScanStore   *self,
   params[0] = first->str;
   params[1] = last->str;
 
-  ok = qrs_connection_command (connection,
+  ok = qrs_pg_connection_command (connection,
                                "SELECT public.qrstudio_ensure_scan_partitions ($1::timestamptz, $2::timestamptz)",
                                2, params, cancellable, error);
   g_string_free (first, TRUE);
@@ -607,26 +607,26 @@ rollup_arrays_finish (RollupArrays *arrays)
 }
 
 static gboolean
-copy_rows (QrsConnection  *connection,
-           const char     *sql,
-           GString        *rows,
-           GCancellable   *cancellable,
-           GError        **error)
+copy_rows (QrsPgConnection  *connection,
+           const char       *sql,
+           GString          *rows,
+           GCancellable     *cancellable,
+           GError          **error)
 {
-  return qrs_connection_copy_begin (connection, sql, cancellable, error)
-         && qrs_connection_copy_send (connection, rows->str, rows->len, error)
-         && qrs_connection_copy_end (connection, cancellable, error);
+  return qrs_pg_connection_copy_begin (connection, sql, cancellable, error)
+         && qrs_pg_connection_copy_send (connection, rows->str, rows->len, error)
+         && qrs_pg_connection_copy_end (connection, cancellable, error);
 }
 
 /* Copies the batch straight into scans and rolls it up from the arrays.
  * Sets *duplicate and fails when a scan of the batch is stored already. */
 static gboolean
-insert_fast (QrsConnection  *connection,
-             GString        *rows,
-             RollupArrays   *arrays,
-             gboolean       *duplicate,
-             GCancellable   *cancellable,
-             GError        **error)
+insert_fast (QrsPgConnection  *connection,
+             GString          *rows,
+             RollupArrays     *arrays,
+             gboolean         *duplicate,
+             GCancellable     *cancellable,
+             GError          **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(PGresult) result = NULL;
@@ -638,36 +638,36 @@ insert_fast (QrsConnection  *connection,
 
   *duplicate = FALSE;
 
-  if (!qrs_connection_begin (connection, cancellable, error))
+  if (!qrs_pg_connection_begin (connection, cancellable, error))
     return FALSE;
 
   if (!copy_rows (connection, "COPY public.scans (" SCAN_COLUMNS ") FROM STDIN",
                   rows, cancellable, &local_error))
     {
-      qrs_connection_rollback (connection);
+      qrs_pg_connection_rollback (connection);
       *duplicate = g_error_matches (local_error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_DUPLICATE);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
-  result = qrs_connection_exec_params (connection, rollup_arrays_sql, 4, params, lengths, formats,
+  result = qrs_pg_connection_exec_params (connection, rollup_arrays_sql, 4, params, lengths, formats,
                                        FALSE, cancellable, error);
-  return result != NULL && qrs_connection_commit (connection, cancellable, error);
+  return result != NULL && qrs_pg_connection_commit (connection, cancellable, error);
 }
 
 static gboolean
-insert_staged (QrsConnection  *connection,
-               GString        *rows,
-               guint          *n_inserted,
-               GCancellable   *cancellable,
-               GError        **error)
+insert_staged (QrsPgConnection  *connection,
+               GString          *rows,
+               guint            *n_inserted,
+               GCancellable     *cancellable,
+               GError          **error)
 {
   g_autoptr(PGresult) result = NULL;
 
-  if (!qrs_connection_begin (connection, cancellable, error)
+  if (!qrs_pg_connection_begin (connection, cancellable, error)
       /* Kept for the session, emptied at each commit.  The columns of
        * scans, without its constraints. */
-      || !qrs_connection_command (connection,
+      || !qrs_pg_connection_command (connection,
                                   "CREATE TEMP TABLE IF NOT EXISTS qrs_scan_staging ("
                                   "  event_id uuid, code_id bigint, scanned_at timestamptz,"
                                   "  user_agent text, device text, os text, os_version text,"
@@ -679,8 +679,8 @@ insert_staged (QrsConnection  *connection,
                      rows, cancellable, error))
     return FALSE;
 
-  result = qrs_connection_exec (connection, ingest_staged_sql, 0, NULL, cancellable, error);
-  if (result == NULL || !qrs_connection_commit (connection, cancellable, error))
+  result = qrs_pg_connection_exec (connection, ingest_staged_sql, 0, NULL, cancellable, error);
+  if (result == NULL || !qrs_pg_connection_commit (connection, cancellable, error))
     return FALSE;
 
   /* One row per rolled-up day, each with the count; none if nothing was new. */
@@ -709,7 +709,7 @@ qrs_scan_store_maintain (QrsScanStore  *self,
 {
   g_autofree char *ahead = NULL;
   g_autofree char *keep = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   gboolean ok;
 
   g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
@@ -724,14 +724,14 @@ qrs_scan_store_maintain (QrsScanStore  *self,
 
   {
     const char *params[] = { ahead };
-    ok = qrs_connection_command (connection,
+    ok = qrs_pg_connection_command (connection,
                                  "SELECT public.qrstudio_ensure_scan_partitions ($1::interval)",
                                  1, params, cancellable, error);
   }
   if (ok)
     {
       const char *params[] = { keep };
-      ok = qrs_connection_command (connection,
+      ok = qrs_pg_connection_command (connection,
                                    "SELECT public.qrstudio_prune_scan_visitors ($1::interval)",
                                    1, params, cancellable, error);
     }
@@ -772,7 +772,7 @@ qrs_scan_store_insert (QrsScanStore    *self,
   g_autoptr(GString) rows = NULL;
   g_auto(RollupArrays) arrays = { NULL, NULL, NULL, NULL, 0, FALSE };
   g_autoptr(GError) local_error = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   gint64 first_usec = G_MAXINT64;
   gint64 last_usec = G_MININT64;
   gboolean duplicate = FALSE;
@@ -895,13 +895,13 @@ run_query (QrsScanStore        *self,
            GCancellable        *cancellable,
            GError             **error)
 {
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   PGresult *result;
 
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return NULL;
-  result = qrs_connection_exec (connection, sql, n_params, params, cancellable, error);
+  result = qrs_pg_connection_exec (connection, sql, n_params, params, cancellable, error);
   qrs_database_release (self->database, connection);
   return result;
 }
@@ -1269,7 +1269,7 @@ qrs_scan_store_export_csv (QrsScanStore   *self,
   const char *params[] = { code_param, since_param, until_param };
   g_autoptr(GString) buffer = g_string_new (csv_header);
   g_autoptr(GError) local_error = NULL;
-  QrsConnection *connection;
+  QrsPgConnection *connection;
   PGconn *conn;
   PGcancel *cancel = NULL;
   PGresult *result;
@@ -1286,7 +1286,7 @@ qrs_scan_store_export_csv (QrsScanStore   *self,
   connection = qrs_database_acquire (self->database, cancellable, error);
   if (connection == NULL)
     return FALSE;
-  conn = qrs_connection_get_pgconn (connection);
+  conn = qrs_pg_connection_get_pgconn (connection);
 
   /* Single-row mode streams the result instead of holding all of it. */
   if (!PQsendQueryParams (conn,
