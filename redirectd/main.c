@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -41,6 +42,7 @@ typedef struct
   QrsScanWriter      *writer;
   QrsScanIngest      *ingest;       /* owned by the writer */
   SoupServer         *metrics_server;
+  guint               metrics_port;  /* as bound, 0 when off */
   int                 exit_status;
 } Daemon;
 
@@ -102,6 +104,8 @@ start_metrics (Daemon  *daemon,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
 
   if (daemon->config->metrics_host == NULL)
     return TRUE;
@@ -110,12 +114,25 @@ start_metrics (Daemon  *daemon,
   socket_address = g_inet_socket_address_new (address, daemon->config->metrics_port);
   daemon->metrics_server = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_handler (daemon->metrics_server, NULL, metrics_cb, daemon, NULL);
-  if (!soup_server_listen (daemon->metrics_server, socket_address, 0, error))
+
+  /* A socket of our own rather than soup_server_listen(), so that the
+   * port bound is read from it: libsoup 3.2 caches the listener's
+   * address when soup_server_get_uris() asks and never frees it. */
+  socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL ||
+      (g_socket_address_get_family (socket_address) == G_SOCKET_FAMILY_IPV6 &&
+       !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error)) ||
+      !g_socket_bind (socket, socket_address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      (bound = g_socket_get_local_address (socket, error)) == NULL ||
+      !soup_server_listen_socket (daemon->metrics_server, socket, 0, error))
     {
       g_prefix_error (error, _("Cannot serve metrics on %s:%u: "),
                       daemon->config->metrics_host, daemon->config->metrics_port);
       return FALSE;
     }
+  daemon->metrics_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   return TRUE;
 }
 
@@ -124,22 +141,12 @@ write_port_file (Daemon  *daemon,
                  GError **error)
 {
   g_autofree char *text = NULL;
-  guint metrics_port = 0;
 
   if (daemon->config->port_file == NULL)
     return TRUE;
 
-  if (daemon->metrics_server != NULL)
-    {
-      GSList *uris = soup_server_get_uris (daemon->metrics_server);
-
-      if (uris != NULL)
-        metrics_port = g_uri_get_port (uris->data);
-      g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
-    }
-
   /* The public port, then the metrics port (0 when off). */
-  text = g_strdup_printf ("%u\n%u\n", qrs_redirect_server_get_port (daemon->server), metrics_port);
+  text = g_strdup_printf ("%u\n%u\n", qrs_redirect_server_get_port (daemon->server), daemon->metrics_port);
   return g_file_set_contents_full (daemon->config->port_file, text, -1,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
