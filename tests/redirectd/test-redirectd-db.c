@@ -527,10 +527,30 @@ private_cluster_drop (void)
   remove_tree (private_dir);
 }
 
+/* A port nothing listens on now, from the kernel: the cluster listens on
+ * a Unix socket of its own only, but pg_createcluster refuses a port that
+ * another cluster or server on the machine has. */
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
 static void
 private_cluster_create (void)
 {
-  g_autofree char *port = g_strdup_printf ("%d", 6000 + getpid () % 1000);
+  g_autofree char *port = g_strdup_printf ("%u", free_port ());
   struct passwd *postgres = getpwnam ("postgres");
   const char *argv[] = { "pg_createcluster", g_getenv ("PGVERSION"), NULL,
                          "-d", NULL, "-s", NULL, "-l", NULL, "-p", port,
