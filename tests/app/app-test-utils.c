@@ -546,3 +546,59 @@ app_test_redraw (GtkWidget *preview)
   gtk_widget_queue_draw (preview);
   app_test_wait_for_draw (preview);
 }
+
+static gboolean
+connection_settled (gpointer data)
+{
+  QrsApplication *app = QRS_APPLICATION (app_test_get_application ());
+  QrsConnectionState state = qrs_application_get_connection_state (app);
+
+  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
+}
+
+void
+app_test_assert_connected (void)
+{
+  QrsApplication *app = QRS_APPLICATION (app_test_get_application ());
+
+  app_test_wait_until (connection_settled, NULL, 60000);
+  if (qrs_application_get_connection_state (app) == QRS_CONNECTION_STATE_FAILED)
+    g_error ("The test database could not be opened: %s",
+             qrs_application_get_connection_error (app)->message);
+}
+
+AdwMessageDialog *
+app_test_find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
+        return ADW_MESSAGE_DIALOG (top);
+    }
+
+  return NULL;
+}
+
+gboolean
+app_test_dialog_shown (gpointer data)
+{
+  return app_test_find_dialog () != NULL;
+}
+
+gboolean
+app_test_no_dialog (gpointer data)
+{
+  return app_test_find_dialog () == NULL;
+}
+
+void
+app_test_respond (AdwMessageDialog *dialog,
+                  const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}

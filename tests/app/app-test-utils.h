@@ -32,5 +32,15 @@ char       *app_test_decode            (const char   *png_path);
 char       *app_test_find_tool         (const char   *name);
 char       *app_test_run               (const char * const *argv);
 char       *app_test_tmpdir            (void);
+/* Waits for the application's database to open; fails the test if it
+ * cannot be. */
+void        app_test_assert_connected  (void);
+/* The message dialog on screen, if any, and the waits for one. */
+AdwMessageDialog *app_test_find_dialog (void);
+gboolean    app_test_dialog_shown      (gpointer      data);
+gboolean    app_test_no_dialog         (gpointer      data);
+/* As a click on a response button does: respond, then close. */
+void        app_test_respond           (AdwMessageDialog *dialog,
+                                        const char   *response);
 
 G_END_DECLS

@@ -17,27 +17,10 @@ app (void)
   return QRS_APPLICATION (app_test_get_application ());
 }
 
-static gboolean
-connection_settled (gpointer data)
-{
-  QrsConnectionState state = qrs_application_get_connection_state (app ());
-
-  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
-}
-
 static QrsCodeStore *
 code_store (void)
 {
   return qrs_connection_get_code_store (qrs_application_get_connection (app ()));
-}
-
-static void
-assert_connected (void)
-{
-  app_test_wait_until (connection_settled, NULL, 60000);
-  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
-    g_error ("The test database could not be opened: %s",
-             qrs_application_get_connection_error (app ())->message);
 }
 
 static gpointer
@@ -64,7 +47,7 @@ new_window_with_saved_dynamic (const char *title)
   QrsWindow *window;
   QrsDocument *document;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
   gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
@@ -77,37 +60,6 @@ new_window_with_saved_dynamic (const char *title)
   return window;
 }
 
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
-        return ADW_MESSAGE_DIALOG (top);
-    }
-
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
-}
-
-/* As a click on a response button does: respond, then close. */
-static void
-respond (AdwMessageDialog *dialog,
-         const char       *response)
-{
-  adw_message_dialog_response (dialog, response);
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
 static void
 test_editor_state_make_static_asks (void)
 {
@@ -118,8 +70,8 @@ test_editor_state_make_static_asks (void)
 
   /* Off: nothing changes until the question is answered. */
   gtk_switch_set_active (dynamic, FALSE);
-  app_test_wait_until (dialog_shown, NULL, 5000);
-  dialog = find_dialog ();
+  app_test_wait_until (app_test_dialog_shown, NULL, 5000);
+  dialog = app_test_find_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Make This Code Static?");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "stop working"));
   g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "static"), ==, ADW_RESPONSE_DESTRUCTIVE);
@@ -127,7 +79,7 @@ test_editor_state_make_static_asks (void)
   g_assert_true (gtk_switch_get_active (dynamic));
   g_assert_cmpint (qrs_document_get_kind (document), ==, QRS_CODE_KIND_DYNAMIC);
 
-  respond (dialog, "cancel");
+  app_test_respond (dialog, "cancel");
   app_test_iterate (10);
   g_assert_true (gtk_switch_get_active (dynamic));
   g_assert_cmpint (qrs_document_get_kind (document), ==, QRS_CODE_KIND_DYNAMIC);
@@ -135,8 +87,8 @@ test_editor_state_make_static_asks (void)
 
   /* Asked again, and this time made static. */
   gtk_switch_set_active (dynamic, FALSE);
-  app_test_wait_until (dialog_shown, NULL, 5000);
-  respond (find_dialog (), "static");
+  app_test_wait_until (app_test_dialog_shown, NULL, 5000);
+  app_test_respond (app_test_find_dialog (), "static");
   app_test_iterate (10);
   g_assert_false (gtk_switch_get_active (dynamic));
   g_assert_cmpint (qrs_document_get_kind (document), ==, QRS_CODE_KIND_STATIC);
@@ -169,18 +121,12 @@ has_event (GPtrArray *events,
 }
 
 static gboolean
-no_dialog (gpointer data)
-{
-  return find_dialog () == NULL;
-}
-
-static gboolean
 title_saved (gpointer data)
 {
   g_autoptr(QrsCode) code = qrs_code_store_get (code_store (), *(gint64 *)data, NULL, NULL);
 
   /* A conflict would ask instead of saving. */
-  g_assert_true (no_dialog (NULL));
+  g_assert_true (app_test_no_dialog (NULL));
 
   return code != NULL && g_strcmp0 (qrs_code_get_title (code), "Open day, later") == 0;
 }
@@ -243,7 +189,7 @@ test_editor_state_enabled_and_expiry (void)
   gtk_editable_set_text (GTK_EDITABLE (template_child (window, "title_row")), "Open day, later");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
   app_test_wait_until (title_saved, &id, 30000);
-  g_assert_true (no_dialog (NULL));
+  g_assert_true (app_test_no_dialog (NULL));
   saved = qrs_code_store_get (code_store (), id, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (qrs_code_get_title (saved), ==, "Open day, later");

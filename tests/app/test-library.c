@@ -18,20 +18,6 @@
 
 static guint n_codes = 5000;
 
-static QrsApplication *
-app (void)
-{
-  return QRS_APPLICATION (app_test_get_application ());
-}
-
-static gboolean
-connection_settled (gpointer data)
-{
-  QrsConnectionState state = qrs_application_get_connection_state (app ());
-
-  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
-}
-
 static void make_codes (void);
 
 /* Connected, the schema migrated by the app, and the codes made once. */
@@ -40,10 +26,7 @@ assert_connected (void)
 {
   static gboolean made;
 
-  app_test_wait_until (connection_settled, NULL, 60000);
-  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
-    g_error ("The test database could not be opened: %s",
-             qrs_application_get_connection_error (app ())->message);
+  app_test_assert_connected ();
   if (!made)
     make_codes ();
   made = TRUE;

@@ -64,14 +64,6 @@ install_test_browser (void)
 }
 
 static gboolean
-connection_settled (gpointer data)
-{
-  QrsConnectionState state = qrs_application_get_connection_state (QRS_APPLICATION (app_test_get_application ()));
-
-  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
-}
-
-static gboolean
 short_id_assigned (gpointer data)
 {
   return qrs_document_get_short_id (data) != NULL;
@@ -99,9 +91,7 @@ test_open_link (void)
   g_autofree char *opened = NULL;
   g_autofree char *short_url = NULL;
 
-  app_test_wait_until (connection_settled, NULL, 60000);
-  g_assert_cmpint (qrs_application_get_connection_state (QRS_APPLICATION (app_test_get_application ())),
-                   ==, QRS_CONNECTION_STATE_OPEN);
+  app_test_assert_connected ();
 
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);

@@ -416,23 +416,6 @@ shoot_editor (QrsWindow  *window,
 }
 
 static gboolean
-connection_settled (gpointer data)
-{
-  QrsConnectionState state = qrs_application_get_connection_state (app ());
-
-  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
-}
-
-static void
-assert_connected (void)
-{
-  app_test_wait_until (connection_settled, NULL, 60000);
-  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
-    g_error ("The test database could not be opened: %s",
-             qrs_application_get_connection_error (app ())->message);
-}
-
-static gboolean
 document_saved (gpointer data)
 {
   return qrs_document_get_id (data) > 0 && qrs_document_get_short_id (data) != NULL;
@@ -571,7 +554,7 @@ test_scans_editor (void)
   ScansWait wait;
   gint64 id;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 900);
   editor = window->editor;
   document = qrs_window_get_document (window);
@@ -734,7 +717,7 @@ test_scans_editor_store_given (void)
 
   /* The app's database is there once its connection is open, not before
    * (run alone, this test comes first). */
-  assert_connected ();
+  app_test_assert_connected ();
   store = qrs_scan_store_new (database ());
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (editor));
   gtk_window_present (GTK_WINDOW (window));

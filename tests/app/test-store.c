@@ -18,23 +18,6 @@ app (void)
 }
 
 static gboolean
-connection_settled (gpointer data)
-{
-  QrsConnectionState state = qrs_application_get_connection_state (app ());
-
-  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
-}
-
-static void
-assert_connected (void)
-{
-  app_test_wait_until (connection_settled, NULL, 60000);
-  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
-    g_error ("The test database could not be opened: %s",
-             qrs_application_get_connection_error (app ())->message);
-}
-
-static gboolean
 document_saved (gpointer data)
 {
   return qrs_document_get_id (data) > 0;
@@ -109,7 +92,7 @@ test_store_save_and_reload (void)
   g_autoptr(QrsCode) row = NULL;
   g_autoptr(GError) error = NULL;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
   type_into (window, "url", "https://example.edu/saved");
@@ -156,7 +139,7 @@ test_store_dynamic (void)
   g_autofree char *decoded = NULL;
   const char *text;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
   gtk_switch_set_active (GTK_SWITCH (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
@@ -179,43 +162,6 @@ test_store_dynamic (void)
   g_assert_cmpstr (decoded, ==, text);
 
   app_test_close_window (window);
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
-        return ADW_MESSAGE_DIALOG (top);
-    }
-
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
-}
-
-/* As a click on a response button does: respond, then close. */
-static void
-respond (AdwMessageDialog *dialog,
-         const char       *response)
-{
-  adw_message_dialog_response (dialog, response);
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
-static gboolean
-no_dialog (gpointer data)
-{
-  return find_dialog () == NULL;
 }
 
 static gboolean
@@ -269,7 +215,7 @@ test_store_conflict (void)
   g_autoptr(GError) error = NULL;
   QrsCodeStore *store;
 
-  assert_connected ();
+  app_test_assert_connected ();
   store = qrs_connection_get_code_store (qrs_application_get_connection (app ()));
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
@@ -283,30 +229,30 @@ test_store_conflict (void)
   change_behind_back (document, "Theirs");
   set_title (window, "Mine, edited");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (dialog_shown, NULL, 30000);
-  dialog = find_dialog ();
+  app_test_wait_until (app_test_dialog_shown, NULL, 30000);
+  dialog = app_test_find_dialog ();
   g_assert_true (adw_message_dialog_has_response (dialog, "mine"));
   g_assert_true (adw_message_dialog_has_response (dialog, "theirs"));
 
   /* Keep mine: saved over theirs, as version 3. */
   g_object_set_data (G_OBJECT (document), "expected-version", GINT_TO_POINTER (3));
-  respond (dialog, "mine");
+  app_test_respond (dialog, "mine");
   app_test_wait_until (stored_version_is, document, 30000);
   row = qrs_code_store_get (store, qrs_document_get_id (document), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (qrs_code_get_title (row), ==, "Mine, edited");
-  app_test_wait_until (no_dialog, NULL, 10000);
+  app_test_wait_until (app_test_no_dialog, NULL, 10000);
 
   /* Another conflict; this time take theirs. */
   change_behind_back (document, "Theirs again");
   set_title (window, "Mine again");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (dialog_shown, NULL, 30000);
+  app_test_wait_until (app_test_dialog_shown, NULL, 30000);
   {
     gint64 id = qrs_document_get_id (document);
     g_autoptr(QrsDocument) theirs = NULL;
 
-    respond (find_dialog (), "theirs");
+    app_test_respond (app_test_find_dialog (), "theirs");
     app_test_wait_until (showing_theirs, window, 30000);
     theirs = find_in_library (window, id);
     g_assert_true (qrs_window_get_document (window) == theirs);
@@ -346,7 +292,7 @@ test_store_logo (void)
   g_assert_true (g_file_get_contents (path, &data, &length, NULL));
   bytes = g_bytes_new_take (g_steal_pointer (&data), length);
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
   type_into (window, "url", "https://example.edu/logo");
@@ -382,7 +328,7 @@ test_store_delete (void)
   QrsDocument *document;
   gint64 id;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
   type_into (window, "url", "https://example.edu/short-lived");
@@ -437,7 +383,7 @@ test_store_search (void)
   const char *titles[] = { "Biblioteca: horario de verano", "Cafeteria menu" };
   gint64 ids[2];
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
     {
@@ -493,7 +439,7 @@ test_store_launch_with_many_codes (void)
   QrsWindow *window;
   gint64 begin, first_frame, filled;
 
-  assert_connected ();
+  app_test_assert_connected ();
   database = qrs_database_new (app_test_get_conninfo (), &error);
   g_assert_no_error (error);
   g_assert_true (qrs_database_connect (database, NULL, &error));
@@ -544,7 +490,7 @@ test_store_unreachable (void)
   QrsWindow *window = app_test_new_window (1200, 800);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
 
-  assert_connected ();
+  app_test_assert_connected ();
 
   /* No server listens there: the sidebar says so, the editor goes on. */
   g_settings_set_string (settings, "database", "host=/nonexistent-qrs-socket-dir port=1 dbname=x");
@@ -563,7 +509,7 @@ test_store_unreachable (void)
   /* Back to the right database: Try Again brings the library back. */
   g_settings_set_string (settings, "database", app_test_get_conninfo ());
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reconnect", NULL));
-  assert_connected ();
+  app_test_assert_connected ();
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->library_stack), ==, "list");
 
   app_test_close_window (window);
@@ -612,7 +558,7 @@ test_store_live_refresh (void)
   QrsWindow *window;
   LibraryRow row;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   app_test_iterate (500);
 
@@ -672,7 +618,7 @@ test_store_run_short_links (void)
   g_signal_emit_by_name (app (), "handle-local-options", good, &status);
   g_assert_cmpint (status, ==, -1);
   qrs_application_reconnect (app ());
-  assert_connected ();
+  app_test_assert_connected ();
 
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);

@@ -17,23 +17,6 @@ app (void)
   return QRS_APPLICATION (app_test_get_application ());
 }
 
-static gboolean
-connection_settled (gpointer data)
-{
-  QrsConnectionState state = qrs_application_get_connection_state (app ());
-
-  return state == QRS_CONNECTION_STATE_OPEN || state == QRS_CONNECTION_STATE_FAILED;
-}
-
-static void
-assert_connected (void)
-{
-  app_test_wait_until (connection_settled, NULL, 60000);
-  if (qrs_application_get_connection_state (app ()) == QRS_CONNECTION_STATE_FAILED)
-    g_error ("The test database could not be opened: %s",
-             qrs_application_get_connection_error (app ())->message);
-}
-
 static void
 type_into (QrsWindow  *window,
            const char *field,
@@ -184,7 +167,7 @@ test_unsaved_switching_keeps_edits (void)
   QrsWindow *window;
   gint64 a, b;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   a = save_new_code (window, "https://example.edu/kept-a", "Kept A");
   b = save_new_code (window, "https://example.edu/kept-b", "Kept B");
@@ -214,37 +197,6 @@ test_unsaved_switching_keeps_edits (void)
   g_assert_cmpstr (editor_title (window), ==, "Kept A, edited");
 
   app_test_close_window (window);
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
-        return ADW_MESSAGE_DIALOG (top);
-    }
-
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
-}
-
-/* As a click on a response button does: respond, then close. */
-static void
-respond (AdwMessageDialog *dialog,
-         const char       *response)
-{
-  adw_message_dialog_response (dialog, response);
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static GBytes *
@@ -294,7 +246,7 @@ test_unsaved_discard_mine_keeps_logo (void)
   QrsDocument *document;
   gint64 id;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
   type_into (window, "url", "https://example.edu/logo-conflict");
@@ -308,8 +260,8 @@ test_unsaved_discard_mine_keeps_logo (void)
   change_behind_back (id, "Logo, theirs");
   set_title (window, "Logo, mine again");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (dialog_shown, NULL, 30000);
-  respond (find_dialog (), "theirs");
+  app_test_wait_until (app_test_dialog_shown, NULL, 30000);
+  app_test_respond (app_test_find_dialog (), "theirs");
 
   g_object_set_data (G_OBJECT (window), "title", (gpointer)"Logo, theirs");
   app_test_wait_until (showing_title, window, 30000);
@@ -353,7 +305,7 @@ test_unsaved_close_saves (void)
   g_autofree char *body = NULL;
   gint64 a;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
 
@@ -366,21 +318,21 @@ test_unsaved_close_saves (void)
 
   /* Ctrl+Q closes every window, each asking first. */
   g_action_group_activate_action (G_ACTION_GROUP (app ()), "quit", NULL);
-  app_test_wait_until (dialog_shown, NULL, 10000);
-  dialog = find_dialog ();
+  app_test_wait_until (app_test_dialog_shown, NULL, 10000);
+  dialog = app_test_find_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save Changes?");
   body = g_strdup (adw_message_dialog_get_body (dialog));
   g_assert_nonnull (strstr (body, "Close A, edited"));
   g_assert_nonnull (strstr (body, "Close draft"));
   g_assert_true (adw_message_dialog_has_response (dialog, "discard"));
-  respond (dialog, "cancel");
+  app_test_respond (dialog, "cancel");
   app_test_iterate (100);
   g_assert_nonnull (window);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
 
   gtk_window_close (GTK_WINDOW (window));
-  app_test_wait_until (dialog_shown, NULL, 10000);
-  respond (find_dialog (), "save");
+  app_test_wait_until (app_test_dialog_shown, NULL, 10000);
+  app_test_respond (app_test_find_dialog (), "save");
   app_test_wait_until (pointer_cleared, &window, 30000);
 
   row = read_row (a);
@@ -405,7 +357,7 @@ test_unsaved_close_failed_save (void)
 {
   QrsWindow *window;
 
-  assert_connected ();
+  app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
   type_into (window, "url", "not an address at all");
@@ -413,16 +365,16 @@ test_unsaved_close_failed_save (void)
   g_assert_nonnull (qrs_document_get_error (qrs_window_get_document (window)));
 
   gtk_window_close (GTK_WINDOW (window));
-  app_test_wait_until (dialog_shown, NULL, 10000);
-  respond (find_dialog (), "save");
+  app_test_wait_until (app_test_dialog_shown, NULL, 10000);
+  app_test_respond (app_test_find_dialog (), "save");
   app_test_wait_until (toast_says_fix, window, 10000);
   app_test_iterate (200);
   g_assert_nonnull (window);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
 
   gtk_window_close (GTK_WINDOW (window));
-  app_test_wait_until (dialog_shown, NULL, 10000);
-  respond (find_dialog (), "discard");
+  app_test_wait_until (app_test_dialog_shown, NULL, 10000);
+  app_test_respond (app_test_find_dialog (), "discard");
   app_test_wait_until (pointer_cleared, &window, 10000);
 }
 
