@@ -602,3 +602,42 @@ app_test_respond (AdwMessageDialog *dialog,
   adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
+
+char *
+app_test_install_default_handler (const char         *xdg_dir,
+                                  const char * const *mime_types)
+{
+  g_autofree char *data = g_build_filename (xdg_dir, "data", NULL);
+  g_autofree char *config = g_build_filename (xdg_dir, "config", NULL);
+  g_autofree char *applications = g_build_filename (data, "applications", NULL);
+  g_autofree char *entry_path = g_build_filename (applications, "qrs-test-handler.desktop", NULL);
+  g_autofree char *mimeapps_path = g_build_filename (config, "mimeapps.list", NULL);
+  g_autofree char *quoted = NULL;
+  g_autofree char *types = NULL;
+  g_autoptr(GString) entry = g_string_new (NULL);
+  g_autoptr(GString) mimeapps = g_string_new ("[Default Applications]\n");
+  char *opened_path = g_build_filename (xdg_dir, "opened", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (applications, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+
+  quoted = g_shell_quote (opened_path);
+  types = g_strjoinv (";", (char **)mime_types);
+  g_string_append_printf (entry,
+                          "[Desktop Entry]\n"
+                          "Type=Application\n"
+                          "Name=Test Handler\n"
+                          "Exec=sh -c 'printf %%s \"$1\" > %s.part && mv %s.part %s' sh %%u\n"
+                          "MimeType=%s;\n",
+                          quoted, quoted, quoted, types);
+  g_assert_true (g_file_set_contents (entry_path, entry->str, -1, NULL));
+
+  for (guint i = 0; mime_types[i] != NULL; i++)
+    g_string_append_printf (mimeapps, "%s=qrs-test-handler.desktop\n", mime_types[i]);
+  g_assert_true (g_file_set_contents (mimeapps_path, mimeapps->str, -1, NULL));
+
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+
+  return opened_path;
+}

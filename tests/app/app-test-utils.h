@@ -32,6 +32,12 @@ char       *app_test_decode            (const char   *png_path);
 char       *app_test_find_tool         (const char   *name);
 char       *app_test_run               (const char * const *argv);
 char       *app_test_tmpdir            (void);
+/* Makes a desktop entry in @xdg_dir the default application for
+ * @mime_types (XDG_DATA_HOME and XDG_CONFIG_HOME point into @xdg_dir;
+ * call it before GIO first reads them).  The entry writes the URI it is
+ * given to the file whose path is returned. */
+char       *app_test_install_default_handler (const char         *xdg_dir,
+                                              const char * const *mime_types);
 /* Waits for the application's database to open; fails the test if it
  * cannot be. */
 void        app_test_assert_connected  (void);

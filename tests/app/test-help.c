@@ -23,54 +23,23 @@ static void
 install_test_viewer (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *data = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *applications = NULL;
-  g_autofree char *entry_path = NULL;
-  g_autofree char *entry = NULL;
-  g_autofree char *mimeapps = NULL;
-  g_autofree char *quoted = NULL;
   g_autofree char *system_data = NULL;
   g_autofree char *data_dirs = NULL;
   const char *old_dirs = g_getenv ("XDG_DATA_DIRS");
+  const char *types[] = { "text/markdown", "text/plain", "x-scheme-handler/http",
+                          "x-scheme-handler/https", NULL };
 
   xdg_dir = g_dir_make_tmp ("qrs-help-XXXXXX", &error);
   g_assert_no_error (error);
-  data = g_build_filename (xdg_dir, "data", NULL);
-  config = g_build_filename (xdg_dir, "config", NULL);
+  opened_path = app_test_install_default_handler (xdg_dir, types);
   system_data = g_build_filename (xdg_dir, "share", NULL);
   guide_dir = g_build_filename (system_data, "doc", "qrstudio", NULL);
-  applications = g_build_filename (data, "applications", NULL);
-  opened_path = g_build_filename (xdg_dir, "opened", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (applications, 0700), ==, 0);
-  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
-
-  quoted = g_shell_quote (opened_path);
-  entry = g_strdup_printf ("[Desktop Entry]\n"
-                           "Type=Application\n"
-                           "Name=Test Viewer\n"
-                           "Exec=sh -c 'printf %%s \"$1\" > %s.part && mv %s.part %s' sh %%u\n"
-                           "MimeType=text/markdown;text/plain;x-scheme-handler/http;x-scheme-handler/https;\n",
-                           quoted, quoted, quoted);
-  entry_path = g_build_filename (applications, "qrs-test-viewer.desktop", NULL);
-  g_assert_true (g_file_set_contents (entry_path, entry, -1, NULL));
-
-  mimeapps = g_build_filename (config, "mimeapps.list", NULL);
-  g_assert_true (g_file_set_contents (mimeapps,
-                                      "[Default Applications]\n"
-                                      "text/markdown=qrs-test-viewer.desktop\n"
-                                      "text/plain=qrs-test-viewer.desktop\n"
-                                      "x-scheme-handler/http=qrs-test-viewer.desktop\n"
-                                      "x-scheme-handler/https=qrs-test-viewer.desktop\n",
-                                      -1, NULL));
 
   /* Where an installed guide is looked for first; icons and the MIME
    * database stay where they were. */
   data_dirs = g_strconcat (system_data, ":", old_dirs != NULL && *old_dirs ? old_dirs : "/usr/local/share:/usr/share",
                            NULL);
   g_setenv ("XDG_DATA_DIRS", data_dirs, TRUE);
-  g_setenv ("XDG_DATA_HOME", data, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
 }
 
 static gboolean
@@ -174,7 +143,7 @@ main (int   argc,
   status = g_test_run ();
 
   {
-    const char *leftovers[] = { "opened", "data/applications/qrs-test-viewer.desktop",
+    const char *leftovers[] = { "opened", "data/applications/qrs-test-handler.desktop",
                                 "data/applications", "data", "config/mimeapps.list", "config",
                                 "share/doc/qrstudio", "share/doc", "share", NULL };
 

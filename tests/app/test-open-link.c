@@ -25,42 +25,11 @@ static void
 install_test_browser (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *data = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *applications = NULL;
-  g_autofree char *entry_path = NULL;
-  g_autofree char *entry = NULL;
-  g_autofree char *mimeapps = NULL;
-  g_autofree char *quoted = NULL;
+  const char *types[] = { "x-scheme-handler/http", "x-scheme-handler/https", NULL };
 
   xdg_dir = g_dir_make_tmp ("qrs-open-link-XXXXXX", &error);
   g_assert_no_error (error);
-  data = g_build_filename (xdg_dir, "data", NULL);
-  config = g_build_filename (xdg_dir, "config", NULL);
-  applications = g_build_filename (data, "applications", NULL);
-  opened_path = g_build_filename (xdg_dir, "opened", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (applications, 0700), ==, 0);
-  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
-
-  quoted = g_shell_quote (opened_path);
-  entry = g_strdup_printf ("[Desktop Entry]\n"
-                           "Type=Application\n"
-                           "Name=Test Browser\n"
-                           "Exec=sh -c 'printf %%s \"$1\" > %s.part && mv %s.part %s' sh %%u\n"
-                           "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
-                           quoted, quoted, quoted);
-  entry_path = g_build_filename (applications, "qrs-test-browser.desktop", NULL);
-  g_assert_true (g_file_set_contents (entry_path, entry, -1, NULL));
-
-  mimeapps = g_build_filename (config, "mimeapps.list", NULL);
-  g_assert_true (g_file_set_contents (mimeapps,
-                                      "[Default Applications]\n"
-                                      "x-scheme-handler/http=qrs-test-browser.desktop\n"
-                                      "x-scheme-handler/https=qrs-test-browser.desktop\n",
-                                      -1, NULL));
-
-  g_setenv ("XDG_DATA_HOME", data, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  opened_path = app_test_install_default_handler (xdg_dir, types);
 }
 
 static gboolean
@@ -140,7 +109,7 @@ main (int   argc,
   status = g_test_run ();
 
   {
-    const char *leftovers[] = { "opened", "data/applications/qrs-test-browser.desktop",
+    const char *leftovers[] = { "opened", "data/applications/qrs-test-handler.desktop",
                                 "data/applications", "data", "config/mimeapps.list", "config", NULL };
 
     for (guint i = 0; leftovers[i] != NULL; i++)
