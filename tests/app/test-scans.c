@@ -486,14 +486,33 @@ typedef struct
   guint64    total;
 } ScansWait;
 
-/* A load finished after @loads, and the chart shows @total. */
+static const char *label_text        (QrsEditor  *editor,
+                                       const char *name);
+static const char *expander_subtitle (QrsEditor  *editor,
+                                       const char *name);
+
+/* A load finished after @loads, and all of it shows @total: the chart,
+ * the total and, when there are scans, every breakdown.  A load's
+ * queries run side by side on the pool's connections, so one that
+ * started as the scans were being committed can finish with some parts
+ * before them; the reload the notification brings then completes it. */
 static gboolean
 scans_shown (gpointer data)
 {
   ScansWait *wait = data;
+  g_autofree char *total = g_strdup_printf ("%" G_GUINT64_FORMAT, wait->total);
+  const char *rows[] = { "scans_device_row", "scans_os_row", "scans_browser_row" };
 
-  return qrs_editor_get_scan_loads (wait->editor) > wait->loads &&
-         qrs_scan_chart_get_total (qrs_editor_get_scan_chart (wait->editor)) == wait->total;
+  if (qrs_editor_get_scan_loads (wait->editor) <= wait->loads ||
+      qrs_scan_chart_get_total (qrs_editor_get_scan_chart (wait->editor)) != wait->total ||
+      g_strcmp0 (label_text (wait->editor, "scans_total_label"), total) != 0)
+    return FALSE;
+
+  for (guint i = 0; wait->total > 0 && i < G_N_ELEMENTS (rows); i++)
+    if (g_strcmp0 (expander_subtitle (wait->editor, rows[i]), "No scans yet") == 0)
+      return FALSE;
+
+  return TRUE;
 }
 
 static GtkWidget *
