@@ -1763,18 +1763,15 @@ typedef struct
 {
   QrsEditor    *editor;
   GCancellable *cancellable;   /* the load this result belongs to */
-  guint         index;
 } ScansOp;
 
 static ScansOp *
-scans_op_new (QrsEditor *self,
-              guint      index)
+scans_op_new (QrsEditor *self)
 {
   ScansOp *op = g_new0 (ScansOp, 1);
 
   op->editor = g_object_ref (self);
   op->cancellable = g_object_ref (self->scans_cancellable);
-  op->index = index;
   return op;
 }
 
@@ -1980,49 +1977,6 @@ scans_failed (QrsEditor    *self,
   show_scans_status (self, message);
 }
 
-static void
-count_by_day_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(ScansOp) op = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) days = qrs_scan_store_count_by_day_finish (QRS_SCAN_STORE (object), result, &error);
-
-  if (!scans_op_is_current (op, error))
-    return;
-
-  if (days == NULL)
-    scans_failed (op->editor, error);
-  else
-    qrs_scan_chart_set_days (op->editor->scan_chart, days);
-  scans_step_done (op->editor);
-}
-
-static void
-totals_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(ScansOp) op = user_data;
-  g_autoptr(GError) error = NULL;
-  QrsScanTotals totals;
-  gboolean ok = qrs_scan_store_get_totals_finish (QRS_SCAN_STORE (object), result, &totals, &error);
-
-  if (!scans_op_is_current (op, error))
-    return;
-
-  if (!ok)
-    scans_failed (op->editor, error);
-  else
-    {
-      set_count_label (op->editor->scans_total_label, totals.scans);
-      set_count_label (op->editor->scans_visitors_label, totals.visitors);
-      set_count_label (op->editor->scans_bots_label, totals.bots);
-    }
-  scans_step_done (op->editor);
-}
-
 static const char *
 breakdown_label (QrsScanDimension  dimension,
                  const char       *value)
@@ -2118,23 +2072,36 @@ fill_breakdown (QrsEditor *self,
   }
 }
 
+/* One load is one snapshot of the database (see
+ * qrs_scan_store_get_summary()): the chart, the totals and the
+ * breakdowns always count the same scans. */
 static void
-breakdown_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+summary_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(ScansOp) op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) counts = qrs_scan_store_count_by_finish (QRS_SCAN_STORE (object), result, &error);
+  g_autoptr(QrsScanSummary) summary = qrs_scan_store_get_summary_finish (QRS_SCAN_STORE (object),
+                                                                         result, &error);
+  QrsEditor *self = op->editor;
 
   if (!scans_op_is_current (op, error))
     return;
 
-  if (counts == NULL)
-    scans_failed (op->editor, error);
+  if (summary == NULL)
+    scans_failed (self, error);
   else
-    fill_breakdown (op->editor, op->index, counts);
-  scans_step_done (op->editor);
+    {
+      qrs_scan_chart_set_days (self->scan_chart, summary->days);
+      set_count_label (self->scans_total_label, summary->totals.scans);
+      set_count_label (self->scans_visitors_label, summary->totals.visitors);
+      set_count_label (self->scans_bots_label, summary->totals.bots);
+      g_assert (summary->counts->len == G_N_ELEMENTS (breakdown_dimensions));
+      for (guint i = 0; i < summary->counts->len; i++)
+        fill_breakdown (self, i, g_ptr_array_index (summary->counts, i));
+    }
+  scans_step_done (self);
 }
 
 static void
@@ -2201,15 +2168,11 @@ qrs_editor_refresh_scans (QrsEditor *self)
   g_date_subtract_days (&first, days - 1);
 
   self->scans_cancellable = g_cancellable_new ();
-  self->scans_pending = 2 + G_N_ELEMENTS (breakdown_dimensions);
-  qrs_scan_store_count_by_day_async (store, id, &first, &last, self->scans_cancellable,
-                                     count_by_day_cb, scans_op_new (self, 0));
-  qrs_scan_store_get_totals_async (store, id, &first, &last, self->scans_cancellable,
-                                   totals_cb, scans_op_new (self, 0));
-  for (guint i = 0; i < G_N_ELEMENTS (breakdown_dimensions); i++)
-    qrs_scan_store_count_by_async (store, breakdown_dimensions[i], id, &first, &last,
-                                   BREAKDOWN_LIMIT, self->scans_cancellable,
-                                   breakdown_cb, scans_op_new (self, i));
+  self->scans_pending = 1;
+  qrs_scan_store_get_summary_async (store, id, &first, &last,
+                                    breakdown_dimensions, G_N_ELEMENTS (breakdown_dimensions),
+                                    BREAKDOWN_LIMIT, self->scans_cancellable,
+                                    summary_cb, scans_op_new (self));
 }
 
 /**

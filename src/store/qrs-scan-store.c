@@ -906,6 +906,144 @@ run_query (QrsScanStore        *self,
   return result;
 }
 
+/* The statements below take a connection, so that
+ * qrs_scan_store_get_summary() can run them all in one transaction. */
+
+static GArray *
+query_days (QrsPgConnection    *connection,
+            const RangeParams  *range,
+            GCancellable       *cancellable,
+            GError            **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  const char *params[] = { range->code_id, range->first, range->last };
+  GArray *days;
+
+  result = qrs_pg_connection_exec (connection,
+                                   "WITH totals AS ("
+                                   "  SELECT day, sum(scans) AS scans, sum(visitors) AS visitors, sum(bots) AS bots"
+                                   "    FROM public.scan_daily"
+                                   "   WHERE day BETWEEN $2::date AND $3::date"
+                                   "     AND ($1::bigint = 0 OR code_id = $1::bigint)"
+                                   "   GROUP BY day)"
+                                   "SELECT extract(year FROM d)::int, extract(month FROM d)::int,"
+                                   "       extract(day FROM d)::int,"
+                                   "       coalesce(t.scans, 0), coalesce(t.visitors, 0), coalesce(t.bots, 0)"
+                                   "  FROM generate_series($2::date, $3::date, interval '1 day') AS d"
+                                   "  LEFT JOIN totals t ON t.day = d::date"
+                                   " ORDER BY d",
+                                   3, params, cancellable, error);
+  if (result == NULL)
+    return NULL;
+
+  days = g_array_sized_new (FALSE, TRUE, sizeof (QrsScanDay), PQntuples (result));
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      QrsScanDay day = { 0 };
+
+      g_date_clear (&day.day, 1);
+      g_date_set_dmy (&day.day,
+                      (GDateDay)qrs_result_get_int64 (result, i, 2),
+                      (GDateMonth)qrs_result_get_int64 (result, i, 1),
+                      (GDateYear)qrs_result_get_int64 (result, i, 0));
+      day.scans = (guint64)qrs_result_get_int64 (result, i, 3);
+      day.visitors = (guint64)qrs_result_get_int64 (result, i, 4);
+      day.bots = (guint64)qrs_result_get_int64 (result, i, 5);
+      g_array_append_val (days, day);
+    }
+  return days;
+}
+
+static gboolean
+query_totals (QrsPgConnection    *connection,
+              const RangeParams  *range,
+              QrsScanTotals      *totals,
+              GCancellable       *cancellable,
+              GError            **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  const char *params[] = { range->code_id, range->first, range->last };
+
+  result = qrs_pg_connection_exec (connection,
+                                   "SELECT coalesce(sum(scans), 0), coalesce(sum(visitors), 0),"
+                                   "       coalesce(sum(bots), 0)"
+                                   "  FROM public.scan_daily"
+                                   " WHERE day BETWEEN $2::date AND $3::date"
+                                   "   AND ($1::bigint = 0 OR code_id = $1::bigint)",
+                                   3, params, cancellable, error);
+  if (result == NULL)
+    return FALSE;
+
+  totals->scans = (guint64)qrs_result_get_int64 (result, 0, 0);
+  totals->visitors = (guint64)qrs_result_get_int64 (result, 0, 1);
+  totals->bots = (guint64)qrs_result_get_int64 (result, 0, 2);
+  return TRUE;
+}
+
+static void
+scan_count_clear (gpointer data)
+{
+  QrsScanCount *count = data;
+
+  g_clear_pointer (&count->label, g_free);
+}
+
+static const char *
+dimension_column (QrsScanDimension dimension)
+{
+  switch (dimension)
+    {
+    case QRS_SCAN_DIMENSION_DEVICE: return "device";
+    case QRS_SCAN_DIMENSION_OS: return "os";
+    case QRS_SCAN_DIMENSION_BROWSER: return "browser";
+    case QRS_SCAN_DIMENSION_LANGUAGE: return "language";
+    case QRS_SCAN_DIMENSION_REFERRER: return "referrer_host";
+    default: return NULL;
+    }
+}
+
+static GArray *
+query_counts (QrsPgConnection    *connection,
+              QrsScanDimension    dimension,
+              const RangeParams  *range,
+              guint               limit,
+              GCancellable       *cancellable,
+              GError            **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  g_autofree char *sql = NULL;
+  const char *params[] = { range->code_id, range->first, range->last, limit_param };
+  const char *column = dimension_column (dimension);
+  GArray *counts;
+
+  g_assert (column != NULL);
+
+  /* Only the fixed column name above is spliced in. */
+  sql = g_strdup_printf ("SELECT coalesce(%s, ''), count(*) FROM public.scans"
+                         " WHERE scanned_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
+                         "   AND scanned_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'"
+                         "   AND NOT is_bot"
+                         "   AND ($1::bigint = 0 OR code_id = $1::bigint)"
+                         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4::bigint",
+                         column);
+  result = qrs_pg_connection_exec (connection, sql, 4, params, cancellable, error);
+  if (result == NULL)
+    return NULL;
+
+  counts = g_array_sized_new (FALSE, TRUE, sizeof (QrsScanCount), PQntuples (result));
+  g_array_set_clear_func (counts, scan_count_clear);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      QrsScanCount count;
+
+      count.label = qrs_result_dup_string (result, i, 0);
+      count.scans = (guint64)qrs_result_get_int64 (result, i, 1);
+      g_array_append_val (counts, count);
+    }
+  return counts;
+}
+
 /**
  * qrs_scan_store_count_by_day:
  * @self: a #QrsScanStore
@@ -929,50 +1067,19 @@ qrs_scan_store_count_by_day (QrsScanStore  *self,
                              GError       **error)
 {
   g_auto(RangeParams) range = { NULL, NULL, NULL };
-  g_autoptr(PGresult) result = NULL;
-  const char *params[3];
+  QrsPgConnection *connection;
   GArray *days;
 
   g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
 
   if (!range_params_init (&range, code_id, first_day, last_day, error))
     return NULL;
-  params[0] = range.code_id;
-  params[1] = range.first;
-  params[2] = range.last;
 
-  result = run_query (self,
-                      "WITH totals AS ("
-                      "  SELECT day, sum(scans) AS scans, sum(visitors) AS visitors, sum(bots) AS bots"
-                      "    FROM public.scan_daily"
-                      "   WHERE day BETWEEN $2::date AND $3::date"
-                      "     AND ($1::bigint = 0 OR code_id = $1::bigint)"
-                      "   GROUP BY day)"
-                      "SELECT extract(year FROM d)::int, extract(month FROM d)::int,"
-                      "       extract(day FROM d)::int,"
-                      "       coalesce(t.scans, 0), coalesce(t.visitors, 0), coalesce(t.bots, 0)"
-                      "  FROM generate_series($2::date, $3::date, interval '1 day') AS d"
-                      "  LEFT JOIN totals t ON t.day = d::date"
-                      " ORDER BY d",
-                      3, params, cancellable, error);
-  if (result == NULL)
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
     return NULL;
-
-  days = g_array_sized_new (FALSE, TRUE, sizeof (QrsScanDay), PQntuples (result));
-  for (int i = 0; i < PQntuples (result); i++)
-    {
-      QrsScanDay day = { 0 };
-
-      g_date_clear (&day.day, 1);
-      g_date_set_dmy (&day.day,
-                      (GDateDay)qrs_result_get_int64 (result, i, 2),
-                      (GDateMonth)qrs_result_get_int64 (result, i, 1),
-                      (GDateYear)qrs_result_get_int64 (result, i, 0));
-      day.scans = (guint64)qrs_result_get_int64 (result, i, 3);
-      day.visitors = (guint64)qrs_result_get_int64 (result, i, 4);
-      day.bots = (guint64)qrs_result_get_int64 (result, i, 5);
-      g_array_append_val (days, day);
-    }
+  days = query_days (connection, &range, cancellable, error);
+  qrs_database_release (self->database, connection);
   return days;
 }
 
@@ -998,8 +1105,8 @@ qrs_scan_store_get_totals (QrsScanStore   *self,
                            GError        **error)
 {
   g_auto(RangeParams) range = { NULL, NULL, NULL };
-  g_autoptr(PGresult) result = NULL;
-  const char *params[3];
+  QrsPgConnection *connection;
+  gboolean ok;
 
   g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
   g_return_val_if_fail (totals != NULL, FALSE);
@@ -1008,32 +1115,13 @@ qrs_scan_store_get_totals (QrsScanStore   *self,
 
   if (!range_params_init (&range, code_id, first_day, last_day, error))
     return FALSE;
-  params[0] = range.code_id;
-  params[1] = range.first;
-  params[2] = range.last;
 
-  result = run_query (self,
-                      "SELECT coalesce(sum(scans), 0), coalesce(sum(visitors), 0),"
-                      "       coalesce(sum(bots), 0)"
-                      "  FROM public.scan_daily"
-                      " WHERE day BETWEEN $2::date AND $3::date"
-                      "   AND ($1::bigint = 0 OR code_id = $1::bigint)",
-                      3, params, cancellable, error);
-  if (result == NULL)
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
     return FALSE;
-
-  totals->scans = (guint64)qrs_result_get_int64 (result, 0, 0);
-  totals->visitors = (guint64)qrs_result_get_int64 (result, 0, 1);
-  totals->bots = (guint64)qrs_result_get_int64 (result, 0, 2);
-  return TRUE;
-}
-
-static void
-scan_count_clear (gpointer data)
-{
-  QrsScanCount *count = data;
-
-  g_clear_pointer (&count->label, g_free);
+  ok = query_totals (connection, &range, totals, cancellable, error);
+  qrs_database_release (self->database, connection);
+  return ok;
 }
 
 /**
@@ -1064,55 +1152,20 @@ qrs_scan_store_count_by (QrsScanStore      *self,
                          GError           **error)
 {
   g_auto(RangeParams) range = { NULL, NULL, NULL };
-  g_autoptr(PGresult) result = NULL;
-  g_autofree char *limit_param = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
-  g_autofree char *sql = NULL;
-  const char *params[4];
-  const char *column;
+  QrsPgConnection *connection;
   GArray *counts;
 
   g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
-
-  switch (dimension)
-    {
-    case QRS_SCAN_DIMENSION_DEVICE: column = "device"; break;
-    case QRS_SCAN_DIMENSION_OS: column = "os"; break;
-    case QRS_SCAN_DIMENSION_BROWSER: column = "browser"; break;
-    case QRS_SCAN_DIMENSION_LANGUAGE: column = "language"; break;
-    case QRS_SCAN_DIMENSION_REFERRER: column = "referrer_host"; break;
-    default:
-      g_return_val_if_reached (NULL);
-    }
+  g_return_val_if_fail (dimension_column (dimension) != NULL, NULL);
 
   if (!range_params_init (&range, code_id, first_day, last_day, error))
     return NULL;
-  params[0] = range.code_id;
-  params[1] = range.first;
-  params[2] = range.last;
-  params[3] = limit_param;
 
-  /* Only the fixed column name above is spliced in. */
-  sql = g_strdup_printf ("SELECT coalesce(%s, ''), count(*) FROM public.scans"
-                         " WHERE scanned_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
-                         "   AND scanned_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'"
-                         "   AND NOT is_bot"
-                         "   AND ($1::bigint = 0 OR code_id = $1::bigint)"
-                         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4::bigint",
-                         column);
-  result = run_query (self, sql, 4, params, cancellable, error);
-  if (result == NULL)
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
     return NULL;
-
-  counts = g_array_sized_new (FALSE, TRUE, sizeof (QrsScanCount), PQntuples (result));
-  g_array_set_clear_func (counts, scan_count_clear);
-  for (int i = 0; i < PQntuples (result); i++)
-    {
-      QrsScanCount count;
-
-      count.label = qrs_result_dup_string (result, i, 0);
-      count.scans = (guint64)qrs_result_get_int64 (result, i, 1);
-      g_array_append_val (counts, count);
-    }
+  counts = query_counts (connection, dimension, &range, limit, cancellable, error);
+  qrs_database_release (self->database, connection);
   return counts;
 }
 
@@ -1176,6 +1229,102 @@ qrs_scan_store_count_by_hour (QrsScanStore  *self,
         heatmap->counts[weekday][hour] = (guint64)qrs_result_get_int64 (result, i, 2);
     }
   return heatmap;
+}
+
+/**
+ * qrs_scan_summary_free:
+ * @self: (nullable): a #QrsScanSummary
+ */
+void
+qrs_scan_summary_free (QrsScanSummary *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->days, g_array_unref);
+  g_clear_pointer (&self->counts, g_ptr_array_unref);
+  g_free (self);
+}
+
+/**
+ * qrs_scan_store_get_summary:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @first_day: the first UTC day
+ * @last_day: the last UTC day, included
+ * @dimensions: (array length=n_dimensions): what to count by
+ * @n_dimensions: how many
+ * @limit: how many of the most frequent values of each, or 0 for all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * What qrs_scan_store_count_by_day(), qrs_scan_store_get_totals() and
+ * qrs_scan_store_count_by() give, read together from one snapshot of
+ * the database: a batch of scans committed meanwhile is in every part or
+ * in none, so the days add up to the totals and the counts of a dimension
+ * (all of them, when @limit does not cut any) add up to the scans of
+ * people.
+ *
+ * Returns: (transfer full): the summary, or %NULL with @error set
+ */
+QrsScanSummary *
+qrs_scan_store_get_summary (QrsScanStore            *self,
+                            gint64                   code_id,
+                            const GDate             *first_day,
+                            const GDate             *last_day,
+                            const QrsScanDimension  *dimensions,
+                            guint                    n_dimensions,
+                            guint                    limit,
+                            GCancellable            *cancellable,
+                            GError                 **error)
+{
+  g_auto(RangeParams) range = { NULL, NULL, NULL };
+  g_autoptr(QrsScanSummary) summary = NULL;
+  QrsPgConnection *connection;
+  gboolean ok;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), NULL);
+  g_return_val_if_fail (dimensions != NULL || n_dimensions == 0, NULL);
+  for (guint i = 0; i < n_dimensions; i++)
+    g_return_val_if_fail (dimension_column (dimensions[i]) != NULL, NULL);
+
+  if (!range_params_init (&range, code_id, first_day, last_day, error))
+    return NULL;
+
+  summary = g_new0 (QrsScanSummary, 1);
+  summary->counts = g_ptr_array_new_full (n_dimensions, (GDestroyNotify)g_array_unref);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+
+  /* Under REPEATABLE READ every statement sees the snapshot the first one
+   * took; a batch of scans and its rollups are committed together, so the
+   * rollups and the scans read here always count the same batches. */
+  ok = qrs_pg_connection_command (connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                                  0, NULL, cancellable, error);
+  if (ok)
+    {
+      summary->days = query_days (connection, &range, cancellable, error);
+      ok = summary->days != NULL;
+    }
+  if (ok)
+    ok = query_totals (connection, &range, &summary->totals, cancellable, error);
+  for (guint i = 0; ok && i < n_dimensions; i++)
+    {
+      GArray *counts = query_counts (connection, dimensions[i], &range, limit, cancellable, error);
+
+      if (counts == NULL)
+        ok = FALSE;
+      else
+        g_ptr_array_add (summary->counts, counts);
+    }
+  if (ok)
+    ok = qrs_pg_connection_commit (connection, cancellable, error);
+  else
+    qrs_pg_connection_rollback (connection);
+
+  qrs_database_release (self->database, connection);
+  return ok ? g_steal_pointer (&summary) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1695,4 +1844,96 @@ qrs_scan_store_export_csv_finish (QrsScanStore  *self,
   if (n_rows != NULL)
     *n_rows = n ? *n : 0;
   return n != NULL;
+}
+
+typedef struct
+{
+  gint64            code_id;
+  GDate             first_day;
+  GDate             last_day;
+  QrsScanDimension *dimensions;
+  guint             n_dimensions;
+  guint             limit;
+} SummaryArgs;
+
+static void
+summary_args_free (SummaryArgs *args)
+{
+  g_free (args->dimensions);
+  g_free (args);
+}
+
+static gpointer
+get_summary_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  SummaryArgs *args = data;
+
+  return qrs_scan_store_get_summary (source, args->code_id, &args->first_day, &args->last_day,
+                                     args->dimensions, args->n_dimensions, args->limit,
+                                     cancellable, error);
+}
+
+/**
+ * qrs_scan_store_get_summary_async:
+ * @self: a #QrsScanStore
+ * @code_id: a code, or 0 for all
+ * @first_day: the first UTC day
+ * @last_day: the last UTC day, included
+ * @dimensions: (array length=n_dimensions): what to count by; copied
+ * @n_dimensions: how many
+ * @limit: how many of the most frequent values of each, or 0 for all
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Runs qrs_scan_store_get_summary() on a worker thread.
+ */
+void
+qrs_scan_store_get_summary_async (QrsScanStore            *self,
+                                  gint64                   code_id,
+                                  const GDate             *first_day,
+                                  const GDate             *last_day,
+                                  const QrsScanDimension  *dimensions,
+                                  guint                    n_dimensions,
+                                  guint                    limit,
+                                  GCancellable            *cancellable,
+                                  GAsyncReadyCallback      callback,
+                                  gpointer                 user_data)
+{
+  SummaryArgs *args;
+
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+  g_return_if_fail (dimensions != NULL || n_dimensions == 0);
+
+  args = g_new0 (SummaryArgs, 1);
+  args->code_id = code_id;
+  g_date_clear (&args->first_day, 1);
+  g_date_clear (&args->last_day, 1);
+  if (first_day != NULL)
+    args->first_day = *first_day;
+  if (last_day != NULL)
+    args->last_day = *last_day;
+  args->dimensions = g_memdup2 (dimensions, n_dimensions * sizeof *dimensions);
+  args->n_dimensions = n_dimensions;
+  args->limit = limit;
+  qrs_store_run_in_thread (self, qrs_scan_store_get_summary_async, get_summary_thread,
+                           args, (GDestroyNotify)summary_args_free,
+                           (GDestroyNotify)qrs_scan_summary_free,
+                           cancellable, callback, user_data);
+}
+
+/**
+ * qrs_scan_store_get_summary_finish:
+ * @self: a #QrsScanStore
+ * @result: the result
+ * @error: a #GError
+ *
+ * Returns: (transfer full): the summary, or %NULL with @error set
+ */
+QrsScanSummary *
+qrs_scan_store_get_summary_finish (QrsScanStore  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_scan_store_get_summary_async, error);
 }

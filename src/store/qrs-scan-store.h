@@ -196,6 +196,41 @@ gboolean        qrs_scan_store_export_csv_finish    (QrsScanStore         *self,
                                                      guint64              *n_rows,
                                                      GError              **error);
 
+/* What a chart shows of a range, read from one snapshot (see
+ * qrs_scan_store_get_summary()). */
+typedef struct
+{
+  GArray        *days;       /* QrsScanDay, every day of the range */
+  QrsScanTotals  totals;
+  GPtrArray     *counts;     /* one GArray of QrsScanCount per dimension asked for, in order */
+} QrsScanSummary;
+
+void            qrs_scan_summary_free               (QrsScanSummary       *self);
+
+QrsScanSummary *qrs_scan_store_get_summary          (QrsScanStore         *self,
+                                                     gint64                code_id,
+                                                     const GDate          *first_day,
+                                                     const GDate          *last_day,
+                                                     const QrsScanDimension *dimensions,
+                                                     guint                 n_dimensions,
+                                                     guint                 limit,
+                                                     GCancellable         *cancellable,
+                                                     GError              **error);
+void            qrs_scan_store_get_summary_async    (QrsScanStore         *self,
+                                                     gint64                code_id,
+                                                     const GDate          *first_day,
+                                                     const GDate          *last_day,
+                                                     const QrsScanDimension *dimensions,
+                                                     guint                 n_dimensions,
+                                                     guint                 limit,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+QrsScanSummary *qrs_scan_store_get_summary_finish   (QrsScanStore         *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsScan, qrs_scan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsScanSummary, qrs_scan_summary_free)
 
 G_END_DECLS

@@ -492,10 +492,10 @@ static const char *expander_subtitle (QrsEditor  *editor,
                                        const char *name);
 
 /* A load finished after @loads, and all of it shows @total: the chart,
- * the total and, when there are scans, every breakdown.  A load's
- * queries run side by side on the pool's connections, so one that
- * started as the scans were being committed can finish with some parts
- * before them; the reload the notification brings then completes it. */
+ * the total and, when there are scans, every breakdown.  A load reads
+ * one snapshot, so its parts agree with each other; but one that started
+ * before the scans were committed shows none of them, and the reload the
+ * notification brings is the one to wait for. */
 static gboolean
 scans_shown (gpointer data)
 {
