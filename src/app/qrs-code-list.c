@@ -12,9 +12,10 @@
  * A list model is positional: a scroll bar dragged to row 73,000 needs
  * that row without the 72,999 before it, which keyset paging cannot give
  * without the key at the page boundary.  The store reads only ids (and
- * the sort key) while skipping rows, along the (updated_at, id) and
- * (created_at, id) indexes, so even the last page of 100,000 is cheap —
- * see docs/performance.md.
+ * the sort key) while skipping rows, along the (updated_at, id),
+ * (created_at, id) and (lower(title), id) indexes, and reads a page past
+ * the middle from the end (given the count), so the last page of 100,000
+ * costs what the first does — see docs/performance.md.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -229,6 +230,17 @@ page_loaded_cb (GObject      *object,
   notify_loading (self);
 }
 
+/* The count of the query the pages are read for, or 0 while a new
+ * query's count is on its way: the store reads pages past the middle
+ * from the end when it knows there is one. */
+static guint64
+known_count (QrsCodeList *self)
+{
+  if (self->resetting)
+    return self->counted ? self->new_n_items : 0;
+  return self->n_items;
+}
+
 static void
 start_fetches (QrsCodeList *self)
 {
@@ -248,7 +260,7 @@ start_fetches (QrsCodeList *self)
       g_hash_table_insert (self->fetching, GUINT_TO_POINTER (index), GUINT_TO_POINTER (self->serial));
       qrs_code_store_list_page_async (self->store, self->query,
                                       index * QRS_CODE_LIST_PAGE_SIZE, QRS_CODE_LIST_PAGE_SIZE,
-                                      self->cancellable, page_loaded_cb, fetch);
+                                      known_count (self), self->cancellable, page_loaded_cb, fetch);
     }
 }
 

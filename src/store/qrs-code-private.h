@@ -5,6 +5,7 @@
 #pragma once
 
 #include "qrs-code.h"
+#include "qrs-code-store.h"
 
 G_BEGIN_DECLS
 
@@ -15,5 +16,7 @@ void qrs_code_set_stored (QrsCode    *self,
                           const char *created_by,
                           GDateTime  *updated_at,
                           const char *updated_by);
+
+guint qrs_code_store_get_n_pages_from_end (QrsCodeStore *self);
 
 G_END_DECLS

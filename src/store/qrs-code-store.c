@@ -26,6 +26,7 @@ struct _QrsCodeStore
   QrsDatabase *database;
   GMutex       mutex;
   char        *short_url_base;
+  gint         pages_from_end;   /* read in reverse, for tests */
 };
 
 enum {
@@ -1212,6 +1213,8 @@ static const char relevance_count_sql[] =
  * @query: which codes, in which order
  * @offset: how many to skip
  * @limit: how many at most (0 is taken as 1)
+ * @count: how many codes @query lets through as far as the caller knows
+ *   (qrs_code_store_count()), or 0 if it does not know
  * @cancellable: (nullable): a #GCancellable
  * @error: a #GError
  *
@@ -1224,6 +1227,13 @@ static const char relevance_count_sql[] =
  * %QRS_CODE_SEARCH_COUNT_LIMIT of them, and lists them newest first past
  * that or without a search.
  *
+ * Skipping rows walks the index, so a page past the middle is read from
+ * the other end, in the reverse order, skipping the rows after it
+ * instead: the dearest page is the middle one, not the last.  @count only
+ * says when that is worth it; the store counts again in the snapshot it
+ * reads the page from, so the page is the same whichever end it is read
+ * from, even if @count is out of date.
+ *
  * Returns: (transfer full): the page, or %NULL with @error set
  */
 QrsCodePage *
@@ -1231,6 +1241,7 @@ qrs_code_store_list_page (QrsCodeStore        *self,
                           const QrsCodeQuery  *query,
                           guint                offset,
                           guint                limit,
+                          guint64              count,
                           GCancellable        *cancellable,
                           GError             **error)
 {
@@ -1239,7 +1250,11 @@ qrs_code_store_list_page (QrsCodeStore        *self,
   g_autofree char *sql = NULL;
   QrsPgConnection *connection;
   const char *inner_key, *outer_key, *from;
-  const char *direction;
+  const char *direction, *inner_direction;
+  gboolean from_end = FALSE;
+  gboolean in_snapshot = FALSE;
+  guint64 skip = offset;
+  guint64 take = MAX (limit, 1);
   QrsCodeSort sort;
   QrsCodePage *page;
 
@@ -1303,11 +1318,61 @@ qrs_code_store_list_page (QrsCodeStore        *self,
       g_return_val_if_reached (NULL);
     }
 
-  params.values[5] = params.owned[5] = g_strdup_printf ("%u", MAX (limit, 1));
-  params.values[6] = params.owned[6] = g_strdup_printf ("%u", offset);
+  /* Every order but the ranking is a key and the id, each ascending or
+   * descending, and so reads backwards as the same rows reversed (NULLs
+   * too: first when descending, last when ascending).  The ranking is
+   * left alone: it numbers every match before any page is cut, so
+   * skipping from either end costs the same. */
+  inner_direction = direction;
+  if (sort != QRS_CODE_SORT_RELEVANCE && count > 0 && (guint64)offset * 2 > count)
+    {
+      g_autoptr(PGresult) counted = NULL;
+      guint64 exact;
+
+      /* The count and the page from one snapshot, so that the skip
+       * from the end lands where the skip from the start would. */
+      if (!qrs_pg_connection_command (connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                                      0, NULL, cancellable, error)
+          || (params.values[0] != NULL
+              && !qrs_pg_connection_command (connection, "SET LOCAL enable_seqscan = off",
+                                             0, NULL, cancellable, error))
+          || (counted = qrs_pg_connection_exec (connection,
+                                                "SELECT count(*) FROM public.codes WHERE " QUERY_CONDITIONS,
+                                                N_QUERY_PARAMS, params.values, cancellable, error)) == NULL)
+        {
+          qrs_pg_connection_rollback (connection);
+          qrs_database_release (self->database, connection);
+          return NULL;
+        }
+      in_snapshot = TRUE;
+      exact = (guint64)MAX (qrs_result_get_int64 (counted, 0, 0), 0);
+
+      /* Rows offset … offset + take - 1 are, counted from the end,
+       * exact - offset - take … exact - offset - 1; a short last page
+       * starts at the end itself. */
+      if (offset < exact)
+        {
+          guint64 end = MIN ((guint64)offset + take, exact);
+
+          take = end - offset;
+          skip = exact - end;
+          from_end = TRUE;
+          inner_direction = g_str_equal (direction, "DESC") ? "ASC" : "DESC";
+        }
+      else
+        {
+          /* Nothing there, as the forward read would say. */
+          take = 0;
+          skip = 0;
+        }
+    }
+
+  params.values[5] = params.owned[5] = g_strdup_printf ("%" G_GUINT64_FORMAT, take);
+  params.values[6] = params.owned[6] = g_strdup_printf ("%" G_GUINT64_FORMAT, skip);
 
   /* Only the fixed fragments above are spliced in; values travel as
-   * parameters. */
+   * parameters.  The outer ORDER BY puts a page read from the end back
+   * in the query's order. */
   sql = g_strdup_printf ("SELECT " CODE_COLUMNS_OF ("c") ","
                          "       coalesce((SELECT sum(d.scans) FROM public.scan_daily d"
                          "                  WHERE d.code_id = c.id), 0)"
@@ -1316,14 +1381,27 @@ qrs_code_store_list_page (QrsCodeStore        *self,
                          "         ORDER BY %s %s, codes.id %s LIMIT $6::bigint OFFSET $7::bigint) AS p"
                          "  JOIN public.codes c ON c.id = p.page_id"
                          " ORDER BY %s %s, c.id %s",
-                         inner_key, from, inner_key, direction, direction,
+                         inner_key, from, inner_key, inner_direction, inner_direction,
                          outer_key, direction, direction);
 
-  result = exec_query (connection, sql, N_QUERY_PARAMS + 2, params.values,
-                       cancellable, error);
+  if (in_snapshot)
+    {
+      result = qrs_pg_connection_exec (connection, sql, N_QUERY_PARAMS + 2, params.values,
+                                       cancellable, error);
+      if (result == NULL || !qrs_pg_connection_commit (connection, cancellable, error))
+        {
+          g_clear_pointer (&result, PQclear);
+          qrs_pg_connection_rollback (connection);
+        }
+    }
+  else
+    result = exec_query (connection, sql, N_QUERY_PARAMS + 2, params.values,
+                         cancellable, error);
   qrs_database_release (self->database, connection);
   if (result == NULL)
     return NULL;
+  if (from_end)
+    g_atomic_int_inc (&self->pages_from_end);
 
   page = g_new0 (QrsCodePage, 1);
   page->codes = codes_from_result (result);
@@ -2029,6 +2107,7 @@ typedef struct
   QrsCodeQuery *query;
   guint         offset;
   guint         limit;
+  guint64       count;
 } PageArgs;
 
 static void
@@ -2044,7 +2123,7 @@ list_page_thread (gpointer source, gpointer data, GCancellable *cancellable, GEr
   PageArgs *args = data;
 
   return qrs_code_store_list_page (source, args->query, args->offset, args->limit,
-                                   cancellable, error);
+                                   args->count, cancellable, error);
 }
 
 void
@@ -2052,6 +2131,7 @@ qrs_code_store_list_page_async (QrsCodeStore        *self,
                                 const QrsCodeQuery  *query,
                                 guint                offset,
                                 guint                limit,
+                                guint64              count,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
@@ -2065,6 +2145,7 @@ qrs_code_store_list_page_async (QrsCodeStore        *self,
   args->query = qrs_code_query_copy (query);
   args->offset = offset;
   args->limit = limit;
+  args->count = count;
   qrs_store_run_in_thread (self, qrs_code_store_list_page_async, list_page_thread,
                            args, (GDestroyNotify)page_args_free,
                            (GDestroyNotify)qrs_code_page_free, cancellable, callback, user_data);
@@ -2235,4 +2316,14 @@ qrs_code_store_list_events_finish (QrsCodeStore  *self,
                                    GError       **error)
 {
   return qrs_store_run_finish (self, result, qrs_code_store_list_events_async, error);
+}
+
+/* How many pages were read from the end (see qrs_code_store_list_page()),
+ * for tests that must know the other path was taken. */
+guint
+qrs_code_store_get_n_pages_from_end (QrsCodeStore *self)
+{
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), 0);
+
+  return (guint)g_atomic_int_get (&self->pages_from_end);
 }

@@ -1,4 +1,4 @@
-/* bench-store.c — how fast the store ingests, searches and charts
+/* bench-store.c — how fast the store ingests, searches, charts and pages
  *
  * Not a test: tools/bench store runs it on a release build against a
  * throwaway PostgreSQL and prints a Markdown table for docs/performance.md.
@@ -21,6 +21,7 @@ static int n_scanned_codes = 1000;
 static int n_scans = 1000000;
 static int batch_size = 5000;
 static int rounds = 20;
+static gboolean pages_only = FALSE;
 
 static const GOptionEntry entries[] = {
   { "codes", 0, 0, G_OPTION_ARG_INT, &n_codes, "Codes to search among (100000)", "N" },
@@ -28,6 +29,7 @@ static const GOptionEntry entries[] = {
   { "scans", 0, 0, G_OPTION_ARG_INT, &n_scans, "Scans to ingest (1000000)", "N" },
   { "batch", 0, 0, G_OPTION_ARG_INT, &batch_size, "Scans per COPY batch (5000)", "N" },
   { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Repetitions of each query (20)", "N" },
+  { "pages", 0, 0, G_OPTION_ARG_NONE, &pages_only, "Only the library's pages: first, middle and last, read from the start and from the nearer end", NULL },
   { NULL }
 };
 
@@ -142,6 +144,100 @@ word_of_rank (const char *dbname,
   return qrs_test_sql_value (dbname, sql);
 }
 
+/* The library's pages of 200 at the start, the middle and the end of
+ * each order, read as before (the count not given: always skipping from
+ * the start) and as the library reads them now (given the count: from
+ * the nearer end). */
+static int
+bench_pages (void)
+{
+  static const struct
+  {
+    QrsCodeSort  sort;
+    gboolean     descending;
+    const char  *name;
+  } orders[] = {
+    { QRS_CODE_SORT_TITLE, FALSE, "title" },
+    { QRS_CODE_SORT_UPDATED, TRUE, "last changed" },
+    { QRS_CODE_SORT_CREATED, TRUE, "created" },
+    { QRS_CODE_SORT_SCANS, TRUE, "scans" },
+  };
+  const guint page_size = 200;
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) codes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *load_before = load_average ();
+  g_autofree char *load_after = NULL;
+  g_autoptr(GString) table = g_string_new (NULL);
+  guint64 count;
+
+  qrs_test_require_server ();
+  database = qrs_test_open_migrated (&name);
+  codes = qrs_code_store_new (database);
+  server = qrs_test_sql_value (name, "SELECT split_part(version(), ' on ', 1)");
+
+  g_printerr ("Making %d codes …\n", n_codes);
+  qrs_test_make_codes (name, n_codes);
+  PQclear (qrs_test_sql (name, "VACUUM ANALYZE codes"));
+
+  for (guint o = 0; o < G_N_ELEMENTS (orders); o++)
+    {
+      g_autoptr(QrsCodeQuery) query = qrs_code_query_new ();
+      guint offsets[3];
+      const char *where[] = { "first", "middle", "last" };
+
+      query->sort = orders[o].sort;
+      query->descending = orders[o].descending;
+      count = qrs_code_store_count (codes, query, NULL, &error);
+      if (error != NULL)
+        g_error ("%s", error->message);
+      offsets[0] = 0;
+      offsets[1] = (guint)(count / 2 / page_size * page_size);
+      offsets[2] = (guint)((count - 1) / page_size * page_size);
+
+      g_printerr ("Paging by %s …\n", orders[o].name);
+      for (guint w = 0; w < G_N_ELEMENTS (offsets); w++)
+        {
+          Stats stats[2];
+
+          for (guint given = 0; given < 2; given++)
+            {
+              g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+
+              for (int r = -1; r < rounds; r++)
+                {
+                  g_autoptr(QrsCodePage) page = NULL;
+                  gint64 start = g_get_monotonic_time ();
+                  double ms;
+
+                  page = qrs_code_store_list_page (codes, query, offsets[w], page_size,
+                                                   given ? count : 0, NULL, &error);
+                  ms = ms_since (start);
+                  if (page == NULL)
+                    g_error ("%s", error->message);
+                  /* The first read warms the caches and is not counted. */
+                  if (r >= 0)
+                    g_array_append_val (samples, ms);
+                }
+              stats[given] = stats_of (samples);
+            }
+          g_string_append_printf (table, "| %s | %s page (offset %u) | p50 %.1f ms, max %.1f ms | p50 %.1f ms, max %.1f ms |\n",
+                                  orders[o].name, where[w], offsets[w],
+                                  stats[0].p50, stats[0].max, stats[1].p50, stats[1].max);
+        }
+    }
+
+  load_after = load_average ();
+  printf ("Server: %s; %u CPUs; load average %s before, %s after; %d codes, pages of %u, %d reads each\n\n",
+          server, g_get_num_processors (), load_before, load_after, n_codes, page_size, rounds);
+  printf ("| order | page | from the start (count not given) | from the nearer end (count given) |\n");
+  printf ("| --- | --- | --- | --- |\n");
+  printf ("%s", table->str);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -189,6 +285,8 @@ main (int   argc,
       g_printerr ("bench-store: %s\n", error->message);
       return 2;
     }
+  if (pages_only)
+    return bench_pages ();
 
   qrs_test_require_server ();
   database = qrs_test_open_migrated (&name);

@@ -63,7 +63,7 @@ page_ok (QrsCodeStore       *store,
          guint               limit)
 {
   g_autoptr(GError) error = NULL;
-  QrsCodePage *page = qrs_code_store_list_page (store, query, offset, limit, NULL, &error);
+  QrsCodePage *page = qrs_code_store_list_page (store, query, offset, limit, 0, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (page);
@@ -271,7 +271,7 @@ test_query_async (void)
 
   query->kind = QRS_CODE_KIND_DYNAMIC;
   qrs_code_store_count_async (store, query, NULL, done_cb, &counted);
-  qrs_code_store_list_page_async (store, query, 9, 5, NULL, done_cb, &paged);
+  qrs_code_store_list_page_async (store, query, 9, 5, 0, NULL, done_cb, &paged);
   /* Copied: changing it now changes nothing asked. */
   query->kind = QRS_CODE_KIND_STATIC;
   qrs_code_store_list_tags_async (store, NULL, done_cb, &tagged);
