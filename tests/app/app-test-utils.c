@@ -10,6 +10,7 @@
 
 #include "app-test-utils.h"
 #include "qrs-application.h"
+#include "qrs-editor-private.h"
 #include "qrs-preview-private.h"
 #include "qrs-window-private.h"
 
@@ -640,4 +641,34 @@ app_test_install_default_handler (const char         *xdg_dir,
   g_setenv ("XDG_CONFIG_HOME", config, TRUE);
 
   return opened_path;
+}
+
+void
+app_test_type_into (QrsWindow  *window,
+                    const char *field,
+                    const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, field, 0)), text);
+}
+
+void
+app_test_set_title (QrsWindow  *window,
+                    const char *title)
+{
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
+                                                                      QRS_TYPE_EDITOR, "title_row")),
+                         title);
+}
+
+/* The version check lets a test wait for a second save of a code that
+ * is stored already; without "expected-version", any stored version
+ * will do. */
+gboolean
+app_test_document_saved (gpointer data)
+{
+  QrsDocument *document = data;
+  QrsCode *stored = qrs_document_get_stored (document);
+  int expected = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (document), "expected-version"));
+
+  return stored != NULL && qrs_code_get_version (stored) >= MAX (expected, 1);
 }

@@ -48,5 +48,14 @@ gboolean    app_test_no_dialog         (gpointer      data);
 /* As a click on a response button does: respond, then close. */
 void        app_test_respond           (AdwMessageDialog *dialog,
                                         const char   *response);
+/* Typing into the editor: a payload field's first row, and the title. */
+void        app_test_type_into         (QrsWindow    *window,
+                                        const char   *field,
+                                        const char   *text);
+void        app_test_set_title         (QrsWindow    *window,
+                                        const char   *title);
+/* For app_test_wait_until(): the QrsDocument @data is stored, at least
+ * at the version set as its "expected-version" data, if any. */
+gboolean    app_test_document_saved    (gpointer      data);
 
 G_END_DECLS

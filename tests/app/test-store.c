@@ -17,29 +17,6 @@ app (void)
   return QRS_APPLICATION (app_test_get_application ());
 }
 
-static gboolean
-document_saved (gpointer data)
-{
-  return qrs_document_get_id (data) > 0;
-}
-
-static void
-type_into (QrsWindow  *window,
-           const char *field,
-           const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, field, 0)), text);
-}
-
-static void
-set_title (QrsWindow  *window,
-           const char *title)
-{
-  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
-                                                                      QRS_TYPE_EDITOR, "title_row")),
-                         title);
-}
-
 typedef struct
 {
   QrsWindow *window;
@@ -95,11 +72,11 @@ test_store_save_and_reload (void)
   app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
-  type_into (window, "url", "https://example.edu/saved");
-  set_title (window, "Saved poster");
+  app_test_type_into (window, "url", "https://example.edu/saved");
+  app_test_set_title (window, "Saved poster");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
 
   /* It is in the database as the editor said it. */
   row = qrs_code_store_get (qrs_connection_get_code_store (qrs_application_get_connection (app ())),
@@ -109,7 +86,7 @@ test_store_save_and_reload (void)
   g_assert_cmpstr (qrs_code_get_encoded (row), ==, "https://example.edu/saved");
 
   /* Revert drops unsaved edits. */
-  set_title (window, "Not saved");
+  app_test_set_title (window, "Not saved");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.revert", NULL));
   g_assert_cmpstr (adw_window_title_get_title (window->window_title), ==, "Saved poster");
   document = qrs_window_get_document (window);
@@ -145,8 +122,8 @@ test_store_dynamic (void)
   gtk_switch_set_active (GTK_SWITCH (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
                                                                     QRS_TYPE_EDITOR, "dynamic_switch")),
                          TRUE);
-  type_into (window, "url", "https://example.edu/enrol");
-  set_title (window, "Enrolment");
+  app_test_type_into (window, "url", "https://example.edu/enrol");
+  app_test_set_title (window, "Enrolment");
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (short_id_assigned, document, 30000);
@@ -219,15 +196,15 @@ test_store_conflict (void)
   store = qrs_connection_get_code_store (qrs_application_get_connection (app ()));
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
-  type_into (window, "url", "https://example.edu/conflict");
-  set_title (window, "Mine");
+  app_test_type_into (window, "url", "https://example.edu/conflict");
+  app_test_set_title (window, "Mine");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
   g_assert_cmpint (qrs_code_get_version (qrs_document_get_stored (document)), ==, 1);
 
   /* Theirs (version 2), then mine on top of version 1: a conflict. */
   change_behind_back (document, "Theirs");
-  set_title (window, "Mine, edited");
+  app_test_set_title (window, "Mine, edited");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (app_test_dialog_shown, NULL, 30000);
   dialog = app_test_find_dialog ();
@@ -245,7 +222,7 @@ test_store_conflict (void)
 
   /* Another conflict; this time take theirs. */
   change_behind_back (document, "Theirs again");
-  set_title (window, "Mine again");
+  app_test_set_title (window, "Mine again");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (app_test_dialog_shown, NULL, 30000);
   {
@@ -295,10 +272,10 @@ test_store_logo (void)
   app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
-  type_into (window, "url", "https://example.edu/logo");
+  app_test_type_into (window, "url", "https://example.edu/logo");
   g_assert_true (qrs_design_set_logo (qrs_document_get_design (document), bytes, &error));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
 
   other = app_test_new_window (1200, 800);
   loaded = find_in_library (other, qrs_document_get_id (document));
@@ -331,9 +308,9 @@ test_store_delete (void)
   app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
-  type_into (window, "url", "https://example.edu/short-lived");
+  app_test_type_into (window, "url", "https://example.edu/short-lived");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
   id = qrs_document_get_id (document);
 
   /* Undo keeps it, in the list and in the database. */
@@ -392,10 +369,10 @@ test_store_search (void)
       if (i > 0)
         gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
       document = qrs_window_get_document (window);
-      type_into (window, "url", i == 0 ? "https://example.edu/biblioteca" : "https://example.edu/menu");
-      set_title (window, titles[i]);
+      app_test_type_into (window, "url", i == 0 ? "https://example.edu/biblioteca" : "https://example.edu/menu");
+      app_test_set_title (window, titles[i]);
       gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-      app_test_wait_until (document_saved, document, 30000);
+      app_test_wait_until (app_test_document_saved, document, 30000);
       ids[i] = qrs_document_get_id (document);
     }
 
@@ -498,7 +475,7 @@ test_store_unreachable (void)
   app_test_wait_until (connection_failed, NULL, 60000);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->library_stack), ==, "status");
   g_assert_cmpstr (adw_status_page_get_title (window->status_page), ==, "Cannot Reach the Database");
-  type_into (window, "url", "https://example.edu/offline");
+  app_test_type_into (window, "url", "https://example.edu/offline");
   g_assert_cmpstr (qrs_document_get_text (qrs_window_get_document (window)), ==,
                    "https://example.edu/offline");
 
@@ -625,14 +602,14 @@ test_store_run_short_links (void)
   gtk_switch_set_active (GTK_SWITCH (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
                                                                     QRS_TYPE_EDITOR, "dynamic_switch")),
                          TRUE);
-  type_into (window, "url", "https://example.edu/run");
-  set_title (window, "Test-scan on localhost");
+  app_test_type_into (window, "url", "https://example.edu/run");
+  app_test_set_title (window, "Test-scan on localhost");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (short_id_assigned, document, 30000);
 
   expected = g_strconcat ("http://127.0.0.1:9/r/", qrs_document_get_short_id (document), NULL);
   g_assert_cmpstr (qrs_document_get_text (document), ==, expected);
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
   stored = qrs_document_get_stored (document);
   g_assert_nonnull (stored);
   g_assert_cmpstr (qrs_code_get_encoded (stored), ==, expected);

@@ -17,37 +17,10 @@ app (void)
   return QRS_APPLICATION (app_test_get_application ());
 }
 
-static void
-type_into (QrsWindow  *window,
-           const char *field,
-           const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, field, 0)), text);
-}
-
-static void
-set_title (QrsWindow  *window,
-           const char *title)
-{
-  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
-                                                                      QRS_TYPE_EDITOR, "title_row")),
-                         title);
-}
-
 static const char *
 editor_title (QrsWindow *window)
 {
   return qrs_design_get_title (qrs_document_get_design (qrs_window_get_document (window)));
-}
-
-static gboolean
-document_saved (gpointer data)
-{
-  QrsDocument *document = data;
-  QrsCode *stored = qrs_document_get_stored (document);
-  int expected = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (document), "expected-version"));
-
-  return stored != NULL && qrs_code_get_version (stored) >= MAX (expected, 1);
 }
 
 typedef struct
@@ -99,10 +72,10 @@ save_new_code (QrsWindow  *window,
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
   document = qrs_window_get_document (window);
-  type_into (window, "url", url);
-  set_title (window, title);
+  app_test_type_into (window, "url", url);
+  app_test_set_title (window, title);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
 
   return qrs_document_get_id (document);
 }
@@ -174,7 +147,7 @@ test_unsaved_switching_keeps_edits (void)
 
   click_code (window, a);
   g_assert_cmpstr (editor_title (window), ==, "Kept A");
-  set_title (window, "Kept A, edited");
+  app_test_set_title (window, "Kept A, edited");
 
   /* Away and back: the edit is still there, and the row says so. */
   click_code (window, b);
@@ -249,16 +222,16 @@ test_unsaved_discard_mine_keeps_logo (void)
   app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
-  type_into (window, "url", "https://example.edu/logo-conflict");
-  set_title (window, "Logo, mine");
+  app_test_type_into (window, "url", "https://example.edu/logo-conflict");
+  app_test_set_title (window, "Logo, mine");
   g_assert_true (qrs_design_set_logo (qrs_document_get_design (document), logo, &error));
   g_assert_no_error (error);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
-  app_test_wait_until (document_saved, document, 30000);
+  app_test_wait_until (app_test_document_saved, document, 30000);
   id = qrs_document_get_id (document);
 
   change_behind_back (id, "Logo, theirs");
-  set_title (window, "Logo, mine again");
+  app_test_set_title (window, "Logo, mine again");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (app_test_dialog_shown, NULL, 30000);
   app_test_respond (app_test_find_dialog (), "theirs");
@@ -310,11 +283,11 @@ test_unsaved_close_saves (void)
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
 
   a = save_new_code (window, "https://example.edu/close-a", "Close A");
-  set_title (window, "Close A, edited");
+  app_test_set_title (window, "Close A, edited");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL);
   draft = g_object_ref (qrs_window_get_document (window));
-  type_into (window, "url", "https://example.edu/close-draft");
-  set_title (window, "Close draft");
+  app_test_type_into (window, "url", "https://example.edu/close-draft");
+  app_test_set_title (window, "Close draft");
 
   /* Ctrl+Q closes every window, each asking first. */
   g_action_group_activate_action (G_ACTION_GROUP (app ()), "quit", NULL);
@@ -360,8 +333,8 @@ test_unsaved_close_failed_save (void)
   app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
-  type_into (window, "url", "not an address at all");
-  set_title (window, "Broken draft");
+  app_test_type_into (window, "url", "not an address at all");
+  app_test_set_title (window, "Broken draft");
   g_assert_nonnull (qrs_document_get_error (qrs_window_get_document (window)));
 
   gtk_window_close (GTK_WINDOW (window));
