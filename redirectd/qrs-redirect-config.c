@@ -103,11 +103,14 @@ qrs_redirect_flags_clear (QrsRedirectFlags *flags)
 GOptionEntry *
 qrs_redirect_flags_get_entries (QrsRedirectFlags *flags)
 {
+  /* The defaults are written out in the descriptions, not pasted from
+   * the macros above: xgettext cannot read through a macro, and the
+   * message would never be translated.  Keep them in step. */
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &flags->config_file,
-      N_("Read settings from FILE (default " QRS_REDIRECT_CONFIG_DEFAULT_FILE ")"), N_("FILE") },
+      N_("Read settings from FILE (default /etc/qrstudio/redirectd.conf)"), N_("FILE") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &flags->listen,
-      N_("Answer redirects on HOST:PORT (default " DEFAULT_LISTEN ")"), N_("HOST:PORT") },
+      N_("Answer redirects on HOST:PORT (default 127.0.0.1:8080)"), N_("HOST:PORT") },
     { "database", 'd', 0, G_OPTION_ARG_STRING, &flags->database,
       N_("PostgreSQL connection string or service (default: libpq's PG* variables)"), N_("CONNINFO") },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &flags->state_dir,
@@ -117,13 +120,13 @@ qrs_redirect_flags_get_entries (QrsRedirectFlags *flags)
     { "spool-max", 0, 0, G_OPTION_ARG_STRING, &flags->spool_max,
       N_("Stop spooling scans beyond SIZE (default 1GiB)"), N_("SIZE") },
     { "metrics-listen", 0, 0, G_OPTION_ARG_STRING, &flags->metrics_listen,
-      N_("Serve Prometheus metrics on HOST:PORT, or \"off\" (default " DEFAULT_METRICS_LISTEN ")"), N_("HOST:PORT") },
+      N_("Serve Prometheus metrics on HOST:PORT, or \"off\" (default 127.0.0.1:9108)"), N_("HOST:PORT") },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &flags->workers,
       N_("Answer requests on N threads (default: one per core)"), N_("N") },
     { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags->trusted_proxies,
       N_("Believe X-Forwarded-For from CIDR (repeatable)"), N_("CIDR") },
     { "referrer-policy", 0, 0, G_OPTION_ARG_STRING, &flags->referrer_policy,
-      N_("Referrer-Policy of every answer (default " DEFAULT_REFERRER_POLICY ")"), N_("POLICY") },
+      N_("Referrer-Policy of every answer (default strict-origin-when-cross-origin)"), N_("POLICY") },
     { "hsts", 0, 0, G_OPTION_ARG_STRING, &flags->hsts,
       N_("Send Strict-Transport-Security with VALUE"), N_("VALUE") },
     { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &flags->port_file,

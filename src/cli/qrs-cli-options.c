@@ -598,6 +598,7 @@ struct _QrsCliDesignKey
 
 static const QrsCliDesignKey design_keys[] = {
   { "ec", DESIGN_EC, FALSE, N_("L|M|Q|H"),
+    /* xgettext:no-c-format */
     N_("Error correction: recovers 7, 15, 25 or 30 % of the code (default M; a logo needs Q or H)") },
   { "micro", DESIGN_MICRO, TRUE, NULL,
     N_("Make a Micro QR code (M1–M4) for a short payload; not every phone reads it") },

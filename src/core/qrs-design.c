@@ -1712,9 +1712,11 @@ qrs_design_new_from_json (JsonNode  *node,
 
   if (json_node_get_int (format) != QRS_DESIGN_FORMAT_VERSION)
     {
+      /* A plain conversion, not a G_G*_FORMAT macro: xgettext cannot read
+       * through the macro, so the message would never be translated. */
       g_set_error (error, QRS_DESIGN_ERROR, QRS_DESIGN_ERROR_UNSUPPORTED_VERSION,
-                   _("The design is in format %" G_GINT64_FORMAT ", but this version of QR Studio reads format %d: update QR Studio."),
-                   json_node_get_int (format), QRS_DESIGN_FORMAT_VERSION);
+                   _("The design is in format %lld, but this version of QR Studio reads format %d: update QR Studio."),
+                   (long long)json_node_get_int (format), QRS_DESIGN_FORMAT_VERSION);
       return NULL;
     }
 

@@ -1439,10 +1439,12 @@ check_url (const QrsPayloadField  *field,
 
   if (strlen (result) > URL_MAX_LENGTH)
     {
+      /* A plain conversion, not a G_G*_FORMAT macro: xgettext cannot read
+       * through the macro, so the message would never be translated. */
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    g_dngettext (GETTEXT_PACKAGE,
-                                "The “%s” field is %" G_GSIZE_FORMAT " byte long, more than the %d allowed: shorten it, or make a dynamic code with a short link.",
-                                "The “%s” field is %" G_GSIZE_FORMAT " bytes long, more than the %d allowed: shorten it, or make a dynamic code with a short link.",
+                                "The “%s” field is %zu byte long, more than the %d allowed: shorten it, or make a dynamic code with a short link.",
+                                "The “%s” field is %zu bytes long, more than the %d allowed: shorten it, or make a dynamic code with a short link.",
                                 strlen (result)),
                    FIELD_LABEL (field), strlen (result), URL_MAX_LENGTH);
       return NULL;
@@ -1516,10 +1518,12 @@ encode_wifi (QrsPayload  *self,
 
   if (strlen (ssid) > SSID_MAX_LENGTH)
     {
+      /* A plain conversion, not a G_G*_FORMAT macro: xgettext cannot read
+       * through the macro, so the message would never be translated. */
       g_set_error (error, QRS_PAYLOAD_ERROR, QRS_PAYLOAD_ERROR_INVALID_FIELD,
                    g_dngettext (GETTEXT_PACKAGE,
-                                "The “%s” field is %" G_GSIZE_FORMAT " byte long, but a Wi-Fi network name has at most %d: check it.",
-                                "The “%s” field is %" G_GSIZE_FORMAT " bytes long, but a Wi-Fi network name has at most %d: check it.",
+                                "The “%s” field is %zu byte long, but a Wi-Fi network name has at most %d: check it.",
+                                "The “%s” field is %zu bytes long, but a Wi-Fi network name has at most %d: check it.",
                                 strlen (ssid)),
                    FIELD_LABEL (&wifi_fields[WIFI_SSID]), strlen (ssid), SSID_MAX_LENGTH);
       return NULL;

@@ -209,18 +209,20 @@ qrs_symbol_encode (const char     *data,
     {
       if (saved_errno == ERANGE || saved_errno == EINVAL)
         {
+          /* A plain conversion, not a G_G*_FORMAT macro: xgettext cannot
+           * read through the macro, so the message would never be translated. */
           if (symbol_type == QRS_SYMBOL_TYPE_MICRO_QR)
             g_set_error (error, QRS_SYMBOL_ERROR, QRS_SYMBOL_ERROR_TOO_LONG,
                          g_dngettext (GETTEXT_PACKAGE,
-                                      "The content (%" G_GSSIZE_FORMAT " byte) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code.",
-                                      "The content (%" G_GSSIZE_FORMAT " bytes) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code.",
+                                      "The content (%zd byte) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code.",
+                                      "The content (%zd bytes) does not fit in a Micro QR code at level %s: shorten it, lower the error correction, or use a full QR code.",
                                       (gulong)length),
                          length, qrs_ec_level_to_string (ec_level));
           else
             g_set_error (error, QRS_SYMBOL_ERROR, QRS_SYMBOL_ERROR_TOO_LONG,
                          g_dngettext (GETTEXT_PACKAGE,
-                                      "The content (%" G_GSSIZE_FORMAT " byte) does not fit in a QR code at level %s: shorten it or lower the error correction.",
-                                      "The content (%" G_GSSIZE_FORMAT " bytes) does not fit in a QR code at level %s: shorten it or lower the error correction.",
+                                      "The content (%zd byte) does not fit in a QR code at level %s: shorten it or lower the error correction.",
+                                      "The content (%zd bytes) does not fit in a QR code at level %s: shorten it or lower the error correction.",
                                       (gulong)length),
                          length, qrs_ec_level_to_string (ec_level));
         }

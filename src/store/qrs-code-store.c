@@ -509,8 +509,10 @@ set_missing_or_conflict_error (QrsPgConnection  *connection,
 
   if (PQntuples (result) == 0)
     {
+      /* A plain conversion, not a G_G*_FORMAT macro: xgettext cannot read
+       * through the macro, so the message would never be translated. */
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
-                   _("The code %" G_GINT64_FORMAT " does not exist (any more)."), id);
+                   _("The code %lld does not exist (any more)."), (long long)id);
       return;
     }
 
@@ -1476,8 +1478,10 @@ update_one_field (QrsCodeStore  *self,
     return NULL;
   if (PQntuples (result) == 0)
     {
+      /* A plain conversion, not a G_G*_FORMAT macro: xgettext cannot read
+       * through the macro, so the message would never be translated. */
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_NOT_FOUND,
-                   _("The code %" G_GINT64_FORMAT " does not exist (any more)."), id);
+                   _("The code %lld does not exist (any more)."), (long long)id);
       return NULL;
     }
   return code_from_result (result, 0);
