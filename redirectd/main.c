@@ -304,9 +304,13 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   Daemon daemon = { 0 };
   guint signal_ids[3];
+  const char *localedir = g_getenv ("QRS_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* QRS_LOCALEDIR, when set, names the locale tree to read our messages
+   * from instead of the installed one: the tests point it at the build
+   * tree's po/ directory, where <lang>/LC_MESSAGES/qrstudio.mo are built. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
