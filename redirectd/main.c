@@ -235,12 +235,13 @@ start (Daemon  *daemon,
 
   options.batch_rows = config->batch_rows;
   options.batch_interval_ms = config->batch_interval_ms;
+  options.commit_batches = config->commit_batches;
   options.fsync_interval_ms = config->fsync_interval_ms;
   options.retry_max_ms = config->database_retry_max_ms;
   daemon->writer = qrs_scan_writer_new (daemon->spool, parser, &options);
   if (database_configured (config))
     {
-      daemon->ingest = qrs_scan_ingest_new (config->database);
+      daemon->ingest = qrs_scan_ingest_new (config->database, config->batch_rows);
       qrs_scan_writer_set_ingest (daemon->writer, qrs_scan_ingest_func, daemon->ingest,
                                   (GDestroyNotify)qrs_scan_ingest_free);
     }

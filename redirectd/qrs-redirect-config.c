@@ -30,7 +30,7 @@ static const char * const referrer_policies[] = {
 static const char * const known_keys[] = {
   "listen", "database", "state-dir", "spool-dir", "spool-max", "spool-segment-size",
   "metrics-listen", "workers", "trusted-proxies", "referrer-policy", "hsts",
-  "batch-rows", "batch-interval-ms", "fsync-interval-ms", "database-retry-max-ms",
+  "batch-rows", "batch-interval-ms", "commit-batches", "fsync-interval-ms", "database-retry-max-ms",
   "verbose",
   NULL
 };
@@ -469,6 +469,7 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
 
   if (!pick_uint (key_file, "batch-rows", 1000, 1, 100000, &self->batch_rows, error) ||
       !pick_uint (key_file, "batch-interval-ms", 100, 1, 60000, &self->batch_interval_ms, error) ||
+      !pick_uint (key_file, "commit-batches", 8, 1, 1000, &self->commit_batches, error) ||
       !pick_uint (key_file, "fsync-interval-ms", 50, 1, 10000, &self->fsync_interval_ms, error) ||
       !pick_uint (key_file, "database-retry-max-ms", 5000, 100, 600000,
                   &self->database_retry_max_ms, error))

@@ -63,6 +63,7 @@ typedef struct
   guint        workers;
   guint        batch_rows;
   guint        batch_interval_ms;
+  guint        commit_batches;
   guint        fsync_interval_ms;
   guint        database_retry_max_ms;
   gboolean     verbose;

@@ -13,6 +13,7 @@ struct _QrsScanIngest
   GMutex        lock;
   char         *next_conninfo;   /* guarded by lock: from a reload */
   char         *conninfo;
+  guint         copy_rows;
   QrsDatabase  *database;
   QrsScanStore *store;
   gint64        housekeeping_due;   /* monotonic µs */
@@ -23,13 +24,20 @@ struct _QrsScanIngest
  * matter forgotten (qrs_scan_store_maintain). */
 #define HOUSEKEEPING_INTERVAL (G_USEC_PER_SEC * G_GINT64_CONSTANT (3600))
 
+/**
+ * qrs_scan_ingest_new:
+ * @conninfo: the database
+ * @copy_rows: the most rows one COPY statement carries
+ */
 QrsScanIngest *
-qrs_scan_ingest_new (const char *conninfo)
+qrs_scan_ingest_new (const char *conninfo,
+                     guint       copy_rows)
 {
   QrsScanIngest *self = g_new0 (QrsScanIngest, 1);
 
   g_mutex_init (&self->lock);
   self->conninfo = g_strdup (conninfo);
+  self->copy_rows = MAX (copy_rows, 1);
   return self;
 }
 
@@ -89,6 +97,7 @@ ensure_store (QrsScanIngest  *self,
 
   self->database = g_steal_pointer (&database);
   self->store = qrs_scan_store_new (self->database);
+  qrs_scan_store_set_copy_rows (self->store, self->copy_rows);
   return TRUE;
 }
 

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 
 typedef struct _QrsScanIngest QrsScanIngest;
 
-QrsScanIngest *qrs_scan_ingest_new  (const char        *conninfo);
+QrsScanIngest *qrs_scan_ingest_new  (const char        *conninfo,
+                                     guint              copy_rows);
 void           qrs_scan_ingest_free (QrsScanIngest     *self);
 void           qrs_scan_ingest_set_conninfo (QrsScanIngest *self,
                                              const char    *conninfo);

@@ -92,6 +92,7 @@ qrs_scan_writer_new (QrsSpool                   *spool,
   self->options = *options;
   self->options.batch_rows = MAX (self->options.batch_rows, 1);
   self->options.batch_interval_ms = MAX (self->options.batch_interval_ms, 1);
+  self->options.commit_batches = MAX (self->options.commit_batches, 1);
   self->options.fsync_interval_ms = MAX (self->options.fsync_interval_ms, 1);
   self->options.retry_max_ms = MAX (self->options.retry_max_ms, 100);
 
@@ -222,6 +223,7 @@ writer_thread (gpointer data)
   gboolean ledger_behind = FALSE;   /* rows committed the ledger has not passed */
   gint64 synced_at = 0;
   gint64 ledger_at = 0;
+  guint commit_rows = self->options.batch_rows * self->options.commit_batches;
 
   g_array_set_clear_func (rows, (GDestroyNotify)clear_row);
   qrs_spool_get_ledger (self->spool, &position);
@@ -256,9 +258,9 @@ writer_thread (gpointer data)
 
       if (self->ingest != NULL && now >= retry_at)
         {
-          if (rows->len < self->options.batch_rows)
+          if (rows->len < commit_rows)
             {
-              guint n = qrs_spool_read (self->spool, &position, self->options.batch_rows - rows->len,
+              guint n = qrs_spool_read (self->spool, &position, commit_rows - rows->len,
                                         records, &error);
 
               if (error != NULL)
@@ -277,8 +279,13 @@ writer_thread (gpointer data)
               g_array_set_size (records, 0);
             }
 
+          /* One commit takes what came in batch-interval-ms, or a
+           * backlog's next commit_rows: the rollups cost per code and
+           * day a commit touches, so this is what lets the database
+           * keep up with a busy day (the store copies it batch-rows at
+           * a time). */
           if (rows->len > 0 &&
-              (rows->len >= self->options.batch_rows || stopping ||
+              (rows->len >= commit_rows || stopping ||
                now - batch_started >= (gint64)self->options.batch_interval_ms * 1000))
             {
               if (flush_batch (self, rows, &logged_down))

@@ -32,8 +32,9 @@ typedef gboolean (*QrsScanIngestFunc) (const QrsScanRow  *rows,
 
 typedef struct
 {
-  guint  batch_rows;          /* ≤ this many rows per commit */
-  guint  batch_interval_ms;   /* … or after this long */
+  guint  batch_rows;          /* ≤ this many rows per COPY */
+  guint  batch_interval_ms;   /* a batch waits no longer than this */
+  guint  commit_batches;      /* ≤ this many batches per commit */
   guint  fsync_interval_ms;   /* the group fsync */
   guint  retry_max_ms;        /* the longest pause between database retries */
 } QrsScanWriterOptions;

@@ -29,6 +29,8 @@ struct _QrsScanStore
   /* Months (year × 12 + month − 1) whose partition is known to exist. */
   GMutex       mutex;
   GHashTable  *known_months;
+
+  guint        copy_rows;   /* at most this many rows per COPY */
 };
 
 enum {
@@ -162,6 +164,7 @@ qrs_scan_store_class_init (QrsScanStoreClass *klass)
 static void
 qrs_scan_store_init (QrsScanStore *self)
 {
+  self->copy_rows = QRS_SCAN_STORE_COPY_ROWS;
   g_mutex_init (&self->mutex);
   self->known_months = g_hash_table_new (NULL, NULL);
 }
@@ -174,6 +177,25 @@ qrs_scan_store_new (QrsDatabase *database)
   return g_object_new (QRS_TYPE_SCAN_STORE,
                        "database", database,
                        NULL);
+}
+
+/**
+ * qrs_scan_store_set_copy_rows:
+ * @copy_rows: at least 1
+ *
+ * How many rows one COPY statement of qrs_scan_store_insert() carries at
+ * most (%QRS_SCAN_STORE_COPY_ROWS unless set).  A larger insert is
+ * copied in several statements, still in one transaction with one
+ * rollup: the bound is on each statement's buffer, not on the commit.
+ */
+void
+qrs_scan_store_set_copy_rows (QrsScanStore *self,
+                              guint         copy_rows)
+{
+  g_return_if_fail (QRS_IS_SCAN_STORE (self));
+  g_return_if_fail (copy_rows > 0);
+
+  self->copy_rows = copy_rows;
 }
 
 QrsDatabase *
@@ -606,23 +628,51 @@ rollup_arrays_finish (RollupArrays *arrays)
   array_finish (arrays->hashes, arrays->n, arrays->has_null_hash);
 }
 
+/* The batch's rows in COPY's text format, cut into the pieces one COPY
+ * statement each carries. */
+typedef struct
+{
+  GString *text;
+  GArray  *ends;   /* gsize: where each piece ends in text */
+} CopyRows;
+
+static void
+copy_rows_clear (CopyRows *rows)
+{
+  if (rows->text != NULL)
+    g_string_free (g_steal_pointer (&rows->text), TRUE);
+  g_clear_pointer (&rows->ends, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CopyRows, copy_rows_clear)
+
 static gboolean
 copy_rows (QrsPgConnection  *connection,
            const char       *sql,
-           GString          *rows,
+           const CopyRows   *rows,
            GCancellable     *cancellable,
            GError          **error)
 {
-  return qrs_pg_connection_copy_begin (connection, sql, cancellable, error)
-         && qrs_pg_connection_copy_send (connection, rows->str, rows->len, error)
-         && qrs_pg_connection_copy_end (connection, cancellable, error);
+  gsize start = 0;
+
+  for (guint i = 0; i < rows->ends->len; i++)
+    {
+      gsize end = g_array_index (rows->ends, gsize, i);
+
+      if (!qrs_pg_connection_copy_begin (connection, sql, cancellable, error)
+          || !qrs_pg_connection_copy_send (connection, rows->text->str + start, end - start, error)
+          || !qrs_pg_connection_copy_end (connection, cancellable, error))
+        return FALSE;
+      start = end;
+    }
+  return TRUE;
 }
 
 /* Copies the batch straight into scans and rolls it up from the arrays.
  * Sets *duplicate and fails when a scan of the batch is stored already. */
 static gboolean
 insert_fast (QrsPgConnection  *connection,
-             GString          *rows,
+             const CopyRows   *rows,
              RollupArrays     *arrays,
              gboolean         *duplicate,
              GCancellable     *cancellable,
@@ -657,7 +707,7 @@ insert_fast (QrsPgConnection  *connection,
 
 static gboolean
 insert_staged (QrsPgConnection  *connection,
-               GString          *rows,
+               const CopyRows   *rows,
                guint            *n_inserted,
                GCancellable     *cancellable,
                GError          **error)
@@ -755,9 +805,13 @@ qrs_scan_store_maintain (QrsScanStore  *self,
  * time are stored already is skipped, so a batch may be sent again after
  * a crash.  Scans without a valid event id or code are skipped too.
  *
- * A batch of new scans is copied straight into the table.  If one of them
- * turns out to be there already, that transaction is rolled back and the
- * batch goes through a staging table instead, which skips what is stored.
+ * A batch of new scans is copied straight into the table, in COPY
+ * statements of at most qrs_scan_store_set_copy_rows() rows, and rolled
+ * up once: what a rollup costs depends on how many codes and days the
+ * batch touches, not on how many scans it has, so a large batch is the
+ * cheap way through a backlog.  If one of the scans turns out to be
+ * there already, that transaction is rolled back and the batch goes
+ * through a staging table instead, which skips what is stored.
  *
  * Returns: %TRUE if the whole batch is stored
  */
@@ -769,7 +823,7 @@ qrs_scan_store_insert (QrsScanStore    *self,
                        GCancellable    *cancellable,
                        GError         **error)
 {
-  g_autoptr(GString) rows = NULL;
+  g_auto(CopyRows) rows = { NULL, NULL };
   g_auto(RollupArrays) arrays = { NULL, NULL, NULL, NULL, 0, FALSE };
   g_autoptr(GError) local_error = NULL;
   QrsPgConnection *connection;
@@ -786,7 +840,8 @@ qrs_scan_store_insert (QrsScanStore    *self,
   if (n_inserted != NULL)
     *n_inserted = 0;
 
-  rows = g_string_sized_new (256 * (gsize)n_scans + 1);
+  rows.text = g_string_sized_new (256 * (gsize)n_scans + 1);
+  rows.ends = g_array_new (FALSE, FALSE, sizeof (gsize));
   rollup_arrays_init (&arrays, n_scans);
   for (guint i = 0; i < n_scans; i++)
     {
@@ -797,12 +852,16 @@ qrs_scan_store_insert (QrsScanStore    *self,
           g_debug ("Skipping a scan without a valid event id or code");
           continue;
         }
-      append_copy_row (rows, scan);
+      append_copy_row (rows.text, scan);
       rollup_arrays_add (&arrays, scan);
       first_usec = MIN (first_usec, scan->scanned_at);
       last_usec = MAX (last_usec, scan->scanned_at);
       n_valid++;
+      if (n_valid % self->copy_rows == 0)
+        g_array_append_val (rows.ends, rows.text->len);
     }
+  if (n_valid % self->copy_rows != 0)
+    g_array_append_val (rows.ends, rows.text->len);
   rollup_arrays_finish (&arrays);
 
   if (n_valid == 0)
@@ -815,7 +874,7 @@ qrs_scan_store_insert (QrsScanStore    *self,
   if (!ensure_partitions (self, connection, first_usec, last_usec, cancellable, error))
     goto out;
 
-  if (insert_fast (connection, rows, &arrays, &duplicate, cancellable, &local_error))
+  if (insert_fast (connection, &rows, &arrays, &duplicate, cancellable, &local_error))
     {
       n_new = n_valid;
       ok = TRUE;
@@ -823,7 +882,7 @@ qrs_scan_store_insert (QrsScanStore    *self,
   else if (duplicate)
     {
       g_debug ("Some scans of the batch are stored already; skipping them");
-      ok = insert_staged (connection, rows, &n_new, cancellable, error);
+      ok = insert_staged (connection, &rows, &n_new, cancellable, error);
     }
   else
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -72,6 +72,9 @@ typedef enum
 #define QRS_TYPE_SCAN (qrs_scan_get_type ())
 #define QRS_TYPE_SCAN_STORE (qrs_scan_store_get_type ())
 
+/* The most rows one COPY statement of qrs_scan_store_insert() carries. */
+#define QRS_SCAN_STORE_COPY_ROWS 1000
+
 G_DECLARE_FINAL_TYPE (QrsScanStore, qrs_scan_store, QRS, SCAN_STORE, GObject)
 
 GType           qrs_scan_get_type                   (void) G_GNUC_CONST;
@@ -81,6 +84,8 @@ void            qrs_scan_free                       (QrsScan              *self)
 
 QrsScanStore   *qrs_scan_store_new                  (QrsDatabase          *database);
 QrsDatabase    *qrs_scan_store_get_database         (QrsScanStore         *self);
+void            qrs_scan_store_set_copy_rows        (QrsScanStore         *self,
+                                                     guint                 copy_rows);
 
 gboolean        qrs_scan_store_maintain             (QrsScanStore         *self,
                                                      guint                 months_ahead,

@@ -321,6 +321,7 @@ test_config_defaults_and_errors (void)
     "[redirectd]\ntrusted-proxies=10.0.0.0/33\n",
     "[redirectd]\nworkers=0\n",
     "[redirectd]\nbatch-rows=-4\n",
+    "[redirectd]\ncommit-batches=0\n",
     "[redirectd\n",
   };
   QrsRedirectFlags flags = { 0 };
@@ -341,6 +342,7 @@ test_config_defaults_and_errors (void)
   g_assert_cmpuint (config->workers, ==, g_get_num_processors ());
   g_assert_cmpuint (config->batch_rows, ==, 1000);
   g_assert_cmpuint (config->batch_interval_ms, ==, 100);
+  g_assert_cmpuint (config->commit_batches, ==, 8);
   g_assert_cmpuint (config->fsync_interval_ms, ==, 50);
   g_clear_pointer (&config, qrs_redirect_config_unref);
 

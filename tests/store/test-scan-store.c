@@ -161,6 +161,45 @@ test_idempotent (void)
   g_assert_cmpstr (count, ==, "6");
 }
 
+/* A batch larger than one COPY statement takes goes in pieces, every
+ * piece stored and the whole rolled up once; a replay goes through the
+ * staging table in pieces too. */
+static void
+test_copy_in_pieces (void)
+{
+  const guint sizes[] = { 1, 2, 4, 5, 6 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+      g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+      gint64 code = make_code (database, "In pieces");
+      g_autoptr(GPtrArray) scans = two_days (code);
+      g_autoptr(GPtrArray) replay = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+      g_autofree char *rows = NULL;
+      g_autofree char *count = NULL;
+
+      g_test_message ("COPY pieces of %u rows", sizes[i]);
+      qrs_scan_store_set_copy_rows (store, sizes[i]);
+      g_assert_cmpuint (insert (store, scans), ==, 5);
+      rows = daily (name, code);
+      g_assert_cmpstr (rows, ==, "2024-01-01:3/2/1 2024-01-02:1/1/0");
+
+      /* All of it again with one new scan last, in the last piece. */
+      for (guint j = 0; j < scans->len; j++)
+        g_ptr_array_add (replay, qrs_scan_copy (g_ptr_array_index (scans, j)));
+      g_ptr_array_add (replay, make_scan (code, 2024, 1, 2, 8, "Tablet", "iPadOS", "Safari", FALSE, 9));
+      g_assert_cmpuint (insert (store, replay), ==, 1);
+
+      g_free (rows);
+      rows = daily (name, code);
+      g_assert_cmpstr (rows, ==, "2024-01-01:3/2/1 2024-01-02:2/2/0");
+      count = qrs_test_sql_value (name, "SELECT count(DISTINCT event_id) || '/' || count(*) FROM scans");
+      g_assert_cmpstr (count, ==, "6/6");
+    }
+}
+
 /* One visitor, two batches, same day: one visitor.  Another day: again. */
 static void
 test_visitors_across_batches (void)
@@ -803,6 +842,7 @@ main (int   argc,
 
   g_test_add_func ("/scan-store/insert-and-rollup", test_insert_and_rollup);
   g_test_add_func ("/scan-store/idempotent", test_idempotent);
+  g_test_add_func ("/scan-store/copy-in-pieces", test_copy_in_pieces);
   g_test_add_func ("/scan-store/maintain", test_maintain);
   g_test_add_func ("/scan-store/notify-codes", test_notify_codes);
   g_test_add_func ("/scan-store/visitors-across-batches", test_visitors_across_batches);
