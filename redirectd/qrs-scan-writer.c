@@ -215,7 +215,7 @@ commit_ledger (QrsScanWriter          *self,
  * trips — can wait; a request cannot.  On Linux each thread has a nice
  * value of its own, so the writer gives way to the workers wherever they
  * compete for a core, and still gets its share under full load. */
-#define WRITER_NICENESS 10
+#define WRITER_NICENESS 5
 
 static void
 lower_own_priority (void)

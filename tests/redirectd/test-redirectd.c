@@ -576,12 +576,12 @@ test_writer_gives_way (Fixture       *fixture,
   process_nice = thread_niceness (fixture, NULL);
   g_assert_cmpint (process_nice, >, -100);
   /* The thread may still be starting. */
-  for (guint i = 0; i < 200 && writer_nice != MIN (process_nice + 10, 19); i++)
+  for (guint i = 0; i < 200 && writer_nice != MIN (process_nice + 5, 19); i++)
     {
       writer_nice = thread_niceness (fixture, "scan-writer");
       g_usleep (10 * 1000);
     }
-  g_assert_cmpint (writer_nice, ==, MIN (process_nice + 10, 19));
+  g_assert_cmpint (writer_nice, ==, MIN (process_nice + 5, 19));
   g_assert_cmpint (thread_niceness (fixture, "redirect-0"), ==, process_nice);
   g_assert_cmpint (thread_niceness (fixture, "redirect-1"), ==, process_nice);
 }
