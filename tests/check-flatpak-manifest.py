@@ -8,7 +8,8 @@
 # a clean run means exit 0, nothing on stderr, and the manifest printed back
 # unchanged.  The rest checks what flatpak-builder cannot know: that the
 # app id and command are the ones meson installs, that every -D option is
-# one of meson_options.txt, and that every download is pinned.
+# one of meson_options.txt, that the settings schema gets compiled, and that
+# every download is pinned.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -156,6 +157,24 @@ def test_meson_options(manifest, source_root, manifest_dir):
         check_option_value(name, *options[name], value)
 
 
+def test_schemas(manifest, source_root, manifest_dir):
+    """GSettings reads only a compiled schema: g_settings_new() aborts the
+    app at start when /app/share/glib-2.0/schemas holds just the XML."""
+    data_meson = open(os.path.join(source_root, 'data', 'meson.build'), encoding='utf-8').read()
+    if '.gschema.xml' not in data_meson:
+        return None
+    meson_build = open(os.path.join(source_root, 'meson.build'), encoding='utf-8').read()
+    if re.search(r'glib_compile_schemas\s*:\s*true', meson_build):
+        return None
+    module = project_module(manifest, source_root, manifest_dir)
+    if not any(re.match(r'glib-compile-schemas\s+/app/share/glib-2\.0/schemas\b', command)
+               for command in module.get('post-install', [])):
+        raise Failure(f'meson installs a settings schema, but neither meson nor module '
+                      f'{module.get("name")}\'s post-install runs glib-compile-schemas '
+                      f'/app/share/glib-2.0/schemas')
+    return None
+
+
 def test_modules(manifest):
     names = [m.get('name') for m in manifest.get('modules', [])]
     if len(names) != len(set(names)) or None in names:
@@ -203,7 +222,7 @@ def main():
     manifest_path = args.manifest or os.path.join(args.source_root, MANIFEST)
     manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
 
-    print('1..7')
+    print('1..8')
     try:
         manifest = json.load(open(manifest_path, encoding='utf-8'))
         if not isinstance(manifest, dict):
@@ -212,7 +231,7 @@ def main():
     except (OSError, ValueError) as e:
         print(f'not ok 1 - {manifest_path} is JSON')
         print(f'# {e}')
-        for n in range(2, 8):
+        for n in range(2, 9):
             print(f'not ok {n} # the manifest could not be read')
         return 1
 
@@ -225,6 +244,8 @@ def main():
          lambda: test_runtime(manifest)),
         ('every -D option is in meson_options.txt',
          lambda: test_meson_options(manifest, args.source_root, manifest_dir)),
+        ('the settings schema is compiled after the install',
+         lambda: test_schemas(manifest, args.source_root, manifest_dir)),
         ('modules: known build systems and source types, pinned https downloads',
          lambda: test_modules(manifest)),
         ('finish-args: the display, the network, no broad file access',
