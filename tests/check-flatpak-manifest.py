@@ -8,8 +8,9 @@
 # a clean run means exit 0, nothing on stderr, and the manifest printed back
 # unchanged.  The rest checks what flatpak-builder cannot know: that the
 # app id and command are the ones meson installs, that every -D option is
-# one of meson_options.txt, that the settings schema gets compiled, and that
-# every download is pinned.
+# one of meson_options.txt, that the settings schema gets compiled, that
+# every download is pinned, and (through flatpak's own parser) that the
+# finish-args are ones flatpak takes.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -197,7 +198,7 @@ def test_modules(manifest):
                     raise Failure(f'{name}: {source["url"]} has no sha256 of 64 hex digits')
 
 
-def test_finish_args(manifest):
+def test_finish_args(manifest, flatpak):
     args = manifest.get('finish-args', [])
     for needed in ('--socket=wayland', '--socket=fallback-x11', '--share=ipc', '--share=network'):
         if needed not in args:
@@ -208,6 +209,17 @@ def test_finish_args(manifest):
         m = re.fullmatch(r'--filesystem=([^:]+)(:.*)?', arg)
         if m and m.group(1).rstrip('/') in ('host', 'host-os', 'host-etc', 'home', '~'):
             raise Failure(f'{arg}: the app needs no broad file access (portals and libpq\'s own files)')
+    if flatpak is None:
+        return 'SKIP flatpak is not installed, so its parser did not read them (tools/setup installs it)'
+    # flatpak's own parser, through an override in a user folder of our
+    # own: an unknown socket or share is an error, a bad suffix a warning.
+    with tempfile.TemporaryDirectory(prefix='check-flatpak-manifest-') as scratch:
+        env = dict(os.environ, FLATPAK_USER_DIR=scratch)
+        run = subprocess.run([flatpak, 'override', '--user'] + args + [manifest['id']],
+                             capture_output=True, text=True, timeout=60, env=env, cwd=scratch)
+    if run.returncode != 0 or run.stdout.strip() or run.stderr.strip():
+        raise Failure(f'flatpak does not take them as they are: {(run.stderr + run.stdout).strip()}')
+    return None
 
 
 def main():
@@ -216,6 +228,7 @@ def main():
     parser.add_argument('--desktop', required=True, help='the built .desktop file')
     parser.add_argument('--metainfo', required=True, help='the built metainfo file')
     parser.add_argument('--flatpak-builder', help='flatpak-builder, when installed')
+    parser.add_argument('--flatpak', help='flatpak, when installed')
     parser.add_argument('--manifest', help='another manifest to check (default: ours)')
     args = parser.parse_args()
 
@@ -249,7 +262,7 @@ def main():
         ('modules: known build systems and source types, pinned https downloads',
          lambda: test_modules(manifest)),
         ('finish-args: the display, the network, no broad file access',
-         lambda: test_finish_args(manifest)),
+         lambda: test_finish_args(manifest, args.flatpak)),
     ]
     failed = 0
     for n, (title, run) in enumerate(tests, start=2):
