@@ -1559,7 +1559,7 @@ read_color (JsonNode    *node,
             gboolean    *is_null,
             GError     **error)
 {
-  const char *str;
+  const char *str = NULL;
   g_autoptr(GError) local_error = NULL;
 
   if (!read_string (node, member, nullable, &str, error))

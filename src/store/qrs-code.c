@@ -421,10 +421,13 @@ void
 qrs_code_set_tags (QrsCode            *self,
                    const char * const *tags)
 {
+  static const char * const no_tags[] = { NULL };
+
   g_return_if_fail (QRS_IS_CODE (self));
 
+  /* Static: a compound literal would end with the if's block. */
   if (tags == NULL)
-    tags = (const char * const []) { NULL };
+    tags = no_tags;
   if (g_strv_equal ((const char * const *)self->tags, tags))
     return;
   g_strfreev (self->tags);
