@@ -16,10 +16,16 @@
 #include "qrs-local-cluster.h"
 
 #define MIN_MAJOR_VERSION 15
+#define PID_FILE "postmaster.pid"
 #define PORT "5432"
 #define SERVER_LOG "server.log"
 #define SETTINGS_FILE "qrstudio.conf"
 #define SYSTEM_BIN_ROOT "/usr/lib/postgresql"
+/* How long start() waits for a server that holds the data directory but
+ * does not answer, and for one starting up or shutting down (pg_ctl's
+ * own default wait). */
+#define SILENT_WAIT_SECONDS 5
+#define BUSY_WAIT_SECONDS 60
 /* sizeof (struct sockaddr_un.sun_path) on Linux, terminator included */
 #define MAX_SOCKET_PATH 108
 
@@ -568,33 +574,229 @@ write_settings (QrsLocalCluster  *self,
   return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
-/* postmaster.pid: pid, data folder, start time, port, socket folder, … */
-static gboolean
-read_pid_file (QrsLocalCluster  *self,
-               char            **port,
-               char            **socket_dir)
+/* Whether a server holds the data directory, from its postmaster.pid and
+ * from whether anything answers at the socket that file names. */
+typedef enum
 {
-  g_autofree char *path = g_build_filename (self->data_dir, "postmaster.pid", NULL);
+  SERVER_STOPPED,   /* no postmaster.pid */
+  SERVER_STALE,     /* one a server that is gone left behind */
+  SERVER_SILENT,    /* held by a live process, yet nothing answers */
+  SERVER_BUSY,      /* starting up or shutting down */
+  SERVER_READY,
+} ServerState;
+
+/* Where the process postmaster.pid names is. */
+typedef enum
+{
+  PID_GONE,         /* no such process, or a zombie */
+  PID_ELSEWHERE,    /* alive, but cannot be a server of this data directory */
+  PID_IN_DATA_DIR,  /* alive and working in the data directory */
+  PID_UNKNOWN,      /* cannot tell, so assume the worst */
+} PidPlace;
+
+typedef struct
+{
+  char     *contents;
+  pid_t     pid;
+  char     *port;
+  char     *socket_dir;
+  PidPlace  place;
+} ServerProbe;
+
+static void
+server_probe_clear (ServerProbe *probe)
+{
+  g_clear_pointer (&probe->contents, g_free);
+  g_clear_pointer (&probe->port, g_free);
+  g_clear_pointer (&probe->socket_dir, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServerProbe, server_probe_clear)
+
+/* postmaster.pid: pid, data folder, start time, port, socket folder, … —
+ * a server writes the later lines only once it has opened its sockets. */
+static gboolean
+read_pid_file (QrsLocalCluster *self,
+               ServerProbe     *probe)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, PID_FILE, NULL);
   g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
+  guint n_lines;
   guint64 pid;
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return FALSE;
 
   lines = g_strsplit (contents, "\n", -1);
-  if (g_strv_length (lines) < 5
-      || !g_ascii_string_to_unsigned (lines[0], 10, 1, G_MAXINT, &pid, NULL))
+  n_lines = g_strv_length (lines);
+  if (n_lines < 1
+      || !g_ascii_string_to_unsigned (g_strstrip (lines[0]), 10, 1, G_MAXINT, &pid, NULL))
     return FALSE;
 
-  /* A pid file left behind by a crash names a process that is gone. */
-  if (kill ((pid_t)pid, 0) != 0 && errno != EPERM)
-    return FALSE;
+  probe->contents = g_steal_pointer (&contents);
+  probe->pid = (pid_t)pid;
+  if (n_lines > 3 && *g_strstrip (lines[3]) != '\0')
+    probe->port = g_strdup (lines[3]);
+  else
+    probe->port = g_strdup (PORT);
+  if (n_lines > 4 && *g_strstrip (lines[4]) != '\0')
+    probe->socket_dir = g_strdup (lines[4]);
+  else
+    probe->socket_dir = g_strdup (self->socket_dir);
+  return TRUE;
+}
 
-  if (port != NULL)
-    *port = g_strdup (g_strstrip (lines[3]));
-  if (socket_dir != NULL)
-    *socket_dir = g_strdup (g_strstrip (lines[4]));
+/* Whether @pid can be a server of this data directory.
+ *
+ * After a crash or a power cut postmaster.pid stays behind, and its PID
+ * may by now name some unrelated live process — likely in a Flatpak
+ * sandbox, whose PIDs count from 1 again on every start.  postgres itself
+ * only asks whether that PID is alive, and then refuses to start.
+ *
+ * A postmaster moves into its data directory before it writes
+ * postmaster.pid and works there until it exits, so a live process working
+ * anywhere else is not it.  The directories are compared by device and
+ * inode, which symbolic links and bind mounts do not fool.  Any process
+ * working in the data directory counts as a server, whatever its name: a
+ * false alarm costs an error message, a wrong guess the other way could
+ * put two servers on one data directory.  Where /proc cannot tell, assume
+ * the worst. */
+static PidPlace
+locate_pid (QrsLocalCluster *self,
+            pid_t            pid)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int)pid);
+  g_autofree char *cwd_path = g_strdup_printf ("/proc/%d/cwd", (int)pid);
+  g_autofree char *stat_line = NULL;
+  const char *state;
+  GStatBuf data_st;
+  GStatBuf cwd_st;
+
+  if (g_stat (self->data_dir, &data_st) != 0)
+    return PID_UNKNOWN;
+
+  if (kill (pid, 0) != 0)
+    {
+      if (errno == ESRCH)
+        return PID_GONE;
+      /* Another account's process: postgres runs only as the owner of
+       * its data directory, which is us. */
+      if (errno == EPERM && data_st.st_uid == geteuid ())
+        return PID_ELSEWHERE;
+      return PID_UNKNOWN;
+    }
+
+  /* A zombie has ended; only its parent has not noticed yet. */
+  if (g_file_get_contents (stat_path, &stat_line, NULL, NULL)
+      && (state = strrchr (stat_line, ')')) != NULL
+      && state[1] == ' ' && state[2] == 'Z')
+    return PID_GONE;
+
+  if (g_stat (cwd_path, &cwd_st) != 0)
+    return PID_UNKNOWN;
+  if (cwd_st.st_dev == data_st.st_dev && cwd_st.st_ino == data_st.st_ino)
+    return PID_IN_DATA_DIR;
+  return PID_ELSEWHERE;
+}
+
+/* A Unix-socket ping answers in milliseconds; the timeout only matters for
+ * a server that is alive but stuck.  2 seconds is libpq's minimum. */
+static PGPing
+ping_server (const char *socket_dir,
+             const char *port)
+{
+  const char *keywords[] = { "host", "port", "dbname", "user", "connect_timeout", NULL };
+  const char *values[] = { socket_dir, port, "postgres", g_get_user_name (), "2", NULL };
+
+  return PQpingParams (keywords, values, FALSE);
+}
+
+/* Nothing answering is not enough to call postmaster.pid stale: the server
+ * may not have opened its socket yet, or be stuck.  Only when its PID is
+ * gone or elsewhere too. */
+static ServerState
+probe_server (QrsLocalCluster *self,
+              ServerProbe     *probe)
+{
+  if (!read_pid_file (self, probe))
+    return SERVER_STOPPED;
+
+  probe->place = locate_pid (self, probe->pid);
+
+  switch (ping_server (probe->socket_dir, probe->port))
+    {
+    case PQPING_OK:
+      return SERVER_READY;
+
+    case PQPING_REJECT:
+      return SERVER_BUSY;
+
+    case PQPING_NO_RESPONSE:
+    case PQPING_NO_ATTEMPT:
+    default:
+      break;
+    }
+
+  if (probe->place == PID_GONE || probe->place == PID_ELSEWHERE)
+    return SERVER_STALE;
+  return SERVER_SILENT;
+}
+
+/* Removes the postmaster.pid that probe_server() found stale, and the lock
+ * file beside our socket if the same server left it (it names the same
+ * PID, and postgres would refuse to start because of it just the same).
+ * postgres's own check that no old server process is still attached to the
+ * data directory's shared memory stays in force. */
+static gboolean
+remove_stale_lock_files (QrsLocalCluster    *self,
+                         const ServerProbe  *probe,
+                         GError            **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, PID_FILE, NULL);
+  g_autofree char *socket_lock = g_build_filename (self->socket_dir, ".s.PGSQL." PORT ".lock", NULL);
+  g_autofree char *current = NULL;
+  g_autofree char *lock_contents = NULL;
+  guint64 lock_pid;
+
+  /* Only the very file judged stale, never one a server has just written:
+   * a changed file is probed again. */
+  if (!g_file_get_contents (path, &current, NULL, NULL) || strcmp (current, probe->contents) != 0)
+    return TRUE;
+
+  g_message ("Removing %s, left behind by a database server that is gone: "
+             "nothing answers at %s, and PID %d %s",
+             path, probe->socket_dir, (int)probe->pid,
+             probe->place == PID_GONE ? "has ended" : "is some other program");
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not remove the stale lock file %s: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (g_file_get_contents (socket_lock, &lock_contents, NULL, NULL))
+    {
+      g_auto(GStrv) lines = g_strsplit (lock_contents, "\n", 2);
+
+      if (lines[0] != NULL
+          && g_ascii_string_to_unsigned (g_strstrip (lines[0]), 10, 1, G_MAXINT, &lock_pid, NULL)
+          && (pid_t)lock_pid == probe->pid)
+        {
+          g_message ("Removing %s, left behind by the same server", socket_lock);
+          if (g_unlink (socket_lock) != 0 && errno != ENOENT)
+            {
+              int saved_errno = errno;
+
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                           _("Could not remove the stale lock file %s: %s"), socket_lock,
+                           g_strerror (saved_errno));
+              return FALSE;
+            }
+        }
+    }
   return TRUE;
 }
 
@@ -602,14 +804,23 @@ read_pid_file (QrsLocalCluster  *self,
  * qrs_local_cluster_is_running:
  * @self: a #QrsLocalCluster
  *
+ * Whether a server answers at the socket postmaster.pid names, ready or
+ * starting up or shutting down.  A postmaster.pid a crash left behind
+ * does not count, even when its PID now names another live process.
+ * Takes milliseconds, but up to 2 seconds when the server is stuck.
+ *
  * Returns: whether the private server is running
  */
 gboolean
 qrs_local_cluster_is_running (QrsLocalCluster *self)
 {
+  g_auto(ServerProbe) probe = { 0 };
+  ServerState state;
+
   g_return_val_if_fail (QRS_IS_LOCAL_CLUSTER (self), FALSE);
 
-  return read_pid_file (self, NULL, NULL);
+  state = probe_server (self, &probe);
+  return state == SERVER_READY || state == SERVER_BUSY;
 }
 
 static char *
@@ -640,19 +851,24 @@ quote_conninfo (const char *value)
 char *
 qrs_local_cluster_dup_conninfo (QrsLocalCluster *self)
 {
-  g_autofree char *port = NULL;
-  g_autofree char *socket_dir = NULL;
+  g_auto(ServerProbe) probe = { 0 };
   g_autofree char *host = NULL;
   g_autofree char *user = NULL;
+  const char *port = PORT;
+  const char *socket_dir = self->socket_dir;
 
   g_return_val_if_fail (QRS_IS_LOCAL_CLUSTER (self), NULL);
 
-  if (!read_pid_file (self, &port, &socket_dir) || *socket_dir == '\0')
+  /* The socket of the server that holds the data directory, if any. */
+  if (read_pid_file (self, &probe))
     {
-      g_free (port);
-      g_free (socket_dir);
-      port = g_strdup (PORT);
-      socket_dir = g_strdup (self->socket_dir);
+      PidPlace place = locate_pid (self, probe.pid);
+
+      if (place == PID_IN_DATA_DIR || place == PID_UNKNOWN)
+        {
+          port = probe.port;
+          socket_dir = probe.socket_dir;
+        }
     }
 
   host = quote_conninfo (socket_dir);
@@ -720,6 +936,68 @@ start_server (QrsLocalCluster  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Until a server answers: starts one when none holds the data directory,
+ * after removing a postmaster.pid a crash left behind; waits for one that
+ * is starting up or shutting down, and a little for one that is alive but
+ * silent (it may not have opened its socket yet). */
+static gboolean
+ensure_server_locked (QrsLocalCluster  *self,
+                      const char       *bin_dir,
+                      GCancellable     *cancellable,
+                      GError          **error)
+{
+  gint64 begun = g_get_monotonic_time ();
+
+  for (;;)
+    {
+      g_auto(ServerProbe) probe = { 0 };
+      ServerState state = probe_server (self, &probe);
+      gint64 waited = g_get_monotonic_time () - begun;
+
+      switch (state)
+        {
+        case SERVER_READY:
+          return TRUE;
+
+        case SERVER_STOPPED:
+          return start_server (self, bin_dir, cancellable, error);
+
+        case SERVER_STALE:
+          if (!remove_stale_lock_files (self, &probe, error))
+            return FALSE;
+          break;
+
+        case SERVER_SILENT:
+          if (waited > SILENT_WAIT_SECONDS * G_USEC_PER_SEC)
+            {
+              g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                           _("The private database in %s is held by process %d, which does not answer as a database server. Wait a moment and try again; if that does not help, end process %d (or restart the computer) and try again."),
+                           self->data_dir, (int)probe.pid, (int)probe.pid);
+              return FALSE;
+            }
+          break;
+
+        case SERVER_BUSY:
+        default:
+          if (waited > BUSY_WAIT_SECONDS * G_USEC_PER_SEC)
+            {
+              g_autofree char *log = g_build_filename (self->data_dir, SERVER_LOG, NULL);
+
+              g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                           _("The private database server in %s is still starting up or shutting down. Try again in a moment; its log is %s."),
+                           self->data_dir, log);
+              return FALSE;
+            }
+          break;
+        }
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (state != SERVER_STALE)
+        g_usleep (G_USEC_PER_SEC / 5);
+    }
 }
 
 static gboolean
@@ -824,7 +1102,7 @@ qrs_local_cluster_start (QrsLocalCluster  *self,
       goto out;
     }
 
-  if (!read_pid_file (self, NULL, NULL) && !start_server (self, bin_dir, cancellable, error))
+  if (!ensure_server_locked (self, bin_dir, cancellable, error))
     goto out;
 
   ok = create_database_and_migrate (self, cancellable, error);
@@ -849,15 +1127,29 @@ qrs_local_cluster_stop (QrsLocalCluster  *self,
                         GCancellable     *cancellable,
                         GError          **error)
 {
+  g_auto(ServerProbe) probe = { 0 };
   g_autofree char *bin_dir = NULL;
   g_autofree char *pg_ctl = NULL;
+  ServerState state;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (QRS_IS_LOCAL_CLUSTER (self), FALSE);
 
   g_mutex_lock (&self->mutex);
 
-  if (read_pid_file (self, NULL, NULL))
+  state = probe_server (self, &probe);
+  if (state == SERVER_STALE)
+    ok = remove_stale_lock_files (self, &probe, error);
+  /* pg_ctl signals the PID in postmaster.pid, which must be our server. */
+  else if (state != SERVER_STOPPED
+           && (probe.place == PID_GONE || probe.place == PID_ELSEWHERE))
+    {
+      g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                   _("A database server answers at %s, but the lock file in %s names process %d, which is not that server, so QR Studio leaves it running."),
+                   probe.socket_dir, self->data_dir, (int)probe.pid);
+      ok = FALSE;
+    }
+  else if (state != SERVER_STOPPED)
     {
       bin_dir = find_bin_dir_locked (self, error);
       if (bin_dir == NULL)

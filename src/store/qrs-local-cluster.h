@@ -7,6 +7,11 @@
  * shuts it down.  Only the user's own account can reach it (peer
  * authentication on a socket in a private directory).
  *
+ * It counts as running when a server answers at the socket its
+ * postmaster.pid names.  A postmaster.pid a crash left behind, whose PID
+ * is gone or now some other program's, is removed before starting; one
+ * whose PID works in the data directory never is.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once

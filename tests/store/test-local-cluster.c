@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,7 +36,11 @@ static void
 abort_handler (int signum)
 {
   if (running_postmaster > 0)
-    kill ((pid_t)running_postmaster, SIGQUIT);
+    {
+      kill ((pid_t)running_postmaster, SIGQUIT);
+      /* It may be stopped on purpose. */
+      kill ((pid_t)running_postmaster, SIGCONT);
+    }
   signal (signum, SIG_DFL);
   raise (signum);
 }
@@ -269,6 +274,268 @@ test_folder_in_the_way (void)
   g_assert_true (g_file_test (stray, G_FILE_TEST_EXISTS));
 }
 
+static char *
+pid_file_path (QrsLocalCluster *cluster)
+{
+  return g_build_filename (qrs_local_cluster_get_data_dir (cluster), "postmaster.pid", NULL);
+}
+
+static char *
+read_text (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+assert_text (const char *path,
+             const char *expected)
+{
+  g_autofree char *contents = read_text (path);
+
+  g_assert_cmpstr (contents, ==, expected);
+}
+
+/* The PID on the first line of postmaster.pid or of a socket's lock file */
+static pid_t
+read_lock_pid (const char *path)
+{
+  g_autofree char *contents = read_text (path);
+
+  return (pid_t)atoi (contents);
+}
+
+/* Writes @path back with @pid in place of the PID on its first line. */
+static void
+replace_lock_pid (const char *path,
+                  pid_t       pid)
+{
+  g_autofree char *contents = read_text (path);
+  g_autofree char *replaced = NULL;
+  const char *rest = strchr (contents, '\n');
+
+  g_assert_nonnull (rest);
+  replaced = g_strdup_printf ("%d%s", (int)pid, rest);
+  g_assert_true (g_file_set_contents (path, replaced, -1, NULL));
+}
+
+/* Gone, or a zombie nobody has reaped (an init that does not reap keeps
+ * those around, and kill () still finds them). */
+static gboolean
+process_is_gone (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int)pid);
+  g_autofree char *stat_line = NULL;
+  const char *state;
+
+  if (kill (pid, 0) != 0)
+    return TRUE;
+  return g_file_get_contents (path, &stat_line, NULL, NULL)
+         && (state = strrchr (stat_line, ')')) != NULL
+         && state[1] == ' ' && state[2] == 'Z';
+}
+
+static void
+wait_gone (pid_t pid)
+{
+  for (guint i = 0; i < 200 && !process_is_gone (pid); i++)
+    g_usleep (G_USEC_PER_SEC / 20);
+  g_assert_true (process_is_gone (pid));
+}
+
+/* The processes whose parent is @parent, from field 4 of /proc/PID/stat. */
+static GArray *
+children_of (pid_t parent)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  GArray *children = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  const char *name;
+
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", name, "stat", NULL);
+      g_autofree char *stat_line = NULL;
+      const char *after_name;
+      int ppid;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &stat_line, NULL, NULL))
+        continue;
+      after_name = strrchr (stat_line, ')');
+      if (after_name != NULL && sscanf (after_name, ") %*c %d", &ppid) == 1 && ppid == parent)
+        {
+          pid_t child = (pid_t)atoi (name);
+
+          g_array_append_val (children, child);
+        }
+    }
+  return children;
+}
+
+/* What a crash or a power cut does: the server and all its processes end
+ * at once, and nothing cleans up after them. */
+static void
+kill_server_hard (pid_t postmaster)
+{
+  g_autoptr(GArray) children = NULL;
+
+  /* Stopped first, so that it starts no new child meanwhile. */
+  g_assert_cmpint (kill (postmaster, SIGSTOP), ==, 0);
+  children = children_of (postmaster);
+  g_assert_cmpuint (children->len, >, 0);
+  g_assert_cmpint (kill (postmaster, SIGKILL), ==, 0);
+  for (guint i = 0; i < children->len; i++)
+    kill (g_array_index (children, pid_t, i), SIGKILL);
+
+  wait_gone (postmaster);
+  for (guint i = 0; i < children->len; i++)
+    wait_gone (g_array_index (children, pid_t, i));
+  running_postmaster = 0;
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Some unrelated live process of this account, as a PID that a server
+ * gone for good once had may name after a restart. */
+static GSubprocess *
+spawn_bystander (pid_t *pid)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *bystander;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bystander = g_subprocess_launcher_spawn (launcher, &error, "sleep", "600", NULL);
+  g_assert_no_error (error);
+  *pid = (pid_t)atoi (g_subprocess_get_identifier (bystander));
+  return bystander;
+}
+
+static void
+assert_accepts_connections (QrsLocalCluster *cluster)
+{
+  g_autoptr(QrsDatabase) database = open_database (cluster);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qrs_database_check_schema (database, NULL, &error));
+  g_assert_no_error (error);
+  qrs_database_close (database);
+}
+
+/* After a crash postmaster.pid stays behind, and its PID may by then name
+ * some other live process (in a Flatpak sandbox, PIDs count from 1 again
+ * on every start).  That is no running server, and it must not keep one
+ * from starting. */
+static void
+test_stale_pid_file (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "crashed", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "crashed", NULL);
+  g_autofree char *socket_lock = g_build_filename (socket_dir, ".s.PGSQL.5432.lock", NULL);
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autofree char *pid_file = pid_file_path (cluster);
+  g_autofree char *left_behind = NULL;
+  g_autoptr(GSubprocess) bystander = NULL;
+  g_autoptr(GError) error = NULL;
+  pid_t bystander_pid;
+  pid_t postmaster;
+
+  bystander = spawn_bystander (&bystander_pid);
+
+  start_ok (cluster);
+  postmaster = read_lock_pid (pid_file);
+  g_assert_cmpint (read_lock_pid (socket_lock), ==, postmaster);
+
+  kill_server_hard (postmaster);
+  g_assert_true (g_file_test (pid_file, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (socket_lock, G_FILE_TEST_EXISTS));
+  /* Both lock files name the old PID, which now is the bystander's. */
+  replace_lock_pid (pid_file, bystander_pid);
+  replace_lock_pid (socket_lock, bystander_pid);
+  left_behind = read_text (pid_file);
+
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  start_ok (cluster);
+  g_assert_cmpint (read_lock_pid (pid_file), !=, bystander_pid);
+  assert_accepts_connections (cluster);
+  g_assert_false (process_is_gone (bystander_pid));
+  stop_ok (cluster);
+
+  /* Stopping signals nobody on the strength of such a file. */
+  g_assert_true (g_file_set_contents (pid_file, left_behind, -1, NULL));
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  g_assert_true (qrs_local_cluster_stop (cluster, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (pid_file, G_FILE_TEST_EXISTS));
+  g_assert_false (process_is_gone (bystander_pid));
+
+  /* The PID may be QR Studio's own, too. */
+  g_assert_true (g_file_set_contents (pid_file, left_behind, -1, NULL));
+  replace_lock_pid (pid_file, getpid ());
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  start_ok (cluster);
+  g_assert_cmpint (read_lock_pid (pid_file), !=, getpid ());
+  assert_accepts_connections (cluster);
+  stop_ok (cluster);
+
+  g_subprocess_force_exit (bystander);
+  g_assert_true (g_subprocess_wait (bystander, NULL, NULL));
+}
+
+/* postmaster.pid of a live server of this data directory stays, whether
+ * the server answers or not: removing it could let a second server onto
+ * the same data. */
+static void
+test_live_pid_file_kept (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "live", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "live", NULL);
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autoptr(QrsLocalCluster) second = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autofree char *pid_file = pid_file_path (cluster);
+  g_autofree char *held = NULL;
+  g_autofree char *pid_text = NULL;
+  g_autoptr(GError) error = NULL;
+  pid_t postmaster;
+
+  start_ok (cluster);
+  held = read_text (pid_file);
+  postmaster = read_lock_pid (pid_file);
+
+  /* As a second QR Studio would see it. */
+  g_assert_true (qrs_local_cluster_is_running (second));
+  start_ok (second);
+  start_ok (cluster);
+  assert_text (pid_file, held);
+  g_assert_false (process_is_gone (postmaster));
+  assert_accepts_connections (second);
+
+  /* Alive but not answering (stuck; here, stopped): not running, yet its
+   * file stays, and starting says what to do. */
+  g_assert_cmpint (kill (postmaster, SIGSTOP), ==, 0);
+  g_assert_false (qrs_local_cluster_is_running (second));
+  g_assert_false (qrs_local_cluster_start (second, NULL, &error));
+  g_assert_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  pid_text = g_strdup_printf ("process %d", (int)postmaster);
+  g_assert_nonnull (strstr (error->message, pid_text));
+  assert_text (pid_file, held);
+  g_assert_cmpint (kill (postmaster, SIGCONT), ==, 0);
+
+  g_assert_true (qrs_local_cluster_is_running (second));
+  assert_text (pid_file, held);
+  assert_accepts_connections (cluster);
+  stop_ok (cluster);
+}
+
 /* As root: see the refusal, then run everything again as qrstudio-test. */
 static int
 run_unprivileged (int    argc,
@@ -406,6 +673,8 @@ main (int   argc,
   g_test_add_func ("/local-cluster/start-stop", test_start_stop);
   g_test_add_func ("/local-cluster/async", test_async);
   g_test_add_func ("/local-cluster/folder-in-the-way", test_folder_in_the_way);
+  g_test_add_func ("/local-cluster/stale-pid-file", test_stale_pid_file);
+  g_test_add_func ("/local-cluster/live-pid-file-kept", test_live_pid_file_kept);
 
   status = g_test_run ();
 
