@@ -4,11 +4,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdatomic.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "qrs-scan-writer.h"
 
@@ -211,28 +207,6 @@ commit_ledger (QrsScanWriter          *self,
     g_warning ("%s", error->message);
 }
 
-/* The writer's work — classifying, formatting, the database's round
- * trips — can wait; a request cannot.  On Linux each thread has a nice
- * value of its own, so the writer gives way to the workers wherever they
- * compete for a core, and still gets its share under full load. */
-#define WRITER_NICENESS 5
-
-static void
-lower_own_priority (void)
-{
-#ifdef SYS_gettid
-  id_t tid = (id_t)syscall (SYS_gettid);
-  int current;
-
-  errno = 0;
-  current = getpriority (PRIO_PROCESS, tid);
-  if (current == -1 && errno != 0)
-    return;
-  if (setpriority (PRIO_PROCESS, tid, MIN (current + WRITER_NICENESS, 19)) != 0)
-    g_debug ("Cannot lower the scan writer's priority: %s", g_strerror (errno));
-#endif
-}
-
 static gpointer
 writer_thread (gpointer data)
 {
@@ -253,7 +227,6 @@ writer_thread (gpointer data)
 
   g_array_set_clear_func (rows, (GDestroyNotify)clear_row);
   qrs_spool_get_ledger (self->spool, &position);
-  lower_own_priority ();
 
   for (;;)
     {

@@ -7,7 +7,6 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -526,66 +525,6 @@ assert_spool_matches (Fixture *fixture,
   g_assert_cmpuint (records->len, ==, redirects);
 }
 
-/* The nice value of each of the process's threads named @name, or of
- * the process itself for NULL; -100 if there is none. */
-static int
-thread_niceness (Fixture    *fixture,
-                 const char *name)
-{
-  const char *pid = g_subprocess_get_identifier (fixture->process);
-  g_autofree char *task_dir = g_build_filename ("/proc", pid, "task", NULL);
-  g_autoptr(GDir) dir = g_dir_open (task_dir, 0, NULL);
-  const char *tid;
-
-  g_assert_nonnull (dir);
-  while ((tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *comm_path = g_build_filename (task_dir, tid, "comm", NULL);
-      g_autofree char *stat_path = g_build_filename (task_dir, tid, "stat", NULL);
-      g_autofree char *comm = NULL;
-      g_autofree char *stat = NULL;
-      g_auto(GStrv) fields = NULL;
-      const char *after_comm;
-
-      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
-          !g_file_get_contents (stat_path, &stat, NULL, NULL))
-        continue;
-      g_strchomp (comm);
-      if (name != NULL ? g_strcmp0 (comm, name) != 0 : g_strcmp0 (tid, pid) != 0)
-        continue;
-      /* After "pid (comm) ", field 3 (state) on; the nice value is 19. */
-      after_comm = strrchr (stat, ')');
-      g_assert_nonnull (after_comm);
-      fields = g_strsplit (after_comm + 2, " ", -1);
-      g_assert_cmpuint (g_strv_length (fields), >, 16);
-      return atoi (fields[16]);
-    }
-  return -100;
-}
-
-/* The scan writer's thread runs at a lower priority than the workers,
- * so that on a busy core a request does not wait for the writer. */
-static void
-test_writer_gives_way (Fixture       *fixture,
-                       gconstpointer  data)
-{
-  int process_nice;
-  int writer_nice = -100;
-
-  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=2", NULL });
-  process_nice = thread_niceness (fixture, NULL);
-  g_assert_cmpint (process_nice, >, -100);
-  /* The thread may still be starting. */
-  for (guint i = 0; i < 200 && writer_nice != MIN (process_nice + 5, 19); i++)
-    {
-      writer_nice = thread_niceness (fixture, "scan-writer");
-      g_usleep (10 * 1000);
-    }
-  g_assert_cmpint (writer_nice, ==, MIN (process_nice + 5, 19));
-  g_assert_cmpint (thread_niceness (fixture, "redirect-0"), ==, process_nice);
-  g_assert_cmpint (thread_niceness (fixture, "redirect-1"), ==, process_nice);
-}
-
 static void
 test_graceful_stop (Fixture       *fixture,
                     gconstpointer  data)
@@ -691,7 +630,6 @@ main (int   argc,
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
   ADD ("/redirectd/untrusted-forwarded-for", test_untrusted_forwarded_for, NULL);
-  ADD ("/redirectd/writer-gives-way", test_writer_gives_way, NULL);
   ADD ("/redirectd/graceful-stop", test_graceful_stop, NULL);
   ADD ("/redirectd/stop-under-load", test_stop_under_load, NULL);
   ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
