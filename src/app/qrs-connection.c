@@ -438,6 +438,10 @@ qrs_connection_close (QrsConnection *self)
   g_return_if_fail (QRS_IS_CONNECTION (self));
 
   self->open = FALSE;
+  /* Quitting must not pull libpq's OpenSSL state from under a thread
+   * still connecting or querying. */
+  if (!qrs_store_wait_for_threads (10000))
+    g_warning ("Database work still running at exit");
   g_clear_object (&self->code_store);
   g_clear_object (&self->asset_store);
   if (self->database != NULL)

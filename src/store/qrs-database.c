@@ -900,6 +900,14 @@ thread_data_free (ThreadData *td)
   g_free (td);
 }
 
+/* The store's worker threads still running.  A process must not exit
+ * while one is inside libpq: exit() runs OpenSSL's cleanup, which frees
+ * the locks a connection being made (SCRAM's HMAC) is about to take —
+ * an app quitting while its listener connects crashed so. */
+static GMutex threads_mutex;
+static GCond threads_cond;
+static guint threads_running;
+
 static void
 run_in_thread_cb (GTask        *task,
                   gpointer      source_object,
@@ -915,6 +923,35 @@ run_in_thread_cb (GTask        *task,
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, result, td->result_free);
+
+  g_mutex_lock (&threads_mutex);
+  threads_running--;
+  g_cond_broadcast (&threads_cond);
+  g_mutex_unlock (&threads_mutex);
+}
+
+/**
+ * qrs_store_wait_for_threads:
+ * @timeout_ms: the longest wait
+ *
+ * Waits until no asynchronous store call is still working in a thread,
+ * at most @timeout_ms: call it before the process exits.  Their
+ * callbacks are not run.
+ *
+ * Returns: %TRUE if none is left
+ */
+gboolean
+qrs_store_wait_for_threads (guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gboolean idle = TRUE;
+
+  g_mutex_lock (&threads_mutex);
+  while (threads_running > 0 && idle)
+    idle = g_cond_wait_until (&threads_cond, &threads_mutex, deadline);
+  idle = threads_running == 0;
+  g_mutex_unlock (&threads_mutex);
+  return idle;
 }
 
 void
@@ -940,6 +977,9 @@ qrs_store_run_in_thread (gpointer             source_object,
   task = g_task_new (source_object, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, td, (GDestroyNotify)thread_data_free);
+  g_mutex_lock (&threads_mutex);
+  threads_running++;
+  g_mutex_unlock (&threads_mutex);
   g_task_run_in_thread (task, run_in_thread_cb);
 }
 

@@ -87,6 +87,7 @@ gboolean      qrs_database_connect_finish              (QrsDatabase          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 void          qrs_database_close                       (QrsDatabase          *self);
+gboolean      qrs_store_wait_for_threads               (guint                 timeout_ms);
 
 int           qrs_database_get_schema_version          (QrsDatabase          *self,
                                                         GCancellable         *cancellable,

@@ -10,6 +10,7 @@
 
 #include "app-test-utils.h"
 #include "qrs-application.h"
+#include "qrs-database.h"
 #include "qrs-editor-private.h"
 #include "qrs-preview-private.h"
 #include "qrs-window-private.h"
@@ -217,6 +218,25 @@ release_app (void)
              G_OBJECT (application)->ref_count);
 
   assert_closed_documents_freed ();
+}
+
+/**
+ * app_test_run_tests:
+ *
+ * g_test_run(), then the application let go and the store's threads
+ * waited for while the process is whole: exit() runs OpenSSL's cleanup
+ * (registered at the first connection, so before release_app() would
+ * run) and a thread still inside libpq would crash on it.
+ */
+int
+app_test_run_tests (void)
+{
+  int status = g_test_run ();
+
+  release_app ();
+  if (!qrs_store_wait_for_threads (10000))
+    g_printerr ("Database work still running at exit\n");
+  return status;
 }
 
 static void

@@ -14,6 +14,7 @@ void        app_test_init              (int          *argc,
                                         char       ***argv);
 void        app_test_init_with_database (int          *argc,
                                         char       ***argv);
+int         app_test_run_tests         (void);
 const char *app_test_get_conninfo      (void);
 GtkApplication *app_test_get_application (void);
 QrsWindow  *app_test_new_window        (int           width,

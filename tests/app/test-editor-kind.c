@@ -240,5 +240,5 @@ main (int   argc,
   g_test_add_func ("/app/editor-kind/event-local-time", test_editor_kind_event_local_time);
   g_test_add_func ("/app/editor-kind/event-date-picker", test_editor_kind_event_date_picker);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

@@ -230,5 +230,5 @@ main (int   argc,
   g_test_add_func ("/app/editor-state/enabled-and-expiry", test_editor_state_enabled_and_expiry);
   g_test_add_func ("/app/editor-state/hidden-until-saved", test_editor_state_hidden_until_saved);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

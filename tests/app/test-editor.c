@@ -314,5 +314,5 @@ main (int   argc,
   g_test_add_func ("/app/editor/details", test_editor_details);
   g_test_add_func ("/app/editor/accessible", test_editor_accessible);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

@@ -376,5 +376,5 @@ main (int   argc,
   g_test_add_func ("/app/print/physical-size", test_print_physical_size);
   g_test_add_func ("/app/print/label-sheet", test_print_label_sheet);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

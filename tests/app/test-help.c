@@ -140,7 +140,7 @@ main (int   argc,
   g_test_add_func ("/app/help/online", test_help_online);
   g_test_add_func ("/app/help/installed", test_help_installed);
 
-  status = g_test_run ();
+  status = app_test_run_tests ();
 
   {
     const char *leftovers[] = { "opened", "data/applications/qrs-test-handler.desktop",

@@ -534,5 +534,5 @@ main (int   argc,
   g_test_add_func ("/app/library/scan-counts", test_library_scan_counts);
   g_test_add_func ("/app/library/notification", test_library_notification);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

@@ -101,5 +101,5 @@ main (int   argc,
 
   g_test_add_func ("/app/narrow/single-click-opens", test_narrow_single_click_opens);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

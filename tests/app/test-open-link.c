@@ -106,7 +106,7 @@ main (int   argc,
 
   g_test_add_func ("/app/editor/open-link", test_open_link);
 
-  status = g_test_run ();
+  status = app_test_run_tests ();
 
   {
     const char *leftovers[] = { "opened", "data/applications/qrs-test-handler.desktop",

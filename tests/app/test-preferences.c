@@ -128,5 +128,5 @@ main (int   argc,
   g_test_add_func ("/app/preferences/refuses-password", test_preferences_refuses_password);
   g_test_add_func ("/app/preferences/database-messages", test_preferences_database_messages);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

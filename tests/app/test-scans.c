@@ -812,5 +812,5 @@ main (int   argc,
   g_test_add_func ("/app/scans/editor-store-given", test_scans_editor_store_given);
   g_test_add_func ("/app/scans/editor-unreachable", test_scans_editor_unreachable);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

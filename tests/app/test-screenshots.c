@@ -337,5 +337,5 @@ main (int   argc,
   g_test_add_func ("/app/screenshots/checks", test_screenshots_checks);
   g_test_add_func ("/app/screenshots/filters", test_screenshots_filters);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

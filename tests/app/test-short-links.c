@@ -149,5 +149,5 @@ main (int   argc,
   g_test_add_func ("/app/short-links/unsaved-stays", test_short_links_unsaved_stays);
   g_test_add_func ("/app/short-links/address-changes", test_short_links_address_changes);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

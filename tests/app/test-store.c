@@ -637,5 +637,5 @@ main (int   argc,
   g_test_add_func ("/app/store/run-short-links", test_store_run_short_links);
   g_test_add_func ("/app/store/unreachable", test_store_unreachable);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

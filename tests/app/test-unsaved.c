@@ -362,5 +362,5 @@ main (int   argc,
   g_test_add_func ("/app/unsaved/close-saves", test_unsaved_close_saves);
   g_test_add_func ("/app/unsaved/close-failed-save", test_unsaved_close_failed_save);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

@@ -542,5 +542,5 @@ main (int   argc,
   g_test_add_func ("/app/window/delete-undo", test_window_delete_undo);
   g_test_add_func ("/app/window/keystroke-latency", test_window_keystroke_latency);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }

@@ -82,5 +82,5 @@ main (int   argc,
 
   g_test_add_func ("/i18n/window/spanish", test_window_in_spanish);
 
-  return g_test_run ();
+  return app_test_run_tests ();
 }
