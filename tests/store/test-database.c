@@ -12,6 +12,7 @@
 
 #include "qrs-code-store.h"
 #include "qrs-database.h"
+#include "qrs-database-private.h"
 #include "store-test-util.h"
 
 #define LOCK_KEY "8174723217653786991"
@@ -442,6 +443,52 @@ test_pool (void)
   g_assert_cmpint (atoi (count), <=, 2);
 }
 
+static void
+waited_connect_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean *done = user_data;
+
+  g_assert_true (qrs_database_connect_finish (QRS_DATABASE (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
+/* qrs_store_wait_for_threads() waits for a call still in its thread:
+ * here one waiting for the only connection of the pool, which the test
+ * holds. */
+static void
+test_wait_for_threads (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(GError) error = NULL;
+  QrsPgConnection *held;
+  gboolean done = FALSE;
+
+  qrs_database_close (database);
+  qrs_database_set_max_connections (database, 1);
+  held = qrs_database_acquire (database, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (held);
+
+  qrs_database_connect_async (database, NULL, waited_connect_cb, &done);
+  g_assert_false (qrs_store_wait_for_threads (300));
+
+  qrs_database_release (database, held);
+  g_assert_true (qrs_store_wait_for_threads (10000));
+  /* Its callback still comes, from the main context. */
+  g_assert_true (qrs_test_wait_for (is_true, &done, 10000));
+}
+
 typedef struct
 {
   GPtrArray *payloads;   /* "(null)" for a reconnect */
@@ -662,6 +709,7 @@ main (int   argc,
   g_test_add_func ("/database/reconnect", test_reconnect);
   g_test_add_func ("/database/async", test_async);
   g_test_add_func ("/database/pool", test_pool);
+  g_test_add_func ("/database/wait-for-threads", test_wait_for_threads);
   g_test_add_func ("/database/listen", test_listen);
   g_test_add_func ("/database/listen-library", test_listen_library);
 
