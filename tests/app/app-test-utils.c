@@ -10,6 +10,7 @@
 
 #include "app-test-utils.h"
 #include "qrs-application.h"
+#include "qrs-code-store.h"
 #include "qrs-database.h"
 #include "qrs-editor-private.h"
 #include "qrs-preview-private.h"
@@ -671,13 +672,55 @@ app_test_type_into (QrsWindow  *window,
   gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, field, 0)), text);
 }
 
+/* One of the editor's template children, by its name in the .ui file. */
+gpointer
+app_test_editor_child (QrsWindow  *window,
+                       const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR, name);
+
+  g_assert_nonnull (child);
+
+  return child;
+}
+
+void
+app_test_select_type (QrsWindow      *window,
+                      QrsPayloadType  type)
+{
+  adw_combo_row_set_selected (app_test_editor_child (window, "type_row"), type);
+  g_assert_cmpint (qrs_payload_get_payload_type (qrs_document_get_payload (window->document)), ==, type);
+}
+
 void
 app_test_set_title (QrsWindow  *window,
                     const char *title)
 {
-  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (window->editor),
-                                                                      QRS_TYPE_EDITOR, "title_row")),
-                         title);
+  gtk_editable_set_text (GTK_EDITABLE (app_test_editor_child (window, "title_row")), title);
+}
+
+/* Someone else saves the code @id behind the window's back, on a
+ * connection of its own. */
+void
+app_test_change_behind_back (gint64      id,
+                             const char *title)
+{
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsCodeStore) store = NULL;
+  g_autoptr(QrsCode) code = NULL;
+  g_autoptr(QrsCode) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  database = qrs_database_new (app_test_get_conninfo (), &error);
+  g_assert_no_error (error);
+  g_assert_true (qrs_database_connect (database, NULL, &error));
+  store = qrs_code_store_new (database);
+  code = qrs_code_store_get (store, id, NULL, &error);
+  g_assert_no_error (error);
+  qrs_code_set_title (code, title);
+  updated = qrs_code_store_update (store, code, NULL, &error);
+  g_assert_no_error (error);
+  qrs_database_close (database);
 }
 
 /* The version check lets a test wait for a second save of a code that

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "qrs-payload.h"
 #include "qrs-window.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,12 @@ void        app_test_respond           (AdwMessageDialog *dialog,
 void        app_test_type_into         (QrsWindow    *window,
                                         const char   *field,
                                         const char   *text);
+gpointer    app_test_editor_child      (QrsWindow    *window,
+                                        const char   *name);
+void        app_test_select_type       (QrsWindow    *window,
+                                        QrsPayloadType type);
+void        app_test_change_behind_back (gint64      id,
+                                        const char   *title);
 void        app_test_set_title         (QrsWindow    *window,
                                         const char   *title);
 /* For app_test_wait_until(): the QrsDocument @data is stored, at least

@@ -11,25 +11,6 @@
 #include "qrs-lint.h"
 #include "qrs-window-private.h"
 
-static gpointer
-template_child (QrsWindow  *window,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR, name);
-
-  g_assert_nonnull (child);
-
-  return child;
-}
-
-static void
-select_type (QrsWindow      *window,
-             QrsPayloadType  type)
-{
-  adw_combo_row_set_selected (template_child (window, "type_row"), type);
-  g_assert_cmpint (qrs_payload_get_payload_type (qrs_document_get_payload (window->document)), ==, type);
-}
-
 static void
 type_into (QrsWindow  *window,
            const char *field,
@@ -44,7 +25,7 @@ type_into (QrsWindow  *window,
 static const char *
 fields_title (QrsWindow *window)
 {
-  return adw_preferences_group_get_title (template_child (window, "fields_group"));
+  return adw_preferences_group_get_title (app_test_editor_child (window, "fields_group"));
 }
 
 /* The heading says Destination however the code became dynamic: by the
@@ -55,15 +36,15 @@ test_editor_kind_destination_heading (void)
   QrsWindow *window = app_test_new_window (1200, 800);
   g_autoptr(QrsDocument) loaded = qrs_document_new ();
 
-  select_type (window, QRS_PAYLOAD_TYPE_URL);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_URL);
   g_assert_cmpstr (fields_title (window), ==, "Web Address");
 
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), TRUE);
   g_assert_cmpint (qrs_document_get_kind (window->document), ==, QRS_CODE_KIND_DYNAMIC);
   g_assert_cmpstr (fields_title (window), ==, "Destination");
 
   /* Unsaved, it goes back without a question. */
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), FALSE);
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), FALSE);
   g_assert_cmpint (qrs_document_get_kind (window->document), ==, QRS_CODE_KIND_STATIC);
   g_assert_cmpstr (fields_title (window), ==, "Web Address");
 
@@ -83,11 +64,11 @@ test_editor_kind_set_aside_undo (void)
   QrsPayload *payload;
   AdwToast *toast;
 
-  select_type (window, QRS_PAYLOAD_TYPE_WIFI);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_WIFI);
   type_into (window, "ssid", "Library Guests");
   type_into (window, "password", "read-more-books");
 
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), TRUE);
   payload = qrs_document_get_payload (window->document);
   g_assert_cmpint (qrs_payload_get_payload_type (payload), ==, QRS_PAYLOAD_TYPE_URL);
 
@@ -102,17 +83,17 @@ test_editor_kind_set_aside_undo (void)
   g_assert_cmpint (qrs_payload_get_payload_type (payload), ==, QRS_PAYLOAD_TYPE_WIFI);
   g_assert_cmpstr (qrs_payload_get (payload, "ssid"), ==, "Library Guests");
   g_assert_cmpstr (qrs_payload_get (payload, "password"), ==, "read-more-books");
-  g_assert_false (gtk_switch_get_active (template_child (window, "dynamic_switch")));
+  g_assert_false (gtk_switch_get_active (app_test_editor_child (window, "dynamic_switch")));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "ssid", 0))),
                    ==, "Library Guests");
   g_assert_true (g_str_has_prefix (qrs_document_get_text (window->document), "WIFI:"));
 
   /* A web address made dynamic loses nothing, so there is nothing to undo. */
-  select_type (window, QRS_PAYLOAD_TYPE_URL);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_URL);
   type_into (window, "url", "https://example.edu/open-day");
   app_test_iterate (10);
   toast = window->last_toast;
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), TRUE);
   g_assert_true (window->last_toast == toast || window->last_toast == NULL);
   g_assert_cmpstr (qrs_payload_get (qrs_document_get_payload (window->document), "url"), ==,
                    "https://example.edu/open-day");
@@ -127,8 +108,8 @@ test_editor_kind_allow_inverted (void)
 {
   QrsWindow *window = app_test_new_window (1200, 800);
   QrsDesign *design = qrs_document_get_design (window->document);
-  AdwPreferencesRow *row = template_child (window, "inverted_row");
-  GtkSwitch *inverted = template_child (window, "inverted_switch");
+  AdwPreferencesRow *row = app_test_editor_child (window, "inverted_row");
+  GtkSwitch *inverted = app_test_editor_child (window, "inverted_switch");
   QrsColor white = { 255, 255, 255, 255 };
   QrsColor navy = { 0, 0, 0x50, 255 };
   g_autoptr(QrsSymbol) symbol = NULL;
@@ -178,7 +159,7 @@ test_editor_kind_event_local_time (void)
   QrsWindow *window = app_test_new_window (1200, 800);
   const char *text;
 
-  select_type (window, QRS_PAYLOAD_TYPE_EVENT);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_EVENT);
   type_into (window, "summary", "Open day");
   type_into (window, "start", "2026-05-02 10:00");
   type_into (window, "end", "2026-05-02 14:30");
@@ -204,7 +185,7 @@ test_editor_kind_event_date_picker (void)
   GtkWidget *apply = NULL;
   GtkWidget *start;
 
-  select_type (window, QRS_PAYLOAD_TYPE_EVENT);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_EVENT);
   g_assert_null (qrs_editor_get_field_calendar (window->editor, "summary", NULL));
   type_into (window, "summary", "Open day");
   type_into (window, "start", "2026-05-02 10:00");

@@ -23,17 +23,6 @@ code_store (void)
   return qrs_connection_get_code_store (qrs_application_get_connection (app ()));
 }
 
-static gpointer
-template_child (QrsWindow  *window,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR, name);
-
-  g_assert_nonnull (child);
-
-  return child;
-}
-
 static gboolean
 short_id_assigned (gpointer data)
 {
@@ -50,10 +39,10 @@ new_window_with_saved_dynamic (const char *title)
   app_test_assert_connected ();
   window = app_test_new_window (1200, 800);
   document = qrs_window_get_document (window);
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), TRUE);
   gtk_editable_set_text (GTK_EDITABLE (qrs_editor_get_field_row (window->editor, "url", 0)),
                          "https://example.edu/enrol");
-  gtk_editable_set_text (GTK_EDITABLE (template_child (window, "title_row")), title);
+  gtk_editable_set_text (GTK_EDITABLE (app_test_editor_child (window, "title_row")), title);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
   app_test_wait_until (short_id_assigned, document, 30000);
 
@@ -65,7 +54,7 @@ test_editor_state_make_static_asks (void)
 {
   QrsWindow *window = new_window_with_saved_dynamic ("Printed poster");
   QrsDocument *document = qrs_window_get_document (window);
-  GtkSwitch *dynamic = template_child (window, "dynamic_switch");
+  GtkSwitch *dynamic = app_test_editor_child (window, "dynamic_switch");
   AdwMessageDialog *dialog;
 
   /* Off: nothing changes until the question is answered. */
@@ -136,8 +125,8 @@ test_editor_state_enabled_and_expiry (void)
 {
   QrsWindow *window = new_window_with_saved_dynamic ("Open day");
   QrsDocument *document = qrs_window_get_document (window);
-  AdwActionRow *expiry_row = template_child (window, "expiry_row");
-  GtkSwitch *enabled = template_child (window, "enabled_switch");
+  AdwActionRow *expiry_row = app_test_editor_child (window, "expiry_row");
+  GtkSwitch *enabled = app_test_editor_child (window, "enabled_switch");
   gint64 id = qrs_document_get_id (document);
   g_autoptr(QrsCode) row = NULL;
   g_autoptr(QrsCode) cleared = NULL;
@@ -147,7 +136,7 @@ test_editor_state_enabled_and_expiry (void)
   g_autoptr(GDateTime) expected = g_date_time_new_local (2027, 3, 15, 0, 0, 0);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (gtk_widget_get_visible (template_child (window, "enabled_row")));
+  g_assert_true (gtk_widget_get_visible (app_test_editor_child (window, "enabled_row")));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (expiry_row)));
   g_assert_true (gtk_switch_get_active (enabled));
   g_assert_cmpstr (adw_action_row_get_subtitle (expiry_row), ==, "Never");
@@ -161,8 +150,8 @@ test_editor_state_enabled_and_expiry (void)
   g_clear_object (&row);
 
   /* The chosen day is the last that works. */
-  gtk_calendar_select_day (template_child (window, "expiry_calendar"), day);
-  g_signal_emit_by_name (template_child (window, "expiry_set_button"), "clicked");
+  gtk_calendar_select_day (app_test_editor_child (window, "expiry_calendar"), day);
+  g_signal_emit_by_name (app_test_editor_child (window, "expiry_set_button"), "clicked");
   app_test_wait_until (state_settled, window->editor, 30000);
   row = qrs_code_store_get (code_store (), id, NULL, &error);
   g_assert_no_error (error);
@@ -177,7 +166,7 @@ test_editor_state_enabled_and_expiry (void)
   g_assert_true (has_event (events, -1, TRUE));
 
   /* Never again. */
-  g_signal_emit_by_name (template_child (window, "expiry_clear_button"), "clicked");
+  g_signal_emit_by_name (app_test_editor_child (window, "expiry_clear_button"), "clicked");
   app_test_wait_until (state_settled, window->editor, 30000);
   cleared = qrs_code_store_get (code_store (), id, NULL, &error);
   g_assert_no_error (error);
@@ -186,7 +175,7 @@ test_editor_state_enabled_and_expiry (void)
 
   /* The document follows the row's version: saving now is no conflict,
    * and keeps the code off. */
-  gtk_editable_set_text (GTK_EDITABLE (template_child (window, "title_row")), "Open day, later");
+  gtk_editable_set_text (GTK_EDITABLE (app_test_editor_child (window, "title_row")), "Open day, later");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL));
   app_test_wait_until (title_saved, &id, 30000);
   g_assert_true (app_test_no_dialog (NULL));
@@ -212,10 +201,10 @@ test_editor_state_hidden_until_saved (void)
 {
   QrsWindow *window = app_test_new_window (1200, 800);
 
-  g_assert_false (gtk_widget_get_visible (template_child (window, "enabled_row")));
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
-  g_assert_false (gtk_widget_get_visible (template_child (window, "enabled_row")));
-  g_assert_false (gtk_widget_get_visible (template_child (window, "expiry_row")));
+  g_assert_false (gtk_widget_get_visible (app_test_editor_child (window, "enabled_row")));
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), TRUE);
+  g_assert_false (gtk_widget_get_visible (app_test_editor_child (window, "enabled_row")));
+  g_assert_false (gtk_widget_get_visible (app_test_editor_child (window, "expiry_row")));
 
   app_test_close_window (window);
 }

@@ -10,25 +10,6 @@
 #include "qrs-preview-private.h"
 #include "qrs-window-private.h"
 
-static gpointer
-template_child (QrsWindow  *window,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window->editor), QRS_TYPE_EDITOR, name);
-
-  g_assert_nonnull (child);
-
-  return child;
-}
-
-static void
-select_type (QrsWindow      *window,
-             QrsPayloadType  type)
-{
-  adw_combo_row_set_selected (template_child (window, "type_row"), type);
-  g_assert_cmpint (qrs_payload_get_payload_type (qrs_document_get_payload (window->document)), ==, type);
-}
-
 static void
 type_into (QrsWindow  *window,
            const char *field,
@@ -62,7 +43,7 @@ test_editor_url (void)
   const char *url = "https://example.edu/open-day?from=poster&lang=es";
   QrsPreviewStats before, after;
 
-  select_type (window, QRS_PAYLOAD_TYPE_URL);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_URL);
   qrs_preview_get_stats (window->preview, &before);
   type_into (window, "url", 0, url);
 
@@ -85,7 +66,7 @@ test_editor_invalid_field (void)
   GtkWidget *row;
   const char *error;
 
-  select_type (window, QRS_PAYLOAD_TYPE_PHONE);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_PHONE);
   row = qrs_editor_get_field_row (window->editor, "number", 0);
 
   /* Untouched, a required field does not complain yet. */
@@ -121,7 +102,7 @@ test_editor_multiple_values (void)
   GtkWidget *add;
   const char *text;
 
-  select_type (window, QRS_PAYLOAD_TYPE_VCARD);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_VCARD);
   type_into (window, "name", 0, "Ada Lovelace");
   type_into (window, "phone", 0, "+44 20 7946 0000");
 
@@ -148,7 +129,7 @@ test_editor_wifi (void)
   QrsWindow *window = app_test_new_window (1200, 800);
   GtkWidget *hidden;
 
-  select_type (window, QRS_PAYLOAD_TYPE_WIFI);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_WIFI);
   type_into (window, "ssid", 0, "Café; \"Guests\"");
   type_into (window, "password", 0, "s3cret:,");
   hidden = qrs_editor_get_field_row (window->editor, "hidden", 0);
@@ -173,24 +154,24 @@ test_editor_design_redraws_without_encoding (void)
   GtkLabel *contrast;
 
   qrs_preview_get_stats (window->preview, &before);
-  gtk_color_chooser_set_rgba (template_child (window, "foreground_button"), &navy);
+  gtk_color_chooser_set_rgba (app_test_editor_child (window, "foreground_button"), &navy);
   g_assert_cmpuint (qrs_design_get_foreground (design)->blue, ==, 102);
   app_test_wait_for_draw (GTK_WIDGET (window->preview));
   qrs_preview_get_stats (window->preview, &after);
   g_assert_cmpuint (after.n_encodes, ==, before.n_encodes);
 
-  contrast = template_child (window, "contrast_label");
+  contrast = app_test_editor_child (window, "contrast_label");
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (contrast), "success"));
 
   /* The error-correction level changes the symbol itself. */
-  adw_combo_row_set_selected (template_child (window, "ec_row"), QRS_EC_LEVEL_H);
+  adw_combo_row_set_selected (app_test_editor_child (window, "ec_row"), QRS_EC_LEVEL_H);
   g_assert_cmpint (qrs_design_get_ec_level (design), ==, QRS_EC_LEVEL_H);
   qrs_preview_get_stats (window->preview, &after);
   g_assert_cmpuint (after.n_encodes, ==, before.n_encodes + 1);
   g_assert_cmpint (qrs_symbol_get_ec_level (qrs_preview_get_symbol (window->preview)), ==, QRS_EC_LEVEL_H);
 
   /* A pale foreground is flagged at the colour and in the findings. */
-  gtk_color_chooser_set_rgba (template_child (window, "foreground_button"),
+  gtk_color_chooser_set_rgba (app_test_editor_child (window, "foreground_button"),
                               &(GdkRGBA) { 0.85f, 0.85f, 0.85f, 1 });
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (contrast), "error"));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->lint_list)));
@@ -203,16 +184,16 @@ static void
 test_editor_dynamic (void)
 {
   QrsWindow *window = app_test_new_window (1200, 800);
-  GtkWidget *short_url_row = template_child (window, "short_url_row");
+  GtkWidget *short_url_row = app_test_editor_child (window, "short_url_row");
   g_autofree char *short_url = NULL;
 
-  select_type (window, QRS_PAYLOAD_TYPE_TEXT);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_TEXT);
   g_assert_false (gtk_widget_get_visible (short_url_row));
 
-  gtk_switch_set_active (template_child (window, "dynamic_switch"), TRUE);
+  gtk_switch_set_active (app_test_editor_child (window, "dynamic_switch"), TRUE);
   g_assert_cmpint (qrs_document_get_kind (window->document), ==, QRS_CODE_KIND_DYNAMIC);
   g_assert_true (gtk_widget_get_visible (short_url_row));
-  g_assert_false (gtk_widget_get_sensitive (template_child (window, "micro_row")));
+  g_assert_false (gtk_widget_get_sensitive (app_test_editor_child (window, "micro_row")));
   g_assert_cmpint (qrs_payload_get_payload_type (qrs_document_get_payload (window->document)), ==,
                    QRS_PAYLOAD_TYPE_URL);
 
@@ -233,9 +214,9 @@ test_editor_micro_qr (void)
   QrsWindow *window = app_test_new_window (1200, 800);
   QrsSymbol *symbol;
 
-  select_type (window, QRS_PAYLOAD_TYPE_TEXT);
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_TEXT);
   type_into (window, "text", 0, "HELLO");
-  gtk_switch_set_active (template_child (window, "micro_switch"), TRUE);
+  gtk_switch_set_active (app_test_editor_child (window, "micro_switch"), TRUE);
 
   symbol = qrs_preview_get_symbol (window->preview);
   g_assert_nonnull (symbol);
@@ -257,10 +238,10 @@ test_editor_details (void)
   QrsDesign *design = qrs_document_get_design (window->document);
   const char * const *tags;
 
-  gtk_editable_set_text (template_child (window, "title_row"), "Open day");
-  gtk_editable_set_text (template_child (window, "description_row"), "Posters in the hall");
-  gtk_editable_set_text (template_child (window, "tags_row"), "events, posters , ,events");
-  gtk_editable_set_text (template_child (window, "caption_row"), "Scan me");
+  gtk_editable_set_text (app_test_editor_child (window, "title_row"), "Open day");
+  gtk_editable_set_text (app_test_editor_child (window, "description_row"), "Posters in the hall");
+  gtk_editable_set_text (app_test_editor_child (window, "tags_row"), "events, posters , ,events");
+  gtk_editable_set_text (app_test_editor_child (window, "caption_row"), "Scan me");
 
   g_assert_cmpstr (qrs_design_get_title (design), ==, "Open day");
   g_assert_cmpstr (qrs_design_get_description (design), ==, "Posters in the hall");
@@ -274,7 +255,7 @@ test_editor_details (void)
   /* Switching units keeps the physical size. */
   qrs_design_set_dpi (design, 254);
   qrs_design_set_size (design, 1000);
-  gtk_drop_down_set_selected (template_child (window, "unit_dropdown"), QRS_SIZE_UNIT_MM);
+  gtk_drop_down_set_selected (app_test_editor_child (window, "unit_dropdown"), QRS_SIZE_UNIT_MM);
   g_assert_cmpint (qrs_design_get_size_unit (design), ==, QRS_SIZE_UNIT_MM);
   g_assert_cmpfloat_with_epsilon (qrs_design_get_size (design), 100.0, 0.01);
 

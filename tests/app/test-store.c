@@ -151,29 +151,6 @@ stored_version_is (gpointer data)
   return stored != NULL && qrs_code_get_version (stored) == expected;
 }
 
-/* Someone else saves the row behind the window's back. */
-static void
-change_behind_back (QrsDocument *document,
-                    const char  *title)
-{
-  g_autoptr(QrsDatabase) database = NULL;
-  g_autoptr(QrsCodeStore) store = NULL;
-  g_autoptr(QrsCode) code = NULL;
-  g_autoptr(QrsCode) updated = NULL;
-  g_autoptr(GError) error = NULL;
-
-  database = qrs_database_new (app_test_get_conninfo (), &error);
-  g_assert_no_error (error);
-  g_assert_true (qrs_database_connect (database, NULL, &error));
-  store = qrs_code_store_new (database);
-  code = qrs_code_store_get (store, qrs_document_get_id (document), NULL, &error);
-  g_assert_no_error (error);
-  qrs_code_set_title (code, title);
-  updated = qrs_code_store_update (store, code, NULL, &error);
-  g_assert_no_error (error);
-  qrs_database_close (database);
-}
-
 static gboolean
 showing_theirs (gpointer data)
 {
@@ -203,7 +180,7 @@ test_store_conflict (void)
   g_assert_cmpint (qrs_code_get_version (qrs_document_get_stored (document)), ==, 1);
 
   /* Theirs (version 2), then mine on top of version 1: a conflict. */
-  change_behind_back (document, "Theirs");
+  app_test_change_behind_back (qrs_document_get_id (document), "Theirs");
   app_test_set_title (window, "Mine, edited");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (app_test_dialog_shown, NULL, 30000);
@@ -221,7 +198,7 @@ test_store_conflict (void)
   app_test_wait_until (app_test_no_dialog, NULL, 10000);
 
   /* Another conflict; this time take theirs. */
-  change_behind_back (document, "Theirs again");
+  app_test_change_behind_back (qrs_document_get_id (document), "Theirs again");
   app_test_set_title (window, "Mine again");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (app_test_dialog_shown, NULL, 30000);

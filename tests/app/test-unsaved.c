@@ -80,29 +80,6 @@ save_new_code (QrsWindow  *window,
   return qrs_document_get_id (document);
 }
 
-/* Someone else saves the row behind the window's back. */
-static void
-change_behind_back (gint64      id,
-                    const char *title)
-{
-  g_autoptr(QrsDatabase) database = NULL;
-  g_autoptr(QrsCodeStore) store = NULL;
-  g_autoptr(QrsCode) code = NULL;
-  g_autoptr(QrsCode) updated = NULL;
-  g_autoptr(GError) error = NULL;
-
-  database = qrs_database_new (app_test_get_conninfo (), &error);
-  g_assert_no_error (error);
-  g_assert_true (qrs_database_connect (database, NULL, &error));
-  store = qrs_code_store_new (database);
-  code = qrs_code_store_get (store, id, NULL, &error);
-  g_assert_no_error (error);
-  qrs_code_set_title (code, title);
-  updated = qrs_code_store_update (store, code, NULL, &error);
-  g_assert_no_error (error);
-  qrs_database_close (database);
-}
-
 /* The row of @id on screen shows the unsaved mark. */
 static gboolean
 row_marked (QrsWindow *window,
@@ -163,7 +140,7 @@ test_unsaved_switching_keeps_edits (void)
    * reloads, and the edits stay. */
   click_code (window, b);
   g_object_set_data (G_OBJECT (window), "id", GINT_TO_POINTER (a));
-  change_behind_back (a, "Kept A, theirs");
+  app_test_change_behind_back (a, "Kept A, theirs");
   app_test_wait_until (heard_change, window, 30000);
   app_test_iterate (1000);
   click_code (window, a);
@@ -230,7 +207,7 @@ test_unsaved_discard_mine_keeps_logo (void)
   app_test_wait_until (app_test_document_saved, document, 30000);
   id = qrs_document_get_id (document);
 
-  change_behind_back (id, "Logo, theirs");
+  app_test_change_behind_back (id, "Logo, theirs");
   app_test_set_title (window, "Logo, mine again");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   app_test_wait_until (app_test_dialog_shown, NULL, 30000);
