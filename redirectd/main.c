@@ -204,7 +204,7 @@ start (Daemon  *daemon,
   QrsRedirectConfig *config = daemon->config;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(QrsUserAgentParser) parser = NULL;
-  QrsScanWriterOptions options;
+  QrsScanWriterOptions options = { 0 };
 
   if (g_mkdir_with_parents (config->state_dir, 0700) < 0)
     {

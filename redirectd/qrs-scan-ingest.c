@@ -124,45 +124,58 @@ run_housekeeping (QrsScanIngest *self)
     g_warning ("Cannot keep the scan tables: %s", error->message);
 }
 
+/* "major.minor.patch" as far as it goes, kept in @strings; NULL when
+ * there is no major. */
 static char *
-join_version (const char *major,
-              const char *minor,
-              const char *patch)
+join_version (GStringChunk *strings,
+              const char   *major,
+              const char   *minor,
+              const char   *patch)
 {
+  char buffer[128];
+
   if (major == NULL || major[0] == '\0')
     return NULL;
   if (minor == NULL || minor[0] == '\0')
-    return g_strdup (major);
-  if (patch == NULL || patch[0] == '\0')
-    return g_strdup_printf ("%s.%s", major, minor);
-  return g_strdup_printf ("%s.%s.%s", major, minor, patch);
+    g_strlcpy (buffer, major, sizeof buffer);
+  else if (patch == NULL || patch[0] == '\0')
+    g_snprintf (buffer, sizeof buffer, "%s.%s", major, minor);
+  else
+    g_snprintf (buffer, sizeof buffer, "%s.%s.%s", major, minor, patch);
+  /* A few versions cover a day's scans: each is kept once. */
+  return g_string_chunk_insert_const (strings, buffer);
 }
 
-static QrsScan *
-scan_from_row (const QrsScanRow *row)
+/* @scan borrows the row's strings and the agent's, and keeps what it
+ * makes in @strings: it lives for one batch and is never given to
+ * qrs_scan_free(), which saves a dozen strings made and freed per scan. */
+static void
+view_row (const QrsScanRow *row,
+          GStringChunk     *strings,
+          QrsScan          *scan)
 {
-  QrsScan *scan = qrs_scan_new ();
   const QrsUserAgent *agent = row->agent;
+  char event_id[QRS_UUID_STRING_LENGTH + 1];
 
-  scan->event_id = qrs_uuid_to_string (row->record.event_id);
+  qrs_uuid_format (row->record.event_id, event_id);
+  scan->event_id = g_string_chunk_insert_len (strings, event_id, QRS_UUID_STRING_LENGTH);
   scan->code_id = row->record.code_id;
   scan->scanned_at = row->record.scanned_at;
-  scan->user_agent = g_strdup (row->record.user_agent ? row->record.user_agent : "");
-  scan->referrer_host = g_strdup (row->record.referrer_host);
-  scan->language = g_strdup (row->record.language);
-  scan->visitor_hash = g_bytes_new (row->record.visitor_hash, sizeof row->record.visitor_hash);
+  scan->user_agent = row->record.user_agent ? row->record.user_agent : (char *)"";
+  scan->referrer_host = row->record.referrer_host;
+  scan->language = row->record.language;
+  scan->visitor_hash = g_bytes_new_static (row->record.visitor_hash, sizeof row->record.visitor_hash);
 
   if (agent != NULL)
     {
-      scan->device = g_strdup (qrs_device_class_to_string (agent->device_class));
-      scan->os = g_strdup (agent->os_family);
-      scan->os_version = join_version (agent->os_major, agent->os_minor, agent->os_patch);
-      scan->browser = g_strdup (agent->browser_family);
-      scan->browser_version = join_version (agent->browser_major, agent->browser_minor, NULL);
+      scan->device = (char *)qrs_device_class_to_string (agent->device_class);
+      scan->os = agent->os_family;
+      scan->os_version = join_version (strings, agent->os_major, agent->os_minor, agent->os_patch);
+      scan->browser = agent->browser_family;
+      scan->browser_version = join_version (strings, agent->browser_major, agent->browser_minor, NULL);
       /* Bots are kept and flagged, never dropped. */
       scan->is_bot = agent->is_bot;
     }
-  return scan;
 }
 
 gboolean
@@ -172,8 +185,11 @@ qrs_scan_ingest_func (const QrsScanRow  *rows,
                       GError           **error)
 {
   QrsScanIngest *self = user_data;
-  g_autoptr(GPtrArray) scans = g_ptr_array_new_full (n_rows, (GDestroyNotify)qrs_scan_free);
+  g_autofree QrsScan *views = NULL;
+  g_autofree QrsScan **scans = NULL;
+  g_autoptr(GStringChunk) strings = NULL;
   g_autofree char *next_conninfo = NULL;
+  gboolean ok;
 
   g_mutex_lock (&self->lock);
   next_conninfo = g_steal_pointer (&self->next_conninfo);
@@ -191,11 +207,19 @@ qrs_scan_ingest_func (const QrsScanRow  *rows,
       return FALSE;
     }
 
+  views = g_new0 (QrsScan, n_rows);
+  scans = g_new (QrsScan *, n_rows);
+  strings = g_string_chunk_new (64 * (gsize)MAX (n_rows, 1));
   for (guint i = 0; i < n_rows; i++)
-    g_ptr_array_add (scans, scan_from_row (&rows[i]));
+    {
+      view_row (&rows[i], strings, &views[i]);
+      scans[i] = &views[i];
+    }
 
-  if (!qrs_scan_store_insert (self->store, (QrsScan * const *)scans->pdata, scans->len,
-                              NULL, NULL, error))
+  ok = qrs_scan_store_insert (self->store, scans, n_rows, NULL, NULL, error);
+  for (guint i = 0; i < n_rows; i++)
+    g_bytes_unref (views[i].visitor_hash);
+  if (!ok)
     {
       drop_store (self);
       return FALSE;

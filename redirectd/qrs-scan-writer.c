@@ -14,6 +14,7 @@ struct _QrsScanWriter
 
   QrsSpool             *spool;
   QrsUserAgentParser   *parser;
+  GHashTable           *agents;   /* user agent → QrsUserAgent; writer thread only */
   QrsScanWriterOptions  options;
 
   QrsScanIngestFunc     ingest;
@@ -38,6 +39,12 @@ G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
  * crash, and ignored. */
 #define LEDGER_INTERVAL_US (250 * 1000)
 
+/* The writer's own classifications, which rows borrow.  A day's scans
+ * come from a few hundred kinds of phone; past this many the table
+ * starts again.  The parser has a cache too, but every answer from it
+ * is a copy, thirteen strings to make and free per scan. */
+#define AGENTS_MAX_DEFAULT 4096
+
 static void
 qrs_scan_writer_finalize (GObject *object)
 {
@@ -48,6 +55,7 @@ qrs_scan_writer_finalize (GObject *object)
     self->ingest_destroy (self->ingest_data);
   g_clear_object (&self->spool);
   g_clear_object (&self->parser);
+  g_clear_pointer (&self->agents, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -67,6 +75,8 @@ qrs_scan_writer_init (QrsScanWriter *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  self->agents = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                        g_free, (GDestroyNotify)qrs_user_agent_free);
 }
 
 /**
@@ -95,6 +105,8 @@ qrs_scan_writer_new (QrsSpool                   *spool,
   self->options.commit_batches = MAX (self->options.commit_batches, 1);
   self->options.fsync_interval_ms = MAX (self->options.fsync_interval_ms, 1);
   self->options.retry_max_ms = MAX (self->options.retry_max_ms, 100);
+  if (self->options.agents_max == 0)
+    self->options.agents_max = AGENTS_MAX_DEFAULT;
 
   return self;
 }
@@ -125,7 +137,23 @@ static void
 clear_row (QrsScanRow *row)
 {
   qrs_scan_record_clear (&row->record);
-  g_clear_pointer (&row->agent, qrs_user_agent_free);
+  row->agent = NULL;
+}
+
+static const QrsUserAgent *
+classify (QrsScanWriter *self,
+          const char    *user_agent)
+{
+  QrsUserAgent *agent;
+  const char *key = user_agent ? user_agent : "";
+
+  agent = g_hash_table_lookup (self->agents, key);
+  if (agent == NULL)
+    {
+      agent = qrs_user_agent_parser_parse (self->parser, key);
+      g_hash_table_insert (self->agents, g_strdup (key), agent);
+    }
+  return agent;
 }
 
 /* Waits up to @ms, or less when told to stop.  Returns TRUE when stopping. */
@@ -167,12 +195,20 @@ flush_batch (QrsScanWriter *self,
 
   /* Classified here, off the request path, and again after a failed
    * commit only for the rows not done yet. */
+  if (g_hash_table_size (self->agents) > self->options.agents_max)
+    {
+      /* Rows kept from a failed commit borrow from the table too. */
+      for (guint i = 0; i < rows->len; i++)
+        g_array_index (rows, QrsScanRow, i).agent = NULL;
+      g_hash_table_remove_all (self->agents);
+    }
+
   for (guint i = 0; self->parser != NULL && i < rows->len; i++)
     {
       QrsScanRow *row = &g_array_index (rows, QrsScanRow, i);
 
       if (row->agent == NULL)
-        row->agent = qrs_user_agent_parser_parse (self->parser, row->record.user_agent);
+        row->agent = classify (self, row->record.user_agent);
     }
 
   if (!self->ingest ((const QrsScanRow *)rows->data, rows->len, self->ingest_data, &error))

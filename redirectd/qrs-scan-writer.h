@@ -19,8 +19,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  QrsScanRecord  record;
-  QrsUserAgent  *agent;      /* nullable: no parser */
+  QrsScanRecord       record;
+  const QrsUserAgent *agent;   /* nullable: no parser; the writer's, valid during the call */
 } QrsScanRow;
 
 /* Commits @n_rows rows, idempotent on their event ids: the same rows may
@@ -37,6 +37,7 @@ typedef struct
   guint  commit_batches;      /* ≤ this many batches per commit */
   guint  fsync_interval_ms;   /* the group fsync */
   guint  retry_max_ms;        /* the longest pause between database retries */
+  guint  agents_max;          /* user agents classified and kept; 0: 4,096 */
 } QrsScanWriterOptions;
 
 #define QRS_TYPE_SCAN_WRITER (qrs_scan_writer_get_type ())

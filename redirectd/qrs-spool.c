@@ -237,14 +237,14 @@ qrs_scan_record_new_event_id (guint8 event_id[16],
   event_id[8] = 0x80 | (event_id[8] & 0x3F);
 }
 
-char *
-qrs_uuid_to_string (const guint8 uuid[16])
+/* The writer formats one per scan: no printf for 16 bytes. */
+void
+qrs_uuid_format (const guint8 uuid[16],
+                 char         text[QRS_UUID_STRING_LENGTH + 1])
 {
   static const char hex[] = "0123456789abcdef";
-  char *text = g_malloc (37);
   char *p = text;
 
-  /* The writer formats one per scan: no printf for 16 bytes. */
   for (guint i = 0; i < 16; i++)
     {
       if (i == 4 || i == 6 || i == 8 || i == 10)
@@ -253,6 +253,14 @@ qrs_uuid_to_string (const guint8 uuid[16])
       *p++ = hex[uuid[i] & 0x0F];
     }
   *p = '\0';
+}
+
+char *
+qrs_uuid_to_string (const guint8 uuid[16])
+{
+  char *text = g_malloc (QRS_UUID_STRING_LENGTH + 1);
+
+  qrs_uuid_format (uuid, text);
   return text;
 }
 

@@ -29,6 +29,7 @@ typedef enum
 #define QRS_SCAN_USER_AGENT_MAX 512
 #define QRS_SCAN_REFERRER_MAX   255
 #define QRS_SCAN_LANGUAGE_MAX   35
+#define QRS_UUID_STRING_LENGTH  36   /* 8-4-4-4-12 hexadecimal digits */
 
 /* One scan, as the request saw it; no IP address, ever. */
 typedef struct
@@ -64,6 +65,8 @@ GQuark               qrs_spool_error_quark      (void);
 void                 qrs_scan_record_clear      (QrsScanRecord          *record);
 void                 qrs_scan_record_new_event_id (guint8                  event_id[16],
                                                    gint64                  now);
+void                 qrs_uuid_format            (const guint8            uuid[16],
+                                                 char                    text[QRS_UUID_STRING_LENGTH + 1]);
 char                *qrs_uuid_to_string         (const guint8            uuid[16]);
 
 QrsSpool            *qrs_spool_open             (const char             *directory,

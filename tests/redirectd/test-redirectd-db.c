@@ -305,7 +305,11 @@ test_scans_reach_database (DbFixture     *fixture,
   /* Classified off the request path, bots kept and flagged. */
   g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE device = 'mobile' AND os = 'iOS'"
                                         " AND browser = 'Mobile Safari' AND NOT is_bot"), ==, 2);
-  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE os = 'Android' AND NOT is_bot"), ==, 1);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE os_version = '17.1'"
+                                        " AND browser_version = '17.1'"), ==, 2);
+  g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE os = 'Android' AND os_version = '14'"
+                                        " AND browser = 'Chrome Mobile' AND browser_version = '120.0'"
+                                        " AND NOT is_bot"), ==, 1);
   g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE is_bot"), ==, 1);
   g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scans WHERE language = 'es'"
                                         " AND referrer_host = 'news.example.org'"), ==, 2);

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "qrs-scan-writer.h"
 #include "qrs-spool.h"
 
 typedef struct
@@ -397,6 +398,99 @@ test_uuid_text (void)
   g_assert_true (g_uuid_string_is_valid (text));
 }
 
+/* The writer classifies each user agent once and lends the answer to
+ * every row with it.  Past a few thousand kinds it starts its table
+ * again, and rows kept from a failed commit must not be left pointing
+ * into the old one: under AddressSanitizer that would be a read of
+ * freed memory here. */
+typedef struct
+{
+  QrsUserAgentParser *parser;
+  guint               calls;
+  guint               rows;
+} WriterCheck;
+
+#define IPHONE "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15" \
+               " (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+
+static gboolean
+check_rows (const QrsScanRow  *rows,
+            guint              n_rows,
+            gpointer           user_data,
+            GError           **error)
+{
+  WriterCheck *check = user_data;
+
+  for (guint i = 0; i < n_rows; i++)
+    {
+      g_autoptr(QrsUserAgent) expected = qrs_user_agent_parser_parse (check->parser,
+                                                                      rows[i].record.user_agent);
+
+      g_assert_nonnull (rows[i].agent);
+      g_assert_cmpstr (rows[i].agent->browser_family, ==, expected->browser_family);
+      g_assert_cmpstr (rows[i].agent->os_family, ==, expected->os_family);
+      g_assert_cmpstr (rows[i].agent->os_major, ==, expected->os_major);
+      g_assert_cmpint (rows[i].agent->device_class, ==, expected->device_class);
+    }
+
+  /* The first commit fails, as if the database went away. */
+  if (check->calls++ == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "away for the test");
+      return FALSE;
+    }
+  check->rows += n_rows;
+  return TRUE;
+}
+
+static void
+test_writer_lends_agents (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  const QrsScanWriterOptions options = { 1000, 10, 8, 10, 100, 50 };
+  const guint n = 240;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = qrs_spool_open (fixture->dir, 64 << 20, 16 << 20, &error);
+  g_autoptr(QrsScanWriter) writer = NULL;
+  WriterCheck check = { 0 };
+  GLogLevelFlags fatal;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  check.parser = qrs_user_agent_parser_get_default (&error);
+  g_assert_no_error (error);
+
+  /* A third from one phone, the rest each their own: over 50 kinds. */
+  for (guint i = 0; i < n; i++)
+    {
+      QrsScanRecord record;
+
+      make_record (&record, i);
+      if (i % 3 == 0)
+        {
+          g_free (record.user_agent);
+          record.user_agent = g_strdup (IPHONE);
+        }
+      g_assert_cmpint (qrs_spool_append (spool, &record), ==, QRS_SPOOL_APPENDED);
+      qrs_scan_record_clear (&record);
+    }
+
+  /* The failed commit's warning is expected; the logs are structured,
+   * which g_test_expect_message() does not see. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  writer = qrs_scan_writer_new (spool, check.parser, &options);
+  qrs_scan_writer_set_ingest (writer, check_rows, &check, NULL);
+  qrs_scan_writer_start (writer);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (qrs_scan_writer_get_written (writer) < n && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  qrs_scan_writer_stop (writer, 1000);
+  g_log_set_always_fatal (fatal);
+
+  g_assert_cmpuint (check.rows, ==, n);
+  g_assert_cmpuint (check.calls, >=, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -413,6 +507,8 @@ main (int   argc,
   g_test_add ("/spool/damaged-ledger", Fixture, NULL, fixture_set_up, test_spool_damaged_ledger, fixture_tear_down);
 
   g_test_add_func ("/spool/uuid-text", test_uuid_text);
+  g_test_add ("/spool/writer-lends-agents", Fixture, NULL, fixture_set_up,
+              test_writer_lends_agents, fixture_tear_down);
 
   return g_test_run ();
 }
