@@ -43,11 +43,11 @@ static char *
 read_text (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  char *text = NULL;
+  g_autofree char *text = NULL;
 
   g_file_get_contents (path, &text, NULL, &error);
   g_assert_no_error (error);
-  return text;
+  return g_steal_pointer (&text);
 }
 
 /* promtool, or the test fails saying how to get it. */
