@@ -585,7 +585,9 @@ typedef enum
   SERVER_READY,
 } ServerState;
 
-/* Where the process postmaster.pid names is. */
+/* Where the process postmaster.pid names is.  When it names none (a power
+ * cut can leave it empty or cut short), whether any process works in the
+ * data directory: PID_GONE when none does. */
 typedef enum
 {
   PID_GONE,         /* no such process, or a zombie */
@@ -597,7 +599,8 @@ typedef enum
 typedef struct
 {
   char     *contents;
-  pid_t     pid;
+  pid_t     pid;        /* 0 when postmaster.pid names no process */
+  pid_t     worker;     /* with no PID: a process working in the data directory */
   char     *port;
   char     *socket_dir;
   PidPlace  place;
@@ -613,8 +616,29 @@ server_probe_clear (ServerProbe *probe)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServerProbe, server_probe_clear)
 
+/* The PID on the first line of postmaster.pid or of a socket's lock file,
+ * or 0.  postgres writes that line whole, newline included, so a line
+ * without one is cut short and its digits may be the start of some other
+ * PID. */
+static pid_t
+parse_lock_pid (const char *contents)
+{
+  const char *end = strchr (contents, '\n');
+  g_autofree char *line = NULL;
+  guint64 pid;
+
+  if (end == NULL)
+    return 0;
+  line = g_strndup (contents, end - contents);
+  if (!g_ascii_string_to_unsigned (g_strstrip (line), 10, 1, G_MAXINT, &pid, NULL))
+    return 0;
+  return (pid_t)pid;
+}
+
 /* postmaster.pid: pid, data folder, start time, port, socket folder, … —
- * a server writes the later lines only once it has opened its sockets. */
+ * a server writes the later lines only once it has opened its sockets.
+ * Returns FALSE only when there is no such file: one that names no
+ * process still keeps postgres from starting. */
 static gboolean
 read_pid_file (QrsLocalCluster *self,
                ServerProbe     *probe)
@@ -623,19 +647,16 @@ read_pid_file (QrsLocalCluster *self,
   g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
   guint n_lines;
-  guint64 pid;
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return FALSE;
 
+  probe->pid = parse_lock_pid (contents);
   lines = g_strsplit (contents, "\n", -1);
-  n_lines = g_strv_length (lines);
-  if (n_lines < 1
-      || !g_ascii_string_to_unsigned (g_strstrip (lines[0]), 10, 1, G_MAXINT, &pid, NULL))
-    return FALSE;
-
+  /* Without a PID the rest cannot be trusted either: then the socket our
+   * settings give is where a server would answer. */
+  n_lines = probe->pid > 0 ? g_strv_length (lines) : 0;
   probe->contents = g_steal_pointer (&contents);
-  probe->pid = (pid_t)pid;
   if (n_lines > 3 && *g_strstrip (lines[3]) != '\0')
     probe->port = g_strdup (lines[3]);
   else
@@ -700,6 +721,59 @@ locate_pid (QrsLocalCluster *self,
   return PID_ELSEWHERE;
 }
 
+/* For a postmaster.pid that names no process: whether any process works
+ * in the data directory, and which.
+ *
+ * postgres moves into its data directory before it creates postmaster.pid
+ * empty and then writes its PID, so a server just starting has an empty
+ * file for a moment, and is already found here.  After a power cut nothing
+ * works there.  As in locate_pid(), any process working there counts, and
+ * another account's process, whose folder we may not see, cannot be a
+ * server of our data directory.  We ourselves are not one either. */
+static PidPlace
+find_data_dir_worker (QrsLocalCluster *self,
+                      pid_t           *worker)
+{
+  g_autoptr(GDir) proc = NULL;
+  GStatBuf data_st;
+  const char *name;
+
+  *worker = 0;
+  if (g_stat (self->data_dir, &data_st) != 0)
+    return PID_UNKNOWN;
+  proc = g_dir_open ("/proc", 0, NULL);
+  if (proc == NULL)
+    return PID_UNKNOWN;
+
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *cwd_path = NULL;
+      GStatBuf cwd_st;
+      guint64 pid;
+
+      if (!g_ascii_string_to_unsigned (name, 10, 1, G_MAXINT, &pid, NULL)
+          || (pid_t)pid == getpid ())
+        continue;
+
+      cwd_path = g_strdup_printf ("/proc/%s/cwd", name);
+      if (g_stat (cwd_path, &cwd_st) != 0)
+        {
+          /* Ended meanwhile, or a zombie, which has no folder left. */
+          if (errno == ENOENT || errno == ESRCH)
+            continue;
+          if ((errno == EACCES || errno == EPERM) && data_st.st_uid == geteuid ())
+            continue;
+          return PID_UNKNOWN;
+        }
+      if (cwd_st.st_dev == data_st.st_dev && cwd_st.st_ino == data_st.st_ino)
+        {
+          *worker = (pid_t)pid;
+          return PID_IN_DATA_DIR;
+        }
+    }
+  return PID_GONE;
+}
+
 /* A Unix-socket ping answers in milliseconds; the timeout only matters for
  * a server that is alive but stuck.  2 seconds is libpq's minimum. */
 static PGPing
@@ -714,7 +788,9 @@ ping_server (const char *socket_dir,
 
 /* Nothing answering is not enough to call postmaster.pid stale: the server
  * may not have opened its socket yet, or be stuck.  Only when its PID is
- * gone or elsewhere too. */
+ * gone or elsewhere too, or, when it names none, nothing works in the data
+ * directory.  The file is read before /proc is: a server that wrote it has
+ * moved into the data directory by then. */
 static ServerState
 probe_server (QrsLocalCluster *self,
               ServerProbe     *probe)
@@ -722,7 +798,10 @@ probe_server (QrsLocalCluster *self,
   if (!read_pid_file (self, probe))
     return SERVER_STOPPED;
 
-  probe->place = locate_pid (self, probe->pid);
+  if (probe->pid > 0)
+    probe->place = locate_pid (self, probe->pid);
+  else
+    probe->place = find_data_dir_worker (self, &probe->worker);
 
   switch (ping_server (probe->socket_dir, probe->port))
     {
@@ -747,7 +826,16 @@ probe_server (QrsLocalCluster *self,
  * file beside our socket if the same server left it (it names the same
  * PID, and postgres would refuse to start because of it just the same).
  * postgres's own check that no old server process is still attached to the
- * data directory's shared memory stays in force. */
+ * data directory's shared memory stays in force.
+ *
+ * Otherwise, as when postmaster.pid names no process to match, the socket
+ * lock file goes when the process it names is gone: postgres removes such
+ * a file itself, but takes a zombie nobody has reaped for a live server.
+ * One that names some other live process stays, for that may be a server
+ * that really uses our socket.  One that names no process (empty, cut short) makes postgres
+ * refuse to start as well; it goes only when no process works in the data
+ * directory: our socket folder is this cluster's own, so a server writing
+ * that file works there. */
 static gboolean
 remove_stale_lock_files (QrsLocalCluster    *self,
                          const ServerProbe  *probe,
@@ -757,17 +845,29 @@ remove_stale_lock_files (QrsLocalCluster    *self,
   g_autofree char *socket_lock = g_build_filename (self->socket_dir, ".s.PGSQL." PORT ".lock", NULL);
   g_autofree char *current = NULL;
   g_autofree char *lock_contents = NULL;
-  guint64 lock_pid;
+  pid_t worker;
+
+  /* An empty file looks just like the one a server has only now created,
+   * once another QR Studio removed the old one: that server has moved into
+   * the data directory already, so look there once more, right before the
+   * file is compared and removed. */
+  if (probe->pid == 0 && find_data_dir_worker (self, &worker) != PID_GONE)
+    return TRUE;
 
   /* Only the very file judged stale, never one a server has just written:
    * a changed file is probed again. */
   if (!g_file_get_contents (path, &current, NULL, NULL) || strcmp (current, probe->contents) != 0)
     return TRUE;
 
-  g_message ("Removing %s, left behind by a database server that is gone: "
-             "nothing answers at %s, and PID %d %s",
-             path, probe->socket_dir, (int)probe->pid,
-             probe->place == PID_GONE ? "has ended" : "is some other program");
+  if (probe->pid > 0)
+    g_message ("Removing %s, left behind by a database server that is gone: "
+               "nothing answers at %s, and PID %d %s",
+               path, probe->socket_dir, (int)probe->pid,
+               probe->place == PID_GONE ? "has ended" : "is some other program");
+  else
+    g_message ("Removing %s, left behind by a database server that is gone: "
+               "it names no process, nothing answers at %s, and no process works in %s",
+               path, probe->socket_dir, self->data_dir);
   if (g_unlink (path) != 0 && errno != ENOENT)
     {
       int saved_errno = errno;
@@ -779,13 +879,19 @@ remove_stale_lock_files (QrsLocalCluster    *self,
 
   if (g_file_get_contents (socket_lock, &lock_contents, NULL, NULL))
     {
-      g_auto(GStrv) lines = g_strsplit (lock_contents, "\n", 2);
+      pid_t lock_pid = parse_lock_pid (lock_contents);
+      const char *why = NULL;
 
-      if (lines[0] != NULL
-          && g_ascii_string_to_unsigned (g_strstrip (lines[0]), 10, 1, G_MAXINT, &lock_pid, NULL)
-          && (pid_t)lock_pid == probe->pid)
+      if (lock_pid > 0 && lock_pid == probe->pid)
+        why = "left behind by the same server";
+      else if (lock_pid > 0 && locate_pid (self, lock_pid) == PID_GONE)
+        why = "left behind by a server that is gone";
+      else if (lock_pid == 0 && find_data_dir_worker (self, &worker) == PID_GONE)
+        why = "which names no process, while none works in the data directory";
+
+      if (why != NULL)
         {
-          g_message ("Removing %s, left behind by the same server", socket_lock);
+          g_message ("Removing %s, %s", socket_lock, why);
           if (g_unlink (socket_lock) != 0 && errno != ENOENT)
             {
               int saved_errno = errno;
@@ -806,7 +912,8 @@ remove_stale_lock_files (QrsLocalCluster    *self,
  *
  * Whether a server answers at the socket postmaster.pid names, ready or
  * starting up or shutting down.  A postmaster.pid a crash left behind
- * does not count, even when its PID now names another live process.
+ * does not count, even when its PID now names another live process, nor
+ * does an empty one while no process works in the data directory.
  * Takes milliseconds, but up to 2 seconds when the server is stuck.
  *
  * Returns: whether the private server is running
@@ -860,7 +967,7 @@ qrs_local_cluster_dup_conninfo (QrsLocalCluster *self)
   g_return_val_if_fail (QRS_IS_LOCAL_CLUSTER (self), NULL);
 
   /* The socket of the server that holds the data directory, if any. */
-  if (read_pid_file (self, &probe))
+  if (read_pid_file (self, &probe) && probe.pid > 0)
     {
       PidPlace place = locate_pid (self, probe.pid);
 
@@ -970,14 +1077,22 @@ ensure_server_locked (QrsLocalCluster  *self,
           break;
 
         case SERVER_SILENT:
-          if (waited > SILENT_WAIT_SECONDS * G_USEC_PER_SEC)
-            {
-              g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
-                           _("The private database in %s is held by process %d, which does not answer as a database server. Wait a moment and try again; if that does not help, end process %d (or restart the computer) and try again."),
-                           self->data_dir, (int)probe.pid, (int)probe.pid);
-              return FALSE;
-            }
-          break;
+          if (waited <= SILENT_WAIT_SECONDS * G_USEC_PER_SEC)
+            break;
+          if (probe.pid > 0)
+            g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                         _("The private database in %s is held by process %d, which does not answer as a database server. Wait a moment and try again; if that does not help, end process %d (or restart the computer) and try again."),
+                         self->data_dir, (int)probe.pid, (int)probe.pid);
+          /* Likely a terminal or a file manager open in the data directory. */
+          else if (probe.worker > 0)
+            g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                         _("The lock file of the private database in %s is empty or damaged, and process %d works in that folder, so it may be a database server starting up. Wait a moment and try again; if that does not help, end process %d or close whatever program has that folder open, and try again."),
+                         self->data_dir, (int)probe.worker, (int)probe.worker);
+          else
+            g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                         _("The lock file of the private database in %s is empty or damaged, and QR Studio cannot tell whether a database server is starting up there. If none is, remove the file %s and try again."),
+                         self->data_dir, PID_FILE);
+          return FALSE;
 
         case SERVER_BUSY:
         default:
@@ -1141,6 +1256,13 @@ qrs_local_cluster_stop (QrsLocalCluster  *self,
   if (state == SERVER_STALE)
     ok = remove_stale_lock_files (self, &probe, error);
   /* pg_ctl signals the PID in postmaster.pid, which must be our server. */
+  else if (state != SERVER_STOPPED && probe.pid == 0)
+    {
+      g_set_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED,
+                   _("The lock file of the private database in %s is empty or damaged, so QR Studio cannot tell which process to stop. If a database server is starting up there, try again in a moment."),
+                   self->data_dir);
+      ok = FALSE;
+    }
   else if (state != SERVER_STOPPED
            && (probe.place == PID_GONE || probe.place == PID_ELSEWHERE))
     {
