@@ -61,8 +61,10 @@ start_ok (QrsLocalCluster *cluster)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (qrs_local_cluster_start (cluster, NULL, &error));
+  gboolean started = qrs_local_cluster_start (cluster, NULL, &error);
+
   g_assert_no_error (error);
+  g_assert_true (started);
   g_assert_true (qrs_local_cluster_is_running (cluster));
   remember_postmaster (cluster);
 }
@@ -536,6 +538,126 @@ test_live_pid_file_kept (void)
   stop_ok (cluster);
 }
 
+/* A power cut can leave postmaster.pid empty or cut short, naming no
+ * process.  With nothing working in the data directory any more, that is
+ * no running server either, and it must not keep one from starting. */
+static void
+test_empty_pid_file (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "power-cut", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "power-cut", NULL);
+  g_autofree char *socket_lock = g_build_filename (socket_dir, ".s.PGSQL.5432.lock", NULL);
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autofree char *pid_file = pid_file_path (cluster);
+  /* "12" is not the PID of anything working in the data directory. */
+  static const char * const left_behind[] = { "", "12", "garbage\n" };
+
+  start_ok (cluster);
+  for (guint i = 0; i < G_N_ELEMENTS (left_behind); i++)
+    {
+      g_autofree char *escaped = g_strescape (left_behind[i], NULL);
+      pid_t postmaster = read_lock_pid (pid_file);
+
+      g_test_message ("postmaster.pid left as \"%s\"", escaped);
+      kill_server_hard (postmaster);
+      g_assert_true (g_file_set_contents (pid_file, left_behind[i], -1, NULL));
+      /* The socket's lock file still names the dead server, which postgres
+       * takes for a live one while it is a zombie; an empty one it refuses
+       * outright, as it does an empty postmaster.pid. */
+      g_assert_cmpint (read_lock_pid (socket_lock), ==, postmaster);
+      if (i == G_N_ELEMENTS (left_behind) - 1)
+        g_assert_true (g_file_set_contents (socket_lock, "", 0, NULL));
+
+      g_assert_false (qrs_local_cluster_is_running (cluster));
+      start_ok (cluster);
+      g_assert_cmpint (read_lock_pid (pid_file), >, 0);
+      g_assert_cmpint (read_lock_pid (pid_file), !=, postmaster);
+      g_assert_cmpint (read_lock_pid (socket_lock), ==, read_lock_pid (pid_file));
+      assert_accepts_connections (cluster);
+    }
+  stop_ok (cluster);
+}
+
+/* A harmless process working in @dir, as a server that has moved into its
+ * data directory but not yet written its PID would be. */
+static GSubprocess *
+spawn_worker_in (const char *dir,
+                 pid_t      *pid)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *worker;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  worker = g_subprocess_launcher_spawn (launcher, &error, "sleep", "60", NULL);
+  g_assert_no_error (error);
+  *pid = (pid_t)atoi (g_subprocess_get_identifier (worker));
+  return worker;
+}
+
+/* postgres moves into its data directory before it creates postmaster.pid
+ * and writes its PID there, so a server starting up has an empty (or, to a
+ * reader, cut short) file for a moment.  While any process works in the
+ * data directory such a file stays, and nobody is told to end process 0. */
+static void
+test_empty_pid_file_in_use (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "starting", "db", NULL);
+  g_autofree char *socket_dir = g_build_filename (g_get_user_runtime_dir (), "starting", NULL);
+  g_autoptr(QrsLocalCluster) cluster = qrs_local_cluster_new (data_dir, socket_dir);
+  g_autofree char *pid_file = pid_file_path (cluster);
+  g_autofree char *pid_text = NULL;
+  g_autofree char *cut_short = NULL;
+  g_autoptr(GSubprocess) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  pid_t worker_pid;
+
+  /* A cluster that exists, and is stopped. */
+  start_ok (cluster);
+  stop_ok (cluster);
+
+  worker = spawn_worker_in (data_dir, &worker_pid);
+  pid_text = g_strdup_printf ("process %d", (int)worker_pid);
+  /* The first digits of the worker's PID, as a reader may catch them. */
+  cut_short = g_strdup_printf ("%d", (int)worker_pid / 10);
+
+  g_assert_true (g_file_set_contents (pid_file, "", 0, NULL));
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  g_assert_false (qrs_local_cluster_start (cluster, NULL, &error));
+  g_assert_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, pid_text));
+  g_assert_null (strstr (error->message, "process 0"));
+  g_clear_error (&error);
+  assert_text (pid_file, "");
+
+  /* Stopping signals nobody and removes nothing either. */
+  g_assert_false (qrs_local_cluster_stop (cluster, NULL, &error));
+  g_assert_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_null (strstr (error->message, "process 0"));
+  g_clear_error (&error);
+  assert_text (pid_file, "");
+
+  g_assert_true (g_file_set_contents (pid_file, cut_short, -1, NULL));
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  g_assert_false (qrs_local_cluster_start (cluster, NULL, &error));
+  g_assert_error (error, QRS_LOCAL_CLUSTER_ERROR, QRS_LOCAL_CLUSTER_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, pid_text));
+  g_clear_error (&error);
+  assert_text (pid_file, cut_short);
+
+  /* Once nothing works there any more, the file is stale. */
+  g_subprocess_force_exit (worker);
+  g_assert_true (g_subprocess_wait (worker, NULL, NULL));
+  g_assert_false (qrs_local_cluster_is_running (cluster));
+  start_ok (cluster);
+  g_assert_cmpint (read_lock_pid (pid_file), >, 0);
+  assert_accepts_connections (cluster);
+  stop_ok (cluster);
+}
+
 /* As root: see the refusal, then run everything again as qrstudio-test. */
 static int
 run_unprivileged (int    argc,
@@ -675,6 +797,8 @@ main (int   argc,
   g_test_add_func ("/local-cluster/folder-in-the-way", test_folder_in_the_way);
   g_test_add_func ("/local-cluster/stale-pid-file", test_stale_pid_file);
   g_test_add_func ("/local-cluster/live-pid-file-kept", test_live_pid_file_kept);
+  g_test_add_func ("/local-cluster/empty-pid-file", test_empty_pid_file);
+  g_test_add_func ("/local-cluster/empty-pid-file-in-use", test_empty_pid_file_in_use);
 
   status = g_test_run ();
 
