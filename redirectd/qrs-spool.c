@@ -15,6 +15,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <zlib.h>
 
 #include "qrs-spool.h"
 
@@ -77,36 +78,13 @@ struct _QrsSpool
 G_DEFINE_FINAL_TYPE (QrsSpool, qrs_spool, G_TYPE_OBJECT)
 G_DEFINE_QUARK (qrs-spool-error-quark, qrs_spool_error)
 
-/* CRC-32 (the IEEE polynomial, reflected), table built on first use. */
-static guint32 crc_table[256];
-
-static void
-crc_table_init (void)
-{
-  static gsize initialised = 0;
-
-  if (g_once_init_enter (&initialised))
-    {
-      for (guint32 i = 0; i < 256; i++)
-        {
-          guint32 c = i;
-          for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-          crc_table[i] = c;
-        }
-      g_once_init_leave (&initialised, 1);
-    }
-}
-
+/* CRC-32 (the IEEE polynomial, reflected): zlib's. */
 static guint32
 crc32_compute (const guint8 *data,
                gsize         length)
 {
-  guint32 c = 0xFFFFFFFFu;
-
-  for (gsize i = 0; i < length; i++)
-    c = crc_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  /* Records are at most RECORD_MAX bytes, well within a uInt. */
+  return (guint32)crc32 (0, data, (uInt)length);
 }
 
 static void
@@ -613,7 +591,6 @@ qrs_spool_open (const char  *directory,
 
   g_return_val_if_fail (directory != NULL, NULL);
 
-  crc_table_init ();
 
   self = g_object_new (QRS_TYPE_SPOOL, NULL);
   self->directory = g_strdup (directory);
