@@ -193,6 +193,66 @@ test_spool_ledger_survives_restart (Fixture       *fixture,
   g_assert_finalize_object (spool);
 }
 
+/* CRC-32 as the format defines it (IEEE, reflected), bit by bit: what
+ * every version of the daemon has written, whatever computes it. */
+static guint32
+reference_crc32 (const guint8 *data,
+                 gsize         length)
+{
+  guint32 crc = 0xFFFFFFFFu;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1));
+    }
+  return ~crc;
+}
+
+static void
+test_spool_record_format (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+  g_autoptr(GPtrArray) segments = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  gsize offset = 0;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  append_n (spool, 0, 20);
+  g_assert_true (qrs_spool_sync (spool, &error));
+
+  segments = list_segments (fixture->dir);
+  g_assert_cmpuint (segments->len, ==, 1);
+  g_assert_true (g_file_get_contents (g_ptr_array_index (segments, 0), &contents, &length, NULL));
+
+  /* Magic "QRS1", payload length, CRC-32 of the payload; little-endian. */
+  while (offset < length)
+    {
+      const guint8 *record = (const guint8 *)contents + offset;
+      guint32 payload;
+      guint32 crc;
+
+      g_assert_cmpuint (length - offset, >=, 12);
+      g_assert_cmpmem (record, 4, "QRS1", 4);
+      memcpy (&payload, record + 4, 4);
+      memcpy (&crc, record + 8, 4);
+      payload = GUINT32_FROM_LE (payload);
+      crc = GUINT32_FROM_LE (crc);
+      g_assert_cmpuint (offset + 12 + payload, <=, length);
+      g_assert_cmphex (crc, ==, reference_crc32 (record + 12, payload));
+      offset += 12 + payload;
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 20);
+  /* The check itself: the standard check value of CRC-32. */
+  g_assert_cmphex (reference_crc32 ((const guint8 *)"123456789", 9), ==, 0xCBF43926);
+}
+
 static void
 truncate_last_segment (const char *dir,
                        goffset     cut)
@@ -498,6 +558,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/spool/round-trip", Fixture, NULL, fixture_set_up, test_spool_round_trip, fixture_tear_down);
+  g_test_add ("/spool/record-format", Fixture, NULL, fixture_set_up, test_spool_record_format, fixture_tear_down);
   g_test_add ("/spool/ledger-survives-restart", Fixture, NULL, fixture_set_up,
               test_spool_ledger_survives_restart, fixture_tear_down);
   g_test_add ("/spool/torn-last-record", Fixture, NULL, fixture_set_up, test_spool_torn_last_record, fixture_tear_down);
