@@ -211,7 +211,7 @@ page_loaded_cb (GObject      *object,
   g_hash_table_replace (self->pages, GUINT_TO_POINTER (page->index), page);
   evict_pages (self, page->index);
 
-  start = page->index * QRS_CODE_LIST_PAGE_SIZE;
+  start = qrs_code_list_page_offset (page->index);
   if (!self->resetting && first != G_MAXUINT && start + first < self->n_items)
     {
       guint changed = MIN (last + 1, self->n_items - start) - first;
@@ -259,7 +259,7 @@ start_fetches (QrsCodeList *self)
       fetch->generation = self->generation;
       g_hash_table_insert (self->fetching, GUINT_TO_POINTER (index), GUINT_TO_POINTER (self->serial));
       qrs_code_store_list_page_async (self->store, self->query,
-                                      index * QRS_CODE_LIST_PAGE_SIZE, QRS_CODE_LIST_PAGE_SIZE,
+                                      qrs_code_list_page_offset (index), QRS_CODE_LIST_PAGE_SIZE,
                                       known_count (self), self->cancellable, page_loaded_cb, fetch);
     }
 }
@@ -410,8 +410,8 @@ qrs_code_list_get_item (GListModel *model,
                         guint       position)
 {
   QrsCodeList *self = QRS_CODE_LIST (model);
-  guint index = position / QRS_CODE_LIST_PAGE_SIZE;
-  guint row = position % QRS_CODE_LIST_PAGE_SIZE;
+  guint row;
+  guint index = qrs_code_list_page_of (position, &row);
   Page *page;
 
   if (position >= self->n_items)
@@ -816,3 +816,34 @@ qrs_code_list_item_is_placeholder (QrsCode *code)
   return qrs_code_get_id (code) <= 0;
 }
 
+/**
+ * qrs_code_list_page_of:
+ * @position: a row of the list, which is its offset in the list's query
+ * @row: (out) (optional): where it is in its page
+ *
+ * Others who read the list's query a page at a time (a batch export of
+ * rows not in memory) read the pages the list itself would.
+ *
+ * Returns: the page that holds @position
+ */
+guint
+qrs_code_list_page_of (guint  position,
+                       guint *row)
+{
+  if (row != NULL)
+    *row = position % QRS_CODE_LIST_PAGE_SIZE;
+  return position / QRS_CODE_LIST_PAGE_SIZE;
+}
+
+/**
+ * qrs_code_list_page_offset:
+ * @page: a page of the list
+ *
+ * Returns: the offset in the list's query (and the position in the
+ *   list) of @page's first row
+ */
+guint
+qrs_code_list_page_offset (guint page)
+{
+  return page * QRS_CODE_LIST_PAGE_SIZE;
+}

@@ -38,5 +38,8 @@ gboolean            qrs_code_list_find             (QrsCodeList         *self,
                                                     gint64               id,
                                                     guint               *position);
 gboolean            qrs_code_list_item_is_placeholder (QrsCode          *code);
+guint               qrs_code_list_page_of          (guint                position,
+                                                    guint               *row);
+guint               qrs_code_list_page_offset      (guint                page);
 
 G_END_DECLS
