@@ -8,7 +8,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qrs-application.h"
 #include "qrs-batch-export.h"
+#include "qrs-connection.h"
 #include "qrs-export-dialog.h"
 #include "qrs-print.h"
 #include "qrs-window-private.h"
@@ -227,20 +229,121 @@ toggle_preview_action (GtkWidget  *widget,
 
 /* Batch export ---------------------------------------------------------- */
 
-static void
-batch_progress_cb (QrsWindow      *self,
-                   GParamSpec     *pspec,
-                   QrsBatchExport *batch)
+/* The selection is exported a page of the database's codes at a time:
+ * its drafts first (already documents), then, for each page of the code
+ * list that holds selected rows, that page read again from the database
+ * on a worker thread with the list's query, its selected rows made into
+ * documents there (logos and all), and exported as one batch.  So a
+ * selection of 100,000 codes is never in memory at once, and rows whose
+ * page the list dropped (or never read) are exported like the others. */
+typedef struct
 {
+  QrsWindow       *window;
+  GFile           *folder;
+  QrsExportFormat  format;
+  GCancellable    *cancellable;
+  GtkBitset       *selected;      /* positions among the rows shown, at the start */
+  guint            n_drafts;      /* rows shown before the database's codes */
+  QrsCodeStore    *store;         /* NULL offline */
+  QrsAssetStore   *assets;
+  QrsCodeQuery    *query;         /* the code list's, at the start */
+  guint64          count;         /* the code list's length, at the start */
+  char            *redirect_base;
+  GHashTable      *logos;         /* sha256 → GBytes; only a worker thread uses it, one read at a time */
+  guint            next;          /* the first position not read yet */
+  guint            n_items;
+  guint            n_done;        /* by the batches before the current one */
+  guint            n_failed;
+  char            *first_error;
+  QrsBatchExport  *batch;         /* the batch being exported */
+} SelectionExport;
+
+static void
+selection_export_free (SelectionExport *job)
+{
+  g_clear_object (&job->window);
+  g_clear_object (&job->folder);
+  g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->selected, gtk_bitset_unref);
+  g_clear_object (&job->store);
+  g_clear_object (&job->assets);
+  g_clear_pointer (&job->query, qrs_code_query_free);
+  g_clear_pointer (&job->redirect_base, g_free);
+  g_clear_pointer (&job->logos, g_hash_table_unref);
+  g_clear_pointer (&job->first_error, g_free);
+  g_clear_object (&job->batch);
+  g_free (job);
+}
+
+static guint
+selection_export_get_n_done (SelectionExport *job)
+{
+  return job->n_done + (job->batch != NULL ? qrs_batch_export_get_n_done (job->batch) : 0);
+}
+
+static void
+selection_export_progress (SelectionExport *job)
+{
+  QrsWindow *self = job->window;
   g_autofree char *label = NULL;
-  guint n_items = qrs_batch_export_get_n_items (batch);
+  guint n_done = selection_export_get_n_done (job);
 
   /* Translators: “Exporting 3 of 12 codes…”; the plural follows the second number */
   label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exporting %u of %u code…",
-                                        "Exporting %u of %u codes…", n_items),
-                           MIN (qrs_batch_export_get_n_done (batch) + 1, n_items), n_items);
+                                        "Exporting %u of %u codes…", job->n_items),
+                           MIN (n_done + 1, job->n_items), job->n_items);
   gtk_label_set_label (self->batch_label, label);
-  gtk_progress_bar_set_fraction (self->batch_progress, qrs_batch_export_get_fraction (batch));
+  gtk_progress_bar_set_fraction (self->batch_progress,
+                                 job->n_items > 0 ? (double)n_done / job->n_items : 1.0);
+}
+
+static void
+record_first_error (SelectionExport *job,
+                    const char      *message)
+{
+  if (job->first_error == NULL && message != NULL)
+    job->first_error = g_strdup (message);
+}
+
+static void
+selection_export_finish (SelectionExport *job,
+                         const GError    *error)
+{
+  QrsWindow *self = job->window;
+  g_autofree char *message = NULL;
+  guint n_ok = job->n_done - job->n_failed;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* Translators: the export was stopped after %u files */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %u code",
+                                            "Stopped after %u codes", n_ok), n_ok);
+  else if (error != NULL)
+    /* Translators: “Exported 3 codes, then stopped: the database's reason” */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u code, then stopped: %s",
+                                            "Exported %u codes, then stopped: %s", n_ok),
+                               n_ok, error->message);
+  else if (job->n_failed == 0)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u code",
+                                            "Exported %u codes", n_ok), n_ok);
+  else
+    /* Translators: “Exported 3, 1 failed — reason”; the plural follows the failures */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u, %u failed — %s",
+                                            "Exported %u, %u failed — %s", job->n_failed),
+                               n_ok, job->n_failed, job->first_error);
+
+  g_clear_object (&self->batch_cancellable);
+  gtk_revealer_set_reveal_child (self->batch_revealer, FALSE);
+  qrs_window_show_toast (self, message);
+  _qrs_window_actions_update (self);
+  selection_export_free (job);
+}
+
+static void read_next_page (SelectionExport *job);
+
+static void
+batch_progress_cb (SelectionExport *job)
+{
+  selection_export_progress (job);
 }
 
 static void
@@ -248,51 +351,295 @@ batch_done_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(QrsWindow) self = user_data;
+  SelectionExport *job = user_data;
   QrsBatchExport *batch = QRS_BATCH_EXPORT (object);
   g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-  guint n_failed = qrs_batch_export_get_n_failed (batch);
-  guint n_ok = qrs_batch_export_get_n_done (batch) - n_failed;
+  gboolean finished = qrs_batch_export_run_finish (batch, result, &error);
 
-  if (!qrs_batch_export_run_finish (batch, result, &error))
-    /* Translators: the export was stopped after %u files */
-    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %u code",
-                                            "Stopped after %u codes", n_ok), n_ok);
-  else if (n_failed == 0)
-    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u code",
-                                            "Exported %u codes", n_ok), n_ok);
+  g_signal_handlers_disconnect_by_data (batch, job);
+  job->n_done += qrs_batch_export_get_n_done (batch);
+  job->n_failed += qrs_batch_export_get_n_failed (batch);
+  record_first_error (job, qrs_batch_export_get_first_error (batch));
+  g_clear_object (&job->batch);
+
+  if (!finished)
+    selection_export_finish (job, error);
   else
-    /* Translators: “Exported 3, 1 failed — reason”; the plural follows the failures */
-    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u, %u failed — %s",
-                                            "Exported %u, %u failed — %s", n_failed),
-                               n_ok, n_failed, qrs_batch_export_get_first_error (batch));
-
-  g_clear_object (&self->batch_cancellable);
-  gtk_revealer_set_reveal_child (self->batch_revealer, FALSE);
-  qrs_window_show_toast (self, message);
-  _qrs_window_actions_update (self);
+    read_next_page (job);
 }
 
+static void
+export_documents (SelectionExport *job,
+                  GListModel      *documents)
+{
+  job->batch = qrs_batch_export_new (documents, job->folder, job->format);
+  g_signal_connect_swapped (job->batch, "notify::n-done", G_CALLBACK (batch_progress_cb), job);
+  selection_export_progress (job);
+  qrs_batch_export_run_async (job->batch, job->cancellable, batch_done_cb, job);
+}
+
+/* A page read for the export: its selected rows as documents, and the
+ * rows that could not be made into one. */
+typedef struct
+{
+  SelectionExport *job;
+  guint      offset;
+  GPtrArray *documents;     /* QrsDocument */
+  guint      n_failed;
+  char      *first_error;
+} PageRead;
+
+static void
+page_read_free (PageRead *read)
+{
+  g_clear_pointer (&read->documents, g_ptr_array_unref);
+  g_clear_pointer (&read->first_error, g_free);
+  g_free (read);
+}
+
+/* As the window loads a stored code (see load_document()), but here, on
+ * the worker thread, waiting for the logo: the file is written with it. */
+static QrsDocument *
+document_from_code (SelectionExport  *job,
+                    QrsCode          *code,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  g_autoptr(QrsDocument) document = qrs_document_new_from_code (code, error);
+  QrsDesign *design;
+  const char *sha256;
+  GBytes *logo;
+
+  if (document == NULL)
+    return NULL;
+
+  qrs_document_set_redirect_base (document, job->redirect_base);
+  design = qrs_document_get_design (document);
+  sha256 = qrs_design_get_logo_sha256 (design);
+  if (sha256 == NULL || job->assets == NULL)
+    return g_steal_pointer (&document);
+
+  logo = g_hash_table_lookup (job->logos, sha256);
+  if (logo == NULL)
+    {
+      logo = qrs_asset_store_get (job->assets, sha256, NULL, cancellable, error);
+      if (logo == NULL)
+        return NULL;
+      g_hash_table_insert (job->logos, g_strdup (sha256), logo);
+    }
+  if (!qrs_design_set_logo (design, logo, error))
+    return NULL;
+
+  return g_steal_pointer (&document);
+}
+
+static void
+read_page_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  PageRead *read = task_data;
+  SelectionExport *job = read->job;
+  g_autoptr(QrsCodePage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint offset = read->offset;
+
+  page = qrs_code_store_list_page (job->store, job->query, offset, QRS_CODE_LIST_PAGE_SIZE,
+                                   job->count, cancellable, &error);
+  if (page == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; i < page->codes->len; i++)
+    {
+      QrsCode *code = g_ptr_array_index (page->codes, i);
+      g_autoptr(QrsDocument) document = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!gtk_bitset_contains (job->selected, job->n_drafts + offset + i))
+        continue;
+
+      document = document_from_code (job, code, cancellable, &local_error);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&local_error));
+          return;
+        }
+      if (document == NULL)
+        {
+          read->n_failed++;
+          if (read->first_error == NULL)
+            /* Translators: “Guest Wi-Fi”: the reason */
+            read->first_error = g_strdup_printf (_("“%s”: %s"), qrs_code_get_title (code),
+                                                 local_error->message);
+          continue;
+        }
+      g_ptr_array_add (read->documents, g_steal_pointer (&document));
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+page_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SelectionExport *job = user_data;
+  QrsWindow *self = job->window;
+  PageRead *read = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListStore) documents = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      selection_export_finish (job, error);
+      return;
+    }
+
+  job->n_done += read->n_failed;
+  job->n_failed += read->n_failed;
+  record_first_error (job, read->first_error);
+
+  /* A code open in the editor, or left with unsaved edits, is exported
+   * as it is on screen, as its row would give it. */
+  documents = g_list_store_new (QRS_TYPE_DOCUMENT);
+  for (guint i = 0; i < read->documents->len; i++)
+    {
+      QrsDocument *document = g_ptr_array_index (read->documents, i);
+      gint64 id = qrs_document_get_id (document);
+      QrsDocument *known = NULL;
+
+      if (self->document != NULL && qrs_document_get_id (self->document) == id)
+        known = self->document;
+      else if (self->kept != NULL)
+        known = g_hash_table_lookup (self->kept, &id);
+      g_list_store_append (documents, known != NULL ? known : document);
+    }
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (documents)) > 0)
+    export_documents (job, G_LIST_MODEL (documents));
+  else
+    read_next_page (job);
+}
+
+/* The next page of the code list that holds a selected row, read from
+ * the database; or, with none left, done. */
+static void
+read_next_page (SelectionExport *job)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkBitsetIter iter;
+  guint position, page;
+  PageRead *read;
+
+  if (g_cancellable_set_error_if_cancelled (job->cancellable, &error))
+    {
+      selection_export_finish (job, error);
+      return;
+    }
+
+  if (job->store == NULL
+      || !gtk_bitset_iter_init_at (&iter, job->selected, MAX (job->next, job->n_drafts), &position))
+    {
+      selection_export_finish (job, NULL);
+      return;
+    }
+
+  page = qrs_code_list_page_of (position - job->n_drafts, NULL);
+  job->next = job->n_drafts + qrs_code_list_page_offset (page + 1);
+
+  /* Before the first file, the bar says why nothing moves yet. */
+  if (selection_export_get_n_done (job) == 0)
+    {
+      gtk_label_set_label (job->window->batch_label, _("Reading codes…"));
+      gtk_progress_bar_set_fraction (job->window->batch_progress, 0);
+    }
+
+  read = g_new0 (PageRead, 1);
+  read->job = job;
+  read->offset = qrs_code_list_page_offset (page);
+  read->documents = g_ptr_array_new_with_free_func (g_object_unref);
+
+  task = g_task_new (NULL, job->cancellable, page_read_cb, job);
+  g_task_set_source_tag (task, read_next_page);
+  g_task_set_task_data (task, read, (GDestroyNotify)page_read_free);
+  g_task_run_in_thread (task, read_page_thread);
+}
+
+/**
+ * _qrs_window_start_batch_export:
+ *
+ * Exports every selected code into @folder, whether its row is in
+ * memory or not; the progress bar follows, and Cancel stops it.
+ */
 void
 _qrs_window_start_batch_export (QrsWindow       *self,
                                 GFile           *folder,
                                 QrsExportFormat  format)
 {
-  g_autoptr(GListModel) selected = _qrs_window_dup_selected (self);
-  g_autoptr(QrsBatchExport) batch = NULL;
+  g_autoptr(GListStore) drafts = g_list_store_new (QRS_TYPE_DOCUMENT);
+  SelectionExport *job;
+  GtkBitsetIter iter;
+  guint position;
 
   g_return_if_fail (self->batch_cancellable == NULL);
 
-  batch = qrs_batch_export_new (selected, folder, format);
   self->batch_cancellable = g_cancellable_new ();
-  g_signal_connect_object (batch, "notify::n-done", G_CALLBACK (batch_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-  batch_progress_cb (self, NULL, batch);
+
+  job = g_new0 (SelectionExport, 1);
+  job->window = g_object_ref (self);
+  job->folder = g_object_ref (folder);
+  job->format = format;
+  job->cancellable = g_object_ref (self->batch_cancellable);
+  {
+    /* A copy: the selection model's own set changes as rows are read
+     * again (a replaced row loses its selection). */
+    g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+    job->selected = gtk_bitset_copy (selected);
+  }
+  job->n_items = (guint)MIN (gtk_bitset_get_size (job->selected), G_MAXUINT);
+  job->n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  job->logos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
+  if (self->codes != NULL)
+    {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+      QrsConnection *connection = QRS_IS_APPLICATION (app)
+                                  ? qrs_application_get_connection (QRS_APPLICATION (app)) : NULL;
+
+      job->store = g_object_ref (qrs_code_list_get_store (self->codes));
+      job->assets = connection != NULL ? g_object_ref (qrs_connection_get_asset_store (connection)) : NULL;
+      job->query = qrs_code_query_copy (qrs_code_list_get_query (self->codes));
+      job->count = g_list_model_get_n_items (G_LIST_MODEL (self->codes));
+      job->redirect_base = _qrs_window_dup_redirect_base (self);
+    }
+
+  /* The drafts are documents already. */
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, job->selected, &position);
+       ok && position < job->n_drafts;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+
+      g_list_store_append (drafts, document);
+    }
+  /* Offline, the drafts are all there is. */
+  if (job->store == NULL)
+    job->n_items = g_list_model_get_n_items (G_LIST_MODEL (drafts));
+
+  selection_export_progress (job);
   gtk_revealer_set_reveal_child (self->batch_revealer, TRUE);
   _qrs_window_actions_update (self);
 
-  qrs_batch_export_run_async (batch, self->batch_cancellable, batch_done_cb, g_object_ref (self));
+  if (g_list_model_get_n_items (G_LIST_MODEL (drafts)) > 0)
+    export_documents (job, G_LIST_MODEL (drafts));
+  else
+    read_next_page (job);
 }
 
 static void
@@ -311,8 +658,9 @@ folder_chosen_cb (GtkFileChooserNative *chooser,
   g_object_unref (chooser);
 }
 
-/* Rows of a selection whose page is not read yet have no code to export
- * or delete: rather than act on part of what was chosen, say so. */
+/* Rows of a selection whose page is not read yet have no code to delete
+ * (and undo) yet: rather than act on part of what was chosen, say so.
+ * Export reads such rows itself. */
 static gboolean
 selection_is_loaded (QrsWindow *self)
 {
@@ -334,7 +682,7 @@ export_selected_action (GtkWidget  *widget,
   QrsWindow *self = QRS_WINDOW (widget);
   GtkFileChooserNative *chooser;
 
-  if (self->batch_cancellable != NULL || !selection_is_loaded (self))
+  if (self->batch_cancellable != NULL)
     return;
 
   /* The format is the one last used, as the export dialog remembers it. */
