@@ -729,6 +729,11 @@ qrs_export_to_file_async (QrsDesign           *design,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, qrs_export_to_file_async);
   g_task_set_task_data (task, data, (GDestroyNotify)export_data_free);
+  /* Cancelled before it starts, there is no file; once started, the file
+   * is written whole and reported so.  GTask's own check would call a
+   * file that is on disk cancelled, and a batch would count one file
+   * fewer than it left. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, export_thread);
 }
 
