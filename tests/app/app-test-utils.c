@@ -157,6 +157,21 @@ app_test_get_conninfo (void)
   return test_conninfo;
 }
 
+/* Runs @statement on the test database, on a connection of its own. */
+void
+app_test_sql (const char *statement)
+{
+  PGconn *conn = PQconnectdb (app_test_get_conninfo ());
+  PGresult *result;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  result = PQexec (conn, statement);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", statement, PQerrorMessage (conn));
+  PQclear (result);
+  PQfinish (conn);
+}
+
 void
 app_test_init_with_database (int    *argc,
                              char ***argv)

@@ -17,6 +17,7 @@ void        app_test_init_with_database (int          *argc,
                                         char       ***argv);
 int         app_test_run_tests         (void);
 const char *app_test_get_conninfo      (void);
+void        app_test_sql               (const char   *statement);
 GtkApplication *app_test_get_application (void);
 QrsWindow  *app_test_new_window        (int           width,
                                         int           height);

@@ -16,20 +16,6 @@
 #define N_CODES 4500
 #define DRAFT_URL "https://example.edu/draft"
 
-static void
-sql (const char *statement)
-{
-  PGconn *conn = PQconnectdb (app_test_get_conninfo ());
-  PGresult *result;
-
-  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  result = PQexec (conn, statement);
-  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", statement, PQerrorMessage (conn));
-  PQclear (result);
-  PQfinish (conn);
-}
-
 /* Code g (1 … N_CODES) is "Big export 0000g", a static URL code for
  * https://example.edu/big/g, all in one statement. */
 static void
@@ -52,7 +38,7 @@ assert_connected (void)
     "       'Big export ' || lpad(g::text, 6, '0'), '{}', true"
     "  FROM generate_series(1, %u) AS g;"
     "ANALYZE codes;", N_CODES);
-  sql (statement);
+  app_test_sql (statement);
 }
 
 static gboolean
@@ -280,9 +266,9 @@ test_big_export_database_gone (void)
 
   _qrs_window_start_batch_export (window, folder, QRS_EXPORT_FORMAT_PNG);
   app_test_wait_until (past_first_pages, window, 60000);
-  sql ("ALTER TABLE codes RENAME TO codes_gone");
+  app_test_sql ("ALTER TABLE codes RENAME TO codes_gone");
   app_test_wait_until (batch_finished, window, 60000);
-  sql ("ALTER TABLE codes_gone RENAME TO codes");
+  app_test_sql ("ALTER TABLE codes_gone RENAME TO codes");
 
   g_assert_false (gtk_revealer_get_reveal_child (window->batch_revealer));
   n = check_and_remove_files (dir);

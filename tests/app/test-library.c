@@ -32,20 +32,6 @@ assert_connected (void)
   made = TRUE;
 }
 
-static void
-sql (const char *statement)
-{
-  PGconn *conn = PQconnectdb (app_test_get_conninfo ());
-  PGresult *result;
-
-  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  result = PQexec (conn, statement);
-  if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", statement, PQerrorMessage (conn));
-  PQclear (result);
-  PQfinish (conn);
-}
-
 static gint64
 id_of (const char *title)
 {
@@ -83,7 +69,7 @@ make_codes (void)
     "  FROM generate_series(1, %u) AS g;"
     "ANALYZE codes;", n_codes);
 
-  sql (statement);
+  app_test_sql (statement);
 }
 
 static char *
