@@ -505,19 +505,14 @@ page_read_cb (GObject      *object,
   record_first_error (job, read->first_error);
 
   /* A code open in the editor, or left with unsaved edits, is exported
-   * as it is on screen, as its row would give it. */
+   * as it is on screen: by the rule its row follows. */
   documents = g_list_store_new (QRS_TYPE_DOCUMENT);
   for (guint i = 0; i < read->documents->len; i++)
     {
       QrsDocument *document = g_ptr_array_index (read->documents, i);
-      gint64 id = qrs_document_get_id (document);
-      QrsDocument *known = NULL;
+      QrsDocument *current = _qrs_window_lookup_current (self, qrs_document_get_stored (document));
 
-      if (self->document != NULL && qrs_document_get_id (self->document) == id)
-        known = self->document;
-      else if (self->kept != NULL)
-        known = g_hash_table_lookup (self->kept, &id);
-      g_list_store_append (documents, known != NULL ? known : document);
+      g_list_store_append (documents, current != NULL ? current : document);
     }
 
   if (g_list_model_get_n_items (G_LIST_MODEL (documents)) > 0)

@@ -89,6 +89,8 @@ QrsDocument *_qrs_window_create_document (QrsWindow      *self);
 void      _qrs_window_add_document       (QrsWindow      *self,
                                           QrsDocument    *document);
 GListModel *_qrs_window_dup_selected     (QrsWindow      *self);
+QrsDocument *_qrs_window_lookup_current  (QrsWindow      *self,
+                                          QrsCode        *code);
 void      _qrs_window_class_store_init   (GtkWidgetClass *widget_class);
 void      _qrs_window_connection_init    (QrsWindow      *self);
 char     *_qrs_window_dup_redirect_base  (QrsWindow      *self);

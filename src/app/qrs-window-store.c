@@ -310,6 +310,41 @@ replace_later_cb (gpointer data)
   g_free (op);
 }
 
+/**
+ * _qrs_window_lookup_current:
+ * @code: a code as read from the database
+ *
+ * The document the window already has for @code and keeps in its place:
+ * the editor's, or one left with unsaved edits, when it is the same
+ * version (or our own save, heard back) or has edits of its own — even
+ * when the row changed elsewhere (saving it meets the conflict dialog).
+ *
+ * Returns: (transfer none) (nullable): that document, or %NULL when a
+ *   document made from @code is the current one
+ */
+QrsDocument *
+_qrs_window_lookup_current (QrsWindow *self,
+                            QrsCode   *code)
+{
+  gint64 id = qrs_code_get_id (code);
+  QrsDocument *known;
+  QrsCode *stored;
+
+  /* The editor's document is its row's; every other row's is made as
+   * the row is shown. */
+  known = self->document != NULL && qrs_document_get_id (self->document) == id ? self->document : NULL;
+  if (known == NULL && self->kept != NULL)
+    known = g_hash_table_lookup (self->kept, &id);
+  if (known == NULL)
+    return NULL;
+
+  stored = qrs_document_get_stored (known);
+  if ((stored != NULL && qrs_code_get_version (stored) >= qrs_code_get_version (code))
+      || (known == self->document ? document_has_edits (self, known) : qrs_document_get_modified (known)))
+    return known;
+  return NULL;
+}
+
 static QrsDocument *
 code_to_document_cb (QrsCode  *item,
                      gpointer  user_data)
@@ -319,7 +354,7 @@ code_to_document_cb (QrsCode  *item,
   g_autoptr(QrsDocument) document = NULL;
   g_autoptr(GError) error = NULL;
   QrsDocument *known;
-  QrsCode *stored;
+  gboolean in_editor;
   gint64 id;
 
   if (qrs_code_list_item_is_placeholder (code))
@@ -329,22 +364,12 @@ code_to_document_cb (QrsCode  *item,
       return g_steal_pointer (&document);
     }
 
-  /* The editor's document is its row's; every other row's is made as
-   * the row is shown. */
-  id = qrs_code_get_id (code);
-  known = self->document != NULL && qrs_document_get_id (self->document) == id ? self->document : NULL;
-  if (known == NULL)
-    known = g_hash_table_lookup (self->kept, &id);
-  stored = known != NULL ? qrs_document_get_stored (known) : NULL;
-
-  /* The same version (or our own save, heard back), or one with unsaved
-   * edits, in the editor or left for another code: it keeps them, even
-   * when the row changed elsewhere (saving it meets the conflict
-   * dialog). */
-  if (known != NULL
-      && ((stored != NULL && qrs_code_get_version (stored) >= qrs_code_get_version (code))
-          || (known == self->document ? document_has_edits (self, known) : qrs_document_get_modified (known))))
+  known = _qrs_window_lookup_current (self, code);
+  if (known != NULL)
     return g_object_ref (known);
+
+  id = qrs_code_get_id (code);
+  in_editor = self->document != NULL && qrs_document_get_id (self->document) == id;
 
   document = load_document (self, code, &error);
   if (document == NULL)
@@ -357,7 +382,7 @@ code_to_document_cb (QrsCode  *item,
 
   /* Changed on another desktop while open here, unedited: the editor
    * follows, once the list is done asking for rows. */
-  if (known != NULL && known == self->document)
+  if (in_editor)
     {
       ReplaceOp *op = g_new0 (ReplaceOp, 1);
 
