@@ -781,6 +781,169 @@ out:
   return ok;
 }
 
+/* Rows deleted in one transaction by qrs_code_store_delete_many(): a
+ * transaction holds its rows' locks, and their notifications, until it
+ * commits. */
+#define DELETE_MANY_CHUNK 1000
+
+/* "{1,2,3}": an array parameter, so a thousand rows are one statement
+ * with two parameters, not a thousand literals. */
+static char *
+int64_array_param (const gint64 *values,
+                   guint         n)
+{
+  GString *param = g_string_sized_new (2 + n * 8);
+
+  g_string_append_c (param, '{');
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (param, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", values[i]);
+  g_string_append_c (param, '}');
+
+  return g_string_free (param, FALSE);
+}
+
+static char *
+int_array_param (const int *values,
+                 guint      n)
+{
+  GString *param = g_string_sized_new (2 + n * 3);
+
+  g_string_append_c (param, '{');
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (param, "%s%d", i > 0 ? "," : "", values[i]);
+  g_string_append_c (param, '}');
+
+  return g_string_free (param, FALSE);
+}
+
+/* One chunk of qrs_code_store_delete_many(), in one transaction: what
+ * qrs_code_store_delete() does for each row (the triggers write the
+ * audit trail and notify, the store removes the scans), and the rows
+ * kept because their version is not the one named appended to @kept. */
+static gboolean
+delete_chunk (QrsPgConnection  *connection,
+              const gint64     *ids,
+              const int        *versions,
+              guint             n,
+              GArray           *kept,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  g_autofree char *ids_param = int64_array_param (ids, n);
+  g_autofree char *versions_param = int_array_param (versions, n);
+  g_autofree char *deleted_param = NULL;
+  g_autoptr(PGresult) deleted = NULL;
+  g_autoptr(PGresult) left = NULL;
+  g_autoptr(GArray) deleted_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  const char *params[] = { ids_param, versions_param };
+  const char *deleted_params[1];
+
+  if (!qrs_pg_connection_begin (connection, cancellable, error))
+    return FALSE;
+
+  deleted = qrs_pg_connection_exec (connection,
+                                    "DELETE FROM public.codes AS c "
+                                    " USING unnest($1::bigint[], $2::integer[]) AS w (id, version) "
+                                    " WHERE c.id = w.id AND (w.version = 0 OR c.version = w.version) "
+                                    "RETURNING c.id",
+                                    2, params, cancellable, error);
+  if (deleted == NULL)
+    return FALSE;
+
+  for (int i = 0; i < PQntuples (deleted); i++)
+    {
+      gint64 id = qrs_result_get_int64 (deleted, i, 0);
+
+      g_array_append_val (deleted_ids, id);
+    }
+  deleted_params[0] = deleted_param = int64_array_param ((const gint64 *)deleted_ids->data, deleted_ids->len);
+
+  /* No foreign keys lead from scans to codes (see sql/0001_schema.sql),
+   * so the store removes them, as for one code. */
+  if (deleted_ids->len > 0
+      && (!qrs_pg_connection_command (connection,
+                                      "DELETE FROM public.scan_daily WHERE code_id = ANY ($1::bigint[])",
+                                      1, deleted_params, cancellable, error)
+          || !qrs_pg_connection_command (connection,
+                                         "DELETE FROM public.scan_visitors WHERE code_id = ANY ($1::bigint[])",
+                                         1, deleted_params, cancellable, error)
+          || !qrs_pg_connection_command (connection,
+                                         "DELETE FROM public.scans WHERE code_id = ANY ($1::bigint[])",
+                                         1, deleted_params, cancellable, error)))
+    return FALSE;
+
+  /* Whatever asked for is still there was changed since it was read; a
+   * row already gone is as deleted as it can be. */
+  left = qrs_pg_connection_exec (connection,
+                                 "SELECT id FROM public.codes WHERE id = ANY ($1::bigint[]) ORDER BY id",
+                                 1, params, cancellable, error);
+  if (left == NULL || !qrs_pg_connection_commit (connection, cancellable, error))
+    return FALSE;
+
+  for (int i = 0; i < PQntuples (left); i++)
+    {
+      gint64 id = qrs_result_get_int64 (left, i, 0);
+
+      g_array_append_val (kept, id);
+    }
+  return TRUE;
+}
+
+/**
+ * qrs_code_store_delete_many:
+ * @self: a #QrsCodeStore
+ * @ids: (array length=n): the codes' ids
+ * @versions: (array length=n): for each, the version read, or 0 to
+ *   delete whatever the current one is
+ * @n: how many
+ * @cancellable: (nullable): a #GCancellable, looked at between chunks
+ * @error: a #GError
+ *
+ * Deletes codes as qrs_code_store_delete() deletes one — with their
+ * scans and rollups, the audit trail and the notifications written by
+ * the same triggers — a thousand per transaction, each in a few
+ * statements rather than a round trip per code.  A code whose version is
+ * no longer the one named is kept and returned; one already gone is
+ * taken as deleted.  On failure the chunks before it stay deleted.
+ *
+ * Returns: (transfer full) (element-type gint64): the ids kept because
+ *   they changed since they were read (often none), or %NULL with @error
+ *   set
+ */
+GArray *
+qrs_code_store_delete_many (QrsCodeStore  *self,
+                            const gint64  *ids,
+                            const int     *versions,
+                            guint          n,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(GArray) kept = NULL;
+  QrsPgConnection *connection;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
+  g_return_val_if_fail (n == 0 || (ids != NULL && versions != NULL), NULL);
+
+  kept = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (n == 0)
+    return g_steal_pointer (&kept);
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+
+  for (guint start = 0; ok && start < n; start += DELETE_MANY_CHUNK)
+    ok = !g_cancellable_set_error_if_cancelled (cancellable, error)
+         && delete_chunk (connection, ids + start, versions + start, MIN (DELETE_MANY_CHUNK, n - start),
+                          kept, cancellable, error);
+
+  /* A failed chunk's transaction is rolled back as the connection goes. */
+  qrs_database_release (self->database, connection);
+
+  return ok ? g_steal_pointer (&kept) : NULL;
+}
+
 /* A page of codes, and how many there are in all, in two statements: a
  * window count would make the server build every row of every page. */
 static GPtrArray *
@@ -1086,13 +1249,16 @@ qrs_code_page_free (QrsCodePage *self)
 
 /* The conditions of a query, as parameters $1 … $5 of every statement
  * below: each is switched off by a NULL, which the planner folds away
- * since libpq's unnamed statements are planned with their values. */
+ * since libpq's unnamed statements are planned with their values.  The
+ * hidden ids are NOT (= ANY): PostgreSQL 15 looks that up in a hash of
+ * the array, while <> ALL compares every row with every id (100,000
+ * hidden over 100,000 codes: 60 ms against 23 s). */
 #define QUERY_CONDITIONS \
   "($1::text IS NULL OR search @@ " SEARCH_QUERY " OR short_id = $1)" \
   " AND ($2::text IS NULL OR kind = $2)" \
   " AND ($3::boolean IS NULL OR enabled = $3)" \
   " AND ($4::text IS NULL OR tags @> ARRAY[$4::text])" \
-  " AND ($5::bigint[] IS NULL OR id <> ALL ($5::bigint[]))"
+  " AND ($5::bigint[] IS NULL OR NOT (id = ANY ($5::bigint[])))"
 #define N_QUERY_PARAMS 5
 
 typedef struct
@@ -1961,6 +2127,83 @@ qrs_code_store_delete_finish (QrsCodeStore  *self,
                               GError       **error)
 {
   return qrs_store_run_finish (self, result, qrs_code_store_delete_async, error) != NULL;
+}
+
+typedef struct
+{
+  GArray *ids;        /* gint64 */
+  GArray *versions;   /* int */
+} DeleteManyArgs;
+
+static void
+delete_many_args_free (DeleteManyArgs *args)
+{
+  g_clear_pointer (&args->ids, g_array_unref);
+  g_clear_pointer (&args->versions, g_array_unref);
+  g_free (args);
+}
+
+static gpointer
+delete_many_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
+{
+  DeleteManyArgs *args = data;
+
+  return qrs_code_store_delete_many (source, (const gint64 *)args->ids->data,
+                                     (const int *)args->versions->data, args->ids->len,
+                                     cancellable, error);
+}
+
+/**
+ * qrs_code_store_delete_many_async:
+ * @self: a #QrsCodeStore
+ * @ids: (array length=n): the codes' ids; copied
+ * @versions: (array length=n): for each, the version read, or 0; copied
+ * @n: how many
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Runs qrs_code_store_delete_many() on a worker thread.
+ */
+void
+qrs_code_store_delete_many_async (QrsCodeStore        *self,
+                                  const gint64        *ids,
+                                  const int           *versions,
+                                  guint                n,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  DeleteManyArgs *args;
+
+  g_return_if_fail (QRS_IS_CODE_STORE (self));
+  g_return_if_fail (n == 0 || (ids != NULL && versions != NULL));
+
+  args = g_new0 (DeleteManyArgs, 1);
+  args->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  args->versions = g_array_sized_new (FALSE, FALSE, sizeof (int), n);
+  if (n > 0)
+    {
+      g_array_append_vals (args->ids, ids, n);
+      g_array_append_vals (args->versions, versions, n);
+    }
+  qrs_store_run_in_thread (self, qrs_code_store_delete_many_async, delete_many_thread, args,
+                           (GDestroyNotify)delete_many_args_free, (GDestroyNotify)g_array_unref,
+                           cancellable, callback, user_data);
+}
+
+/**
+ * qrs_code_store_delete_many_finish:
+ *
+ * Returns: (transfer full) (element-type gint64): as
+ *   qrs_code_store_delete_many()
+ */
+GArray *
+qrs_code_store_delete_many_finish (QrsCodeStore  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return qrs_store_run_finish (self, result, qrs_code_store_delete_many_async, error);
 }
 
 static gpointer

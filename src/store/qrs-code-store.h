@@ -175,6 +175,22 @@ void           qrs_code_store_delete_async         (QrsCodeStore         *self,
 gboolean       qrs_code_store_delete_finish        (QrsCodeStore         *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
+GArray        *qrs_code_store_delete_many          (QrsCodeStore         *self,
+                                                    const gint64         *ids,
+                                                    const int            *versions,
+                                                    guint                 n,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+void           qrs_code_store_delete_many_async    (QrsCodeStore         *self,
+                                                    const gint64         *ids,
+                                                    const int            *versions,
+                                                    guint                 n,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+GArray        *qrs_code_store_delete_many_finish   (QrsCodeStore         *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 GPtrArray     *qrs_code_store_list                 (QrsCodeStore         *self,
                                                     QrsCodeSort           sort,
                                                     gboolean              descending,

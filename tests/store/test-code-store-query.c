@@ -229,6 +229,38 @@ test_query_hidden (void)
   g_assert_false (qrs_code_query_equal (query, copy));
 }
 
+/* A hundred thousand codes deleted, undo pending: the ids go as one
+ * array parameter, and a count and a page still answer. */
+static void
+test_query_hidden_many (void)
+{
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(QrsCodeQuery) query = qrs_code_query_new ();
+  g_autoptr(QrsCodePage) page = NULL;
+  gint64 begin;
+
+  query->hidden_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 100000);
+  for (guint i = 0; i < N_CODES; i += 2)
+    g_array_append_val (query->hidden_ids, ids[i]);
+  for (gint64 id = ids[N_CODES - 1] + 1; query->hidden_ids->len < 100000; id++)
+    g_array_append_val (query->hidden_ids, id);
+
+  begin = g_get_monotonic_time ();
+  g_assert_cmpuint (count_ok (store, query), ==, N_CODES / 2);
+  page = page_ok (store, query, 0, 5);
+  g_test_message ("count and a page with 100,000 ids hidden: %.1f ms",
+                  (g_get_monotonic_time () - begin) / 1000.0);
+  g_assert_cmpuint (page->codes->len, ==, 5);
+  for (guint i = 0; i < page->codes->len; i++)
+    {
+      gint64 id = qrs_code_get_id (g_ptr_array_index (page->codes, i));
+
+      /* Only the odd ones are left. */
+      for (guint j = 0; j < N_CODES; j += 2)
+        g_assert_cmpint (id, !=, ids[j]);
+    }
+}
+
 static void
 test_query_tags (void)
 {
@@ -424,6 +456,7 @@ main (int   argc,
   g_test_add_func ("/code-store/query/filters", test_query_filters);
   g_test_add_func ("/code-store/query/sorts-and-scans", test_query_sorts_and_scans);
   g_test_add_func ("/code-store/query/hidden", test_query_hidden);
+  g_test_add_func ("/code-store/query/hidden-many", test_query_hidden_many);
   g_test_add_func ("/code-store/query/tags", test_query_tags);
   g_test_add_func ("/code-store/query/async", test_query_async);
   g_test_add_func ("/code-store/query/relevance", test_query_relevance);

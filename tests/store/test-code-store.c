@@ -368,6 +368,181 @@ test_delete (void)
   g_assert_cmpstr (((QrsCodeEvent *)g_ptr_array_index (events, 2))->action, ==, "delete");
 }
 
+/* More than one chunk of the bulk delete (a thousand rows each). */
+#define N_MANY 2500
+
+static gint64
+sql_int64 (const char *dbname,
+           const char *sql)
+{
+  g_autofree char *value = qrs_test_sql_value (dbname, sql);
+
+  g_assert_nonnull (value);
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+static void
+test_delete_many (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(GArray) kept = NULL;
+  g_autoptr(GError) error = NULL;
+  PGresult *rows;
+  g_autofree char *conninfo = qrs_test_conninfo_for (name, NULL, NULL);
+  g_autofree char *sql = NULL;
+  g_autofree gint64 *ids = NULL;
+  g_autofree int *versions = NULL;
+  PGconn *listener;
+  PGnotify *notify;
+  gint64 changed_id, scanned_id;
+  guint n, n_notified = 0;
+
+  /* Every tenth dynamic, so the redirect daemons hear of it too. */
+  PQclear (qrs_test_sql (name,
+    "INSERT INTO codes (kind, short_id, payload_type, payload, encoded, target_url, design, title, tags)"
+    "SELECT CASE WHEN g % 10 = 0 THEN 'dynamic' ELSE 'static' END,"
+    "       CASE WHEN g % 10 = 0 THEN 'many' || lpad(g::text, 4, '0') END,"
+    "       'url', jsonb_build_object('type', 'url', 'fields',"
+    "                                 jsonb_build_object('url', 'https://example.edu/many/' || g)),"
+    "       'https://example.edu/many/' || g,"
+    "       CASE WHEN g % 10 = 0 THEN 'https://example.edu/many/' || g END,"
+    "       '{\"format\": 1}', 'Many ' || g, '{}'"
+    "  FROM generate_series(1, " G_STRINGIFY (N_MANY) ") AS g"));
+
+  /* The ids and versions as read, then one code changed by someone
+   * else, and one with scans. */
+  rows = qrs_test_sql (name, "SELECT id, version FROM codes ORDER BY id");
+  n = (guint)PQntuples (rows);
+  g_assert_cmpuint (n, ==, N_MANY);
+  ids = g_new (gint64, n + 1);
+  versions = g_new (int, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      ids[i] = g_ascii_strtoll (PQgetvalue (rows, (int)i, 0), NULL, 10);
+      versions[i] = (int)g_ascii_strtoll (PQgetvalue (rows, (int)i, 1), NULL, 10);
+    }
+  PQclear (rows);
+  changed_id = ids[1500];
+  scanned_id = ids[7];
+  sql = g_strdup_printf ("UPDATE codes SET title = 'Changed elsewhere' WHERE id = %1$" G_GINT64_FORMAT ";"
+                         "INSERT INTO scans (event_id, code_id, scanned_at) "
+                         "VALUES (gen_random_uuid(), %2$" G_GINT64_FORMAT ", now());"
+                         "INSERT INTO scan_daily (code_id, day, scans) "
+                         "VALUES (%2$" G_GINT64_FORMAT ", current_date, 1);"
+                         "INSERT INTO scan_visitors (code_id, day, visitor_hash) "
+                         "VALUES (%2$" G_GINT64_FORMAT ", current_date, '\\x01')",
+                         changed_id, scanned_id);
+  PQclear (qrs_test_sql (name, sql));
+
+  /* A code gone already is no failure. */
+  ids[n] = ids[n - 1] + 1000;
+  versions[n] = 1;
+
+  listener = PQconnectdb (conninfo);
+  g_assert_cmpint (PQstatus (listener), ==, CONNECTION_OK);
+  PQclear (PQexec (listener, "LISTEN " QRS_DATABASE_CHANNEL_LIBRARY));
+
+  kept = qrs_code_store_delete_many (store, ids, versions, n + 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  g_assert_cmpuint (kept->len, ==, 1);
+  g_assert_cmpint (g_array_index (kept, gint64, 0), ==, changed_id);
+
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, 1);
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM code_events WHERE action = 'delete'"),
+                   ==, N_MANY - 1);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM code_events WHERE action = 'delete' AND code_id = %"
+                         G_GINT64_FORMAT, changed_id);
+  g_assert_cmpint (sql_int64 (name, sql), ==, 0);
+  g_assert_cmpint (sql_int64 (name, "SELECT (SELECT count(*) FROM scans)"
+                                    "     + (SELECT count(*) FROM scan_daily)"
+                                    "     + (SELECT count(*) FROM scan_visitors)"), ==, 0);
+  /* As for one code: the short id and the old target are on the trail. */
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM code_events WHERE action = 'delete'"
+                                    " AND short_id LIKE 'many%' AND old_target_url LIKE 'https://example.edu/many/%'"),
+                   ==, N_MANY / 10);
+
+  /* Every library hears of every code deleted. */
+  for (guint i = 0; i < 100 && n_notified < N_MANY - 1; i++)
+    {
+      g_assert_cmpint (PQconsumeInput (listener), ==, 1);
+      while ((notify = PQnotifies (listener)) != NULL)
+        {
+          n_notified++;
+          PQfreemem (notify);
+        }
+      if (n_notified < N_MANY - 1)
+        g_usleep (50000);
+    }
+  g_assert_cmpuint (n_notified, ==, N_MANY - 1);
+  PQfinish (listener);
+
+  /* Nothing to delete is no failure either. */
+  g_clear_pointer (&kept, g_array_unref);
+  kept = qrs_code_store_delete_many (store, NULL, NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  g_assert_cmpuint (kept->len, ==, 0);
+
+  /* The kept code, at its new version (0: whichever it is). */
+  g_clear_pointer (&kept, g_array_unref);
+  versions[1500] = 0;
+  kept = qrs_code_store_delete_many (store, &ids[1500], &versions[1500], 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kept->len, ==, 0);
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, 0);
+}
+
+static void
+delete_many_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static gboolean
+result_is_set (gpointer data)
+{
+  return *(gpointer *)data != NULL;
+}
+
+/* The asynchronous form, and a database error: the table is not there. */
+static void
+test_delete_many_async (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(QrsCode) draft = new_static ("https://example.edu/async-many", "Async many");
+  g_autoptr(QrsCode) code = create_ok (store, draft);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GArray) kept = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = qrs_code_get_id (code);
+  int version = qrs_code_get_version (code);
+
+  PQclear (qrs_test_sql (name, "ALTER TABLE codes RENAME TO codes_gone"));
+  qrs_code_store_delete_many_async (store, &id, &version, 1, NULL, delete_many_done_cb, &result);
+  g_assert_true (qrs_test_wait_for (result_is_set, &result, 30000));
+  kept = qrs_code_store_delete_many_finish (store, result, &error);
+  g_assert_null (kept);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  PQclear (qrs_test_sql (name, "ALTER TABLE codes_gone RENAME TO codes"));
+
+  qrs_code_store_delete_many_async (store, &id, &version, 1, NULL, delete_many_done_cb, &result);
+  g_assert_true (qrs_test_wait_for (result_is_set, &result, 30000));
+  kept = qrs_code_store_delete_many_finish (store, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kept->len, ==, 0);
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, 0);
+}
+
 static void
 test_list (void)
 {
@@ -995,6 +1170,8 @@ main (int   argc,
   g_test_add_func ("/code-store/update/conflict", test_update_conflict);
   g_test_add_func ("/code-store/update/missing", test_update_missing);
   g_test_add_func ("/code-store/delete", test_delete);
+  g_test_add_func ("/code-store/delete-many", test_delete_many);
+  g_test_add_func ("/code-store/delete-many/async", test_delete_many_async);
   g_test_add_func ("/code-store/list", test_list);
   g_test_add_func ("/code-store/search/languages", test_search);
   g_test_add_func ("/code-store/search/short-id", test_search_short_id);
