@@ -227,30 +227,123 @@ toggle_preview_action (GtkWidget  *widget,
   adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
 }
 
+/* A selection's database codes, a page at a time ------------------------ */
+
+/* A selection is read a page of the database's codes at a time: for
+ * each page of the code list that holds selected rows, that page read
+ * again from the database on a worker thread with the list's query, as
+ * it was when the selection was made, and its selected rows kept.  So
+ * a selection of 100,000 codes is never in memory at once, and rows
+ * whose page the list dropped (or never read) count like the others.
+ * Export and Delete both walk a selection so. */
+typedef struct
+{
+  GtkBitset    *selected;      /* positions among the rows shown, at the start */
+  guint         n_drafts;      /* rows shown before the database's codes */
+  QrsCodeStore *store;         /* NULL offline */
+  QrsCodeQuery *query;         /* the code list's, at the start */
+  guint64       count;         /* the code list's length, at the start */
+  guint         next;          /* the first position not read yet */
+} SelectionPages;
+
+static void
+selection_pages_init (SelectionPages *pages,
+                      QrsWindow      *self)
+{
+  /* A copy: the selection model's own set changes as rows are read
+   * again (a replaced row loses its selection). */
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+  pages->selected = gtk_bitset_copy (selected);
+  pages->n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  pages->next = 0;
+  if (self->codes != NULL)
+    {
+      pages->store = g_object_ref (qrs_code_list_get_store (self->codes));
+      pages->query = qrs_code_query_copy (qrs_code_list_get_query (self->codes));
+      pages->count = g_list_model_get_n_items (G_LIST_MODEL (self->codes));
+    }
+}
+
+static void
+selection_pages_clear (SelectionPages *pages)
+{
+  g_clear_pointer (&pages->selected, gtk_bitset_unref);
+  g_clear_object (&pages->store);
+  g_clear_pointer (&pages->query, qrs_code_query_free);
+}
+
+/* How many of the selected rows are the database's codes. */
+static guint
+selection_pages_count_codes (SelectionPages *pages)
+{
+  guint64 n = gtk_bitset_get_size (pages->selected);
+
+  if (pages->n_drafts > 0)
+    n -= gtk_bitset_get_size_in_range (pages->selected, 0, pages->n_drafts);
+  return pages->store != NULL ? (guint)MIN (n, G_MAXUINT) : 0;
+}
+
+/* The offset of the next page that holds a selected code, if any. */
+static gboolean
+selection_pages_next (SelectionPages *pages,
+                      guint          *offset)
+{
+  GtkBitsetIter iter;
+  guint position, page;
+
+  if (pages->store == NULL
+      || !gtk_bitset_iter_init_at (&iter, pages->selected, MAX (pages->next, pages->n_drafts), &position))
+    return FALSE;
+
+  page = qrs_code_list_page_of (position - pages->n_drafts, NULL);
+  pages->next = pages->n_drafts + qrs_code_list_page_offset (page + 1);
+  *offset = qrs_code_list_page_offset (page);
+  return TRUE;
+}
+
+/* On a worker thread: the selected codes of the page at @offset.
+ *
+ * Returns: (transfer container) (element-type QrsCode): they, or %NULL
+ *   with @error set */
+static GPtrArray *
+selection_pages_read (SelectionPages  *pages,
+                      guint            offset,
+                      GCancellable    *cancellable,
+                      GError         **error)
+{
+  g_autoptr(QrsCodePage) page = NULL;
+  GPtrArray *codes;
+
+  page = qrs_code_store_list_page (pages->store, pages->query, offset, QRS_CODE_LIST_PAGE_SIZE,
+                                   pages->count, cancellable, error);
+  if (page == NULL)
+    return NULL;
+
+  codes = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < page->codes->len; i++)
+    if (gtk_bitset_contains (pages->selected, pages->n_drafts + offset + i))
+      g_ptr_array_add (codes, g_object_ref (g_ptr_array_index (page->codes, i)));
+
+  return codes;
+}
+
 /* Batch export ---------------------------------------------------------- */
 
-/* The selection is exported a page of the database's codes at a time:
- * its drafts first (already documents), then, for each page of the code
- * list that holds selected rows, that page read again from the database
- * on a worker thread with the list's query, its selected rows made into
- * documents there (logos and all), and exported as one batch.  So a
- * selection of 100,000 codes is never in memory at once, and rows whose
- * page the list dropped (or never read) are exported like the others. */
+/* The selection is exported its drafts first (already documents), then
+ * a page of the database's codes at a time (see SelectionPages), its
+ * selected rows made into documents on the worker thread (logos and
+ * all), and exported as one batch. */
 typedef struct
 {
   QrsWindow       *window;
   GFile           *folder;
   QrsExportFormat  format;
   GCancellable    *cancellable;
-  GtkBitset       *selected;      /* positions among the rows shown, at the start */
-  guint            n_drafts;      /* rows shown before the database's codes */
-  QrsCodeStore    *store;         /* NULL offline */
+  SelectionPages   pages;
   QrsAssetStore   *assets;
-  QrsCodeQuery    *query;         /* the code list's, at the start */
-  guint64          count;         /* the code list's length, at the start */
   char            *redirect_base;
   GHashTable      *logos;         /* sha256 → GBytes; only a worker thread uses it, one read at a time */
-  guint            next;          /* the first position not read yet */
   guint            n_items;
   guint            n_done;        /* by the batches before the current one */
   guint            n_failed;
@@ -264,10 +357,8 @@ selection_export_free (SelectionExport *job)
   g_clear_object (&job->window);
   g_clear_object (&job->folder);
   g_clear_object (&job->cancellable);
-  g_clear_pointer (&job->selected, gtk_bitset_unref);
-  g_clear_object (&job->store);
+  selection_pages_clear (&job->pages);
   g_clear_object (&job->assets);
-  g_clear_pointer (&job->query, qrs_code_query_free);
   g_clear_pointer (&job->redirect_base, g_free);
   g_clear_pointer (&job->logos, g_hash_table_unref);
   g_clear_pointer (&job->first_error, g_free);
@@ -441,26 +532,21 @@ read_page_thread (GTask        *task,
 {
   PageRead *read = task_data;
   SelectionExport *job = read->job;
-  g_autoptr(QrsCodePage) page = NULL;
+  g_autoptr(GPtrArray) codes = NULL;
   g_autoptr(GError) error = NULL;
-  guint offset = read->offset;
 
-  page = qrs_code_store_list_page (job->store, job->query, offset, QRS_CODE_LIST_PAGE_SIZE,
-                                   job->count, cancellable, &error);
-  if (page == NULL)
+  codes = selection_pages_read (&job->pages, read->offset, cancellable, &error);
+  if (codes == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  for (guint i = 0; i < page->codes->len; i++)
+  for (guint i = 0; i < codes->len; i++)
     {
-      QrsCode *code = g_ptr_array_index (page->codes, i);
+      QrsCode *code = g_ptr_array_index (codes, i);
       g_autoptr(QrsDocument) document = NULL;
       g_autoptr(GError) local_error = NULL;
-
-      if (!gtk_bitset_contains (job->selected, job->n_drafts + offset + i))
-        continue;
 
       document = document_from_code (job, code, cancellable, &local_error);
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -528,8 +614,7 @@ read_next_page (SelectionExport *job)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  GtkBitsetIter iter;
-  guint position, page;
+  guint offset;
   PageRead *read;
 
   if (g_cancellable_set_error_if_cancelled (job->cancellable, &error))
@@ -538,15 +623,11 @@ read_next_page (SelectionExport *job)
       return;
     }
 
-  if (job->store == NULL
-      || !gtk_bitset_iter_init_at (&iter, job->selected, MAX (job->next, job->n_drafts), &position))
+  if (!selection_pages_next (&job->pages, &offset))
     {
       selection_export_finish (job, NULL);
       return;
     }
-
-  page = qrs_code_list_page_of (position - job->n_drafts, NULL);
-  job->next = job->n_drafts + qrs_code_list_page_offset (page + 1);
 
   /* Before the first file, the bar says why nothing moves yet. */
   if (selection_export_get_n_done (job) == 0)
@@ -557,7 +638,7 @@ read_next_page (SelectionExport *job)
 
   read = g_new0 (PageRead, 1);
   read->job = job;
-  read->offset = qrs_code_list_page_offset (page);
+  read->offset = offset;
   read->documents = g_ptr_array_new_with_free_func (g_object_unref);
 
   task = g_task_new (NULL, job->cancellable, page_read_cb, job);
@@ -591,15 +672,8 @@ _qrs_window_start_batch_export (QrsWindow       *self,
   job->folder = g_object_ref (folder);
   job->format = format;
   job->cancellable = g_object_ref (self->batch_cancellable);
-  {
-    /* A copy: the selection model's own set changes as rows are read
-     * again (a replaced row loses its selection). */
-    g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-
-    job->selected = gtk_bitset_copy (selected);
-  }
-  job->n_items = (guint)MIN (gtk_bitset_get_size (job->selected), G_MAXUINT);
-  job->n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  selection_pages_init (&job->pages, self);
+  job->n_items = (guint)MIN (gtk_bitset_get_size (job->pages.selected), G_MAXUINT);
   job->logos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   if (self->codes != NULL)
     {
@@ -607,16 +681,13 @@ _qrs_window_start_batch_export (QrsWindow       *self,
       QrsConnection *connection = QRS_IS_APPLICATION (app)
                                   ? qrs_application_get_connection (QRS_APPLICATION (app)) : NULL;
 
-      job->store = g_object_ref (qrs_code_list_get_store (self->codes));
       job->assets = connection != NULL ? g_object_ref (qrs_connection_get_asset_store (connection)) : NULL;
-      job->query = qrs_code_query_copy (qrs_code_list_get_query (self->codes));
-      job->count = g_list_model_get_n_items (G_LIST_MODEL (self->codes));
       job->redirect_base = _qrs_window_dup_redirect_base (self);
     }
 
   /* The drafts are documents already. */
-  for (gboolean ok = gtk_bitset_iter_init_first (&iter, job->selected, &position);
-       ok && position < job->n_drafts;
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, job->pages.selected, &position);
+       ok && position < job->pages.n_drafts;
        ok = gtk_bitset_iter_next (&iter, &position))
     {
       g_autoptr(QrsDocument) document = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
@@ -624,10 +695,11 @@ _qrs_window_start_batch_export (QrsWindow       *self,
       g_list_store_append (drafts, document);
     }
   /* Offline, the drafts are all there is. */
-  if (job->store == NULL)
+  if (job->pages.store == NULL)
     job->n_items = g_list_model_get_n_items (G_LIST_MODEL (drafts));
 
   selection_export_progress (job);
+  gtk_widget_set_tooltip_text (self->batch_stop_button, _("Stop Exporting"));
   gtk_revealer_set_reveal_child (self->batch_revealer, TRUE);
   _qrs_window_actions_update (self);
 
@@ -651,22 +723,6 @@ folder_chosen_cb (GtkFileChooserNative *chooser,
     }
 
   g_object_unref (chooser);
-}
-
-/* Rows of a selection whose page is not read yet have no code to delete
- * (and undo) yet: rather than act on part of what was chosen, say so.
- * Export reads such rows itself. */
-static gboolean
-selection_is_loaded (QrsWindow *self)
-{
-  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-  g_autoptr(GListModel) loaded = _qrs_window_dup_selected (self);
-
-  if (gtk_bitset_get_size (selected) == g_list_model_get_n_items (loaded))
-    return TRUE;
-
-  qrs_window_show_toast (self, _("Some of the selected codes are still loading: try again in a moment"));
-  return FALSE;
 }
 
 static void
@@ -700,56 +756,54 @@ cancel_batch_action (GtkWidget  *widget,
 /* Delete with undo ----------------------------------------------------- */
 
 /* The toast went away without Undo: now the codes go from the database
- * too (Undo empties the list first). */
+ * too (Undo empties the lists first). */
 static void
 delete_toast_dismissed_cb (AdwToast  *toast,
                            QrsWindow *self)
 {
-  GPtrArray *deleted = g_object_get_data (G_OBJECT (toast), "qrs-deleted");
+  GArray *ids = g_object_get_data (G_OBJECT (toast), "qrs-deleted-ids");
+  GArray *versions = g_object_get_data (G_OBJECT (toast), "qrs-deleted-versions");
 
-  if (deleted != NULL && deleted->len > 0)
-    _qrs_window_delete_stored (self, deleted);
+  if (ids != NULL && ids->len > 0)
+    _qrs_window_delete_stored (self, (const gint64 *)ids->data, (const int *)versions->data, ids->len);
 }
 
+/* Takes the codes out of the library at once, with an Undo toast:
+ * @documents are the drafts (they leave their list) and the documents
+ * the window holds for the database's codes; @ids and @versions are every
+ * database code deleted, left out of the query until the toast goes. */
 static void
-delete_selected_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *param)
+delete_codes (QrsWindow *self,
+              GPtrArray *documents,
+              GArray    *ids,
+              GArray    *versions)
 {
-  QrsWindow *self = QRS_WINDOW (widget);
-  g_autoptr(GListModel) selected = _qrs_window_dup_selected (self);
-  guint n = g_list_model_get_n_items (selected);
   g_autofree char *title = NULL;
-  g_autoptr(GPtrArray) stored = g_ptr_array_new ();
   AdwToast *toast;
+  guint n = ids->len;
 
-  if (n == 0 || !selection_is_loaded (self))
-    return;
-
-  /* A fresh list: the previous delete's toast still holds its own, and
-   * deletes those codes from the database when it goes away.  Drafts
-   * leave the list; the database's codes are left out of its query
-   * until the toast goes. */
+  /* Fresh lists: the previous delete's toast still holds its own, and
+   * deletes those codes from the database when it goes away. */
   g_ptr_array_unref (self->deleted);
-  self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < n; i++)
+  self->deleted = g_ptr_array_ref (documents);
+  g_array_unref (self->deleted_ids);
+  self->deleted_ids = g_array_ref (ids);
+  g_array_unref (self->deleted_versions);
+  self->deleted_versions = g_array_ref (versions);
+
+  for (guint i = 0; i < documents->len; i++)
     {
-      g_autoptr(QrsDocument) document = g_list_model_get_item (selected, i);
+      QrsDocument *document = g_ptr_array_index (documents, i);
       guint position;
 
-      gboolean draft = g_list_store_find (self->drafts, document, &position);
-      gboolean saved = self->codes != NULL && qrs_document_get_id (document) > 0;
-
-      if (draft)
+      if (g_list_store_find (self->drafts, document, &position))
         g_list_store_remove (self->drafts, position);
-      if (saved)
-        g_ptr_array_add (stored, document);
-      if (draft || saved)
-        g_ptr_array_add (self->deleted, g_object_ref (document));
+      /* A draft is counted here, a saved code among the ids. */
+      if (self->codes == NULL || qrs_document_get_id (document) <= 0)
+        n++;
     }
-  if (stored->len > 0)
-    _qrs_window_hide_codes (self, stored, TRUE);
-  n = self->deleted->len;
+  if (ids->len > 0)
+    _qrs_window_hide_codes (self, (const gint64 *)ids->data, ids->len, TRUE);
   if (n == 0)
     return;
 
@@ -768,9 +822,9 @@ delete_selected_action (GtkWidget  *widget,
         _qrs_window_select (self, 0);
     }
 
-  if (n == 1)
+  if (n == 1 && documents->len == 1)
     {
-      g_autofree char *name = qrs_document_dup_display_title (g_ptr_array_index (self->deleted, 0));
+      g_autofree char *name = qrs_document_dup_display_title (g_ptr_array_index (documents, 0));
 
       /* Translators: %s is a code's title */
       title = g_strdup_printf (_("“%s” deleted"), name);
@@ -781,12 +835,273 @@ delete_selected_action (GtkWidget  *widget,
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
   adw_toast_set_action_name (toast, "win.undo-delete");
-  g_object_set_data_full (G_OBJECT (toast), "qrs-deleted", g_ptr_array_ref (self->deleted),
-                          (GDestroyNotify)g_ptr_array_unref);
+  g_object_set_data_full (G_OBJECT (toast), "qrs-deleted-ids", g_array_ref (ids),
+                          (GDestroyNotify)g_array_unref);
+  g_object_set_data_full (G_OBJECT (toast), "qrs-deleted-versions", g_array_ref (versions),
+                          (GDestroyNotify)g_array_unref);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (delete_toast_dismissed_cb), self, 0);
   g_set_weak_pointer (&self->delete_toast, toast);
   _qrs_window_add_toast (self, toast);
   _qrs_window_actions_update (self);
+}
+
+/* A saved code to delete, at the version the window knows. */
+static void
+add_stored (GArray  *ids,
+            GArray  *versions,
+            QrsCode *stored)
+{
+  gint64 id = qrs_code_get_id (stored);
+  int version = qrs_code_get_version (stored);
+
+  g_array_append_val (ids, id);
+  g_array_append_val (versions, version);
+}
+
+/* A selection bigger than the rows in memory: its codes' ids and
+ * versions are read first (see SelectionPages), with the progress bar
+ * and Cancel, and only then does anything leave the library. */
+typedef struct
+{
+  QrsWindow      *window;
+  GCancellable   *cancellable;
+  SelectionPages  pages;
+  GPtrArray      *documents;    /* QrsDocument: the selected drafts, and the window's own documents of the codes read */
+  GArray         *ids;          /* gint64 */
+  GArray         *versions;     /* int */
+  guint           n_items;      /* the database's codes selected */
+} SelectionDelete;
+
+static void
+selection_delete_free (SelectionDelete *job)
+{
+  g_clear_object (&job->window);
+  g_clear_object (&job->cancellable);
+  selection_pages_clear (&job->pages);
+  g_clear_pointer (&job->documents, g_ptr_array_unref);
+  g_clear_pointer (&job->ids, g_array_unref);
+  g_clear_pointer (&job->versions, g_array_unref);
+  g_free (job);
+}
+
+static void
+selection_delete_progress (SelectionDelete *job)
+{
+  QrsWindow *self = job->window;
+  g_autofree char *label = NULL;
+  guint n_read = job->ids->len;
+
+  /* Translators: “Reading 400 of 12,000 codes to delete…”; the plural follows the second number */
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Reading %u of %u code to delete…",
+                                        "Reading %u of %u codes to delete…", job->n_items),
+                           n_read, job->n_items);
+  gtk_label_set_label (self->batch_label, label);
+  gtk_progress_bar_set_fraction (self->batch_progress,
+                                 job->n_items > 0 ? (double)MIN (n_read, job->n_items) / job->n_items : 1.0);
+}
+
+static void
+selection_delete_finish (SelectionDelete *job,
+                         const GError    *error)
+{
+  QrsWindow *self = job->window;
+
+  g_clear_object (&self->batch_cancellable);
+  /* A window closed meanwhile has no bar, nor codes to delete. */
+  if (self->batch_revealer != NULL)
+    {
+      gtk_revealer_set_reveal_child (self->batch_revealer, FALSE);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        qrs_window_show_toast (self, _("Delete stopped: nothing was deleted"));
+      else if (error != NULL)
+        {
+          /* Translators: the database's reason follows */
+          g_autofree char *message = g_strdup_printf (_("Could not read the selected codes, so none was deleted: %s"),
+                                                      error->message);
+
+          qrs_window_show_toast (self, message);
+        }
+      else
+        delete_codes (self, job->documents, job->ids, job->versions);
+      _qrs_window_actions_update (self);
+    }
+  selection_delete_free (job);
+}
+
+static void read_next_page_to_delete (SelectionDelete *job);
+
+/* A page read for the delete. */
+typedef struct
+{
+  SelectionDelete *job;
+  guint            offset;
+} CodesRead;
+
+static void
+read_codes_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  CodesRead *read = task_data;
+  GError *error = NULL;
+  GPtrArray *codes = selection_pages_read (&read->job->pages, read->offset, cancellable, &error);
+
+  if (codes == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, codes, (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void
+codes_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SelectionDelete *job = user_data;
+  QrsWindow *self = job->window;
+  g_autoptr(GPtrArray) codes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  codes = g_task_propagate_pointer (G_TASK (result), &error);
+  if (codes == NULL)
+    {
+      selection_delete_finish (job, error);
+      return;
+    }
+
+  for (guint i = 0; i < codes->len; i++)
+    {
+      QrsCode *code = g_ptr_array_index (codes, i);
+      /* The version the window knows is the one its document stands
+       * for, when it keeps one for the code (by the rule its row
+       * follows); otherwise the one just read. */
+      QrsDocument *current = _qrs_window_lookup_current (self, code);
+      QrsCode *stored = current != NULL ? qrs_document_get_stored (current) : NULL;
+
+      if (current != NULL && !g_ptr_array_find (job->documents, current, NULL))
+        g_ptr_array_add (job->documents, g_object_ref (current));
+      add_stored (job->ids, job->versions, stored != NULL ? stored : code);
+    }
+
+  selection_delete_progress (job);
+  read_next_page_to_delete (job);
+}
+
+static void
+read_next_page_to_delete (SelectionDelete *job)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  CodesRead *read;
+  guint offset;
+
+  if (g_cancellable_set_error_if_cancelled (job->cancellable, &error))
+    {
+      selection_delete_finish (job, error);
+      return;
+    }
+  if (!selection_pages_next (&job->pages, &offset))
+    {
+      selection_delete_finish (job, NULL);
+      return;
+    }
+
+  read = g_new0 (CodesRead, 1);
+  read->job = job;
+  read->offset = offset;
+
+  task = g_task_new (NULL, job->cancellable, codes_read_cb, job);
+  g_task_set_source_tag (task, read_next_page_to_delete);
+  g_task_set_task_data (task, read, g_free);
+  g_task_run_in_thread (task, read_codes_thread);
+}
+
+static void
+start_selection_delete (QrsWindow *self)
+{
+  SelectionDelete *job;
+  GtkBitsetIter iter;
+  guint position;
+
+  g_return_if_fail (self->batch_cancellable == NULL);
+
+  self->batch_cancellable = g_cancellable_new ();
+
+  job = g_new0 (SelectionDelete, 1);
+  job->window = g_object_ref (self);
+  job->cancellable = g_object_ref (self->batch_cancellable);
+  selection_pages_init (&job->pages, self);
+  job->documents = g_ptr_array_new_with_free_func (g_object_unref);
+  job->n_items = selection_pages_count_codes (&job->pages);
+  job->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), job->n_items);
+  job->versions = g_array_sized_new (FALSE, FALSE, sizeof (int), job->n_items);
+
+  /* The drafts are in memory; they leave their list with the rest. */
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, job->pages.selected, &position);
+       ok && position < job->pages.n_drafts;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(QrsDocument) draft = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+      QrsCode *stored = qrs_document_get_stored (draft);
+
+      if (self->codes != NULL && stored != NULL && qrs_code_get_id (stored) > 0)
+        add_stored (job->ids, job->versions, stored);
+      g_ptr_array_add (job->documents, g_steal_pointer (&draft));
+    }
+  job->n_items += job->ids->len;
+
+  selection_delete_progress (job);
+  gtk_widget_set_tooltip_text (self->batch_stop_button, _("Stop Deleting"));
+  gtk_revealer_set_reveal_child (self->batch_revealer, TRUE);
+  _qrs_window_actions_update (self);
+
+  read_next_page_to_delete (job);
+}
+
+static void
+delete_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  QrsWindow *self = QRS_WINDOW (widget);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  g_autoptr(GListModel) loaded = NULL;
+  g_autoptr(GPtrArray) documents = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GArray) versions = NULL;
+  guint n;
+
+  if (gtk_bitset_is_empty (selected) || self->batch_cancellable != NULL)
+    return;
+
+  /* Rows whose page is not read yet have no code to delete (and undo)
+   * yet: they are read first. */
+  loaded = _qrs_window_dup_selected (self);
+  n = g_list_model_get_n_items (loaded);
+  if (gtk_bitset_get_size (selected) != n)
+    {
+      start_selection_delete (self);
+      return;
+    }
+
+  documents = g_ptr_array_new_with_free_func (g_object_unref);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  versions = g_array_new (FALSE, FALSE, sizeof (int));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrsDocument) document = g_list_model_get_item (loaded, i);
+      QrsCode *stored = qrs_document_get_stored (document);
+      gboolean draft = g_list_store_find (self->drafts, document, NULL);
+      gboolean saved = self->codes != NULL && stored != NULL && qrs_document_get_id (document) > 0;
+
+      if (saved)
+        add_stored (ids, versions, stored);
+      if (draft || saved)
+        g_ptr_array_add (documents, g_steal_pointer (&document));
+    }
+
+  delete_codes (self, documents, ids, versions);
 }
 
 static void
@@ -796,12 +1111,17 @@ undo_delete_action (GtkWidget  *widget,
 {
   QrsWindow *self = QRS_WINDOW (widget);
 
-  _qrs_window_hide_codes (self, self->deleted, FALSE);
+  if (self->deleted == NULL)
+    return;
+
+  _qrs_window_hide_codes (self, (const gint64 *)self->deleted_ids->data, self->deleted_ids->len, FALSE);
   for (guint i = 0; i < self->deleted->len; i++)
     _qrs_window_add_document (self, g_ptr_array_index (self->deleted, i));
 
   /* Empty, so the toast's dismissal deletes nothing. */
   g_ptr_array_set_size (self->deleted, 0);
+  g_array_set_size (self->deleted_ids, 0);
+  g_array_set_size (self->deleted_versions, 0);
   if (self->delete_toast != NULL)
     adw_toast_dismiss (self->delete_toast);
 
@@ -824,9 +1144,11 @@ _qrs_window_actions_update (QrsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-selected",
                                  has_selection && self->batch_cancellable == NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-batch", self->batch_cancellable != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected",
+                                 has_selection && self->batch_cancellable == NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete",
-                                 self->deleted != NULL && self->deleted->len > 0);
+                                 self->deleted != NULL
+                                 && (self->deleted->len > 0 || self->deleted_ids->len > 0));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", !self->saving);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.revert",

@@ -33,7 +33,9 @@ struct _QrsWindow
   GQueue                thumbnail_order;
   QrsCodeQuery         *query;        /* search, filters and sort of the library */
   GCancellable         *tags_cancellable;
-  GPtrArray            *deleted;      /* QrsDocument, for undo */
+  GPtrArray            *deleted;      /* QrsDocument: drafts and documents deleted, for undo */
+  GArray               *deleted_ids;  /* gint64: the database's codes deleted, for undo */
+  GArray               *deleted_versions; /* int, one per id: the version the window knew */
   AdwToast             *delete_toast; /* weak: the last delete's toast */
   AdwToast             *last_toast;   /* weak: the toast on screen */
   GCancellable         *search_cancellable;
@@ -80,6 +82,7 @@ struct _QrsWindow
   GtkRevealer          *batch_revealer;
   GtkProgressBar       *batch_progress;
   GtkLabel             *batch_label;
+  GtkWidget            *batch_stop_button;
 };
 
 void      _qrs_window_class_actions_init (GtkWidgetClass *widget_class);
@@ -102,7 +105,9 @@ gboolean  _qrs_window_search_database    (QrsWindow      *self,
 void      _qrs_window_add_toast          (QrsWindow      *self,
                                           AdwToast       *toast);
 void      _qrs_window_delete_stored      (QrsWindow      *self,
-                                          GPtrArray      *documents);
+                                          const gint64   *ids,
+                                          const int      *versions,
+                                          guint           n);
 void      _qrs_window_start_batch_export (QrsWindow      *self,
                                           GFile          *folder,
                                           QrsExportFormat format);
@@ -110,7 +115,8 @@ void      _qrs_window_select             (QrsWindow      *self,
                                           guint           position);
 void      _qrs_window_apply_query        (QrsWindow      *self);
 void      _qrs_window_hide_codes         (QrsWindow      *self,
-                                          GPtrArray      *documents,
+                                          const gint64   *ids,
+                                          guint           n,
                                           gboolean        hide);
 gboolean  _qrs_window_document_is_placeholder (QrsDocument *document);
 void      _qrs_window_update_tags        (QrsWindow      *self);

@@ -526,32 +526,55 @@ _qrs_window_search_database (QrsWindow  *self,
 
 /**
  * _qrs_window_hide_codes:
- * @documents: (element-type QrsDocument): codes deleted with an undo pending
- * @hide: %FALSE to show them again (Undo)
+ * @ids: (array length=n): codes deleted with an undo pending
+ * @hide: %FALSE to show them again (Undo, or kept by the database)
+ *
+ * Leaves the codes out of the library's query, or lets them in again.
+ * Either way takes time in proportion to the ids, not their square: an
+ * undo may bring back 100,000 codes.
  */
 void
-_qrs_window_hide_codes (QrsWindow *self,
-                        GPtrArray *documents,
-                        gboolean   hide)
+_qrs_window_hide_codes (QrsWindow    *self,
+                        const gint64 *ids,
+                        guint         n,
+                        gboolean      hide)
 {
+  GArray *hidden;
+
+  if (self->query == NULL)
+    return;
   if (self->query->hidden_ids == NULL)
     self->query->hidden_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  hidden = self->query->hidden_ids;
 
-  for (guint i = 0; i < documents->len; i++)
+  if (hide)
     {
-      gint64 id = qrs_document_get_id (g_ptr_array_index (documents, i));
-
-      if (id <= 0)
-        continue;
-      if (hide)
+      for (guint i = 0; i < n; i++)
         {
-          g_array_append_val (self->query->hidden_ids, id);
-          forget_kept (self, g_ptr_array_index (documents, i));
+          QrsDocument *known;
+
+          if (ids[i] <= 0)
+            continue;
+          g_array_append_val (hidden, ids[i]);
+          /* Its edits go with it. */
+          known = g_hash_table_lookup (self->kept, &ids[i]);
+          if (known != NULL)
+            forget_kept (self, known);
+          if (self->document != NULL && qrs_document_get_id (self->document) == ids[i])
+            forget_kept (self, self->document);
         }
-      else
-        for (guint j = self->query->hidden_ids->len; j > 0; j--)
-          if (g_array_index (self->query->hidden_ids, gint64, j - 1) == id)
-            g_array_remove_index (self->query->hidden_ids, j - 1);
+    }
+  else if (n > 0 && hidden->len > 0)
+    {
+      g_autoptr(GHashTable) shown = g_hash_table_new (g_int64_hash, g_int64_equal);
+      guint kept = 0;
+
+      for (guint i = 0; i < n; i++)
+        g_hash_table_add (shown, (gpointer)&ids[i]);
+      for (guint i = 0; i < hidden->len; i++)
+        if (!g_hash_table_contains (shown, &g_array_index (hidden, gint64, i)))
+          g_array_index (hidden, gint64, kept++) = g_array_index (hidden, gint64, i);
+      g_array_set_size (hidden, kept);
     }
 
   _qrs_window_apply_query (self);
@@ -1029,57 +1052,86 @@ save_document (QrsWindow   *self,
   return TRUE;
 }
 
+typedef struct
+{
+  QrsWindow *window;
+  GArray    *ids;     /* gint64: the codes asked to go */
+} DeleteOp;
+
+static void
+delete_op_free (DeleteOp *op)
+{
+  g_clear_object (&op->window);
+  g_clear_pointer (&op->ids, g_array_unref);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DeleteOp, delete_op_free)
+
 static void
 deleted_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(SaveOp) op = user_data;
+  g_autoptr(DeleteOp) op = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) kept = NULL;
 
-  if (!qrs_code_store_delete_finish (QRS_CODE_STORE (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  kept = qrs_code_store_delete_many_finish (QRS_CODE_STORE (object), result, &error);
+  if (kept == NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("Could not delete from the database: %s"),
-                                                  error->message);
-      g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+      g_autofree char *message = NULL;
 
-      /* Kept (changed elsewhere meanwhile): it shows again. */
-      g_ptr_array_add (kept, op->document);
-      _qrs_window_hide_codes (op->window, kept, FALSE);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      /* Those deleted before the failure are gone: the rest show again. */
+      message = g_strdup_printf (_("Could not delete from the database: %s"), error->message);
+      _qrs_window_hide_codes (op->window, (const gint64 *)op->ids->data, op->ids->len, FALSE);
+      qrs_window_show_toast (op->window, message);
+    }
+  else if (kept->len > 0)
+    {
+      g_autofree char *message = NULL;
+
+      /* Changed elsewhere meanwhile: they show again, as they are now. */
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%u code was changed elsewhere meanwhile and was kept",
+                                              "%u codes were changed elsewhere meanwhile and were kept",
+                                              kept->len),
+                                 kept->len);
+      _qrs_window_hide_codes (op->window, (const gint64 *)kept->data, kept->len, FALSE);
       qrs_window_show_toast (op->window, message);
     }
 }
 
 /**
  * _qrs_window_delete_stored:
- * @documents: (element-type QrsDocument): codes taken out of the library
+ * @ids: (array length=n): codes taken out of the library
+ * @versions: (array length=n): for each, the version the window knew
  *
- * Deletes the saved ones from the database.  Each delete names the
- * version the window knew, so a code changed elsewhere meanwhile is kept
- * and the person told.
+ * Deletes them from the database, a thousand at a time.  Each delete
+ * names the version the window knew, so a code changed elsewhere
+ * meanwhile is kept, shown again, and the person told.
  */
 void
-_qrs_window_delete_stored (QrsWindow *self,
-                           GPtrArray *documents)
+_qrs_window_delete_stored (QrsWindow    *self,
+                           const gint64 *ids,
+                           const int    *versions,
+                           guint         n)
 {
   QrsConnection *connection = get_open_connection (self);
+  DeleteOp *op;
 
-  if (connection == NULL)
+  if (connection == NULL || n == 0)
     return;
 
-  for (guint i = 0; i < documents->len; i++)
-    {
-      QrsDocument *document = g_ptr_array_index (documents, i);
-      QrsCode *stored = qrs_document_get_stored (document);
-
-      if (stored == NULL || qrs_code_get_id (stored) <= 0)
-        continue;
-
-      qrs_code_store_delete_async (qrs_connection_get_code_store (connection),
-                                   qrs_code_get_id (stored), qrs_code_get_version (stored),
-                                   NULL, deleted_cb, save_op_new (self, document));
-    }
+  op = g_new0 (DeleteOp, 1);
+  op->window = g_object_ref (self);
+  op->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  g_array_append_vals (op->ids, ids, n);
+  qrs_code_store_delete_many_async (qrs_connection_get_code_store (connection), ids, versions, n,
+                                    NULL, deleted_cb, op);
 }
 
 void

@@ -948,6 +948,8 @@ qrs_window_dispose (GObject *object)
   g_cancellable_cancel (self->tags_cancellable);
   g_clear_object (&self->tags_cancellable);
   g_clear_pointer (&self->deleted, g_ptr_array_unref);
+  g_clear_pointer (&self->deleted_ids, g_array_unref);
+  g_clear_pointer (&self->deleted_versions, g_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
@@ -1026,6 +1028,7 @@ qrs_window_class_init (QrsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_revealer);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_progress);
   gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_label);
+  gtk_widget_class_bind_template_child (widget_class, QrsWindow, batch_stop_button);
 
   _qrs_window_class_actions_init (widget_class);
   _qrs_window_class_store_init (widget_class);
@@ -1039,6 +1042,8 @@ qrs_window_init (QrsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->deleted = g_ptr_array_new_with_free_func (g_object_unref);
+  self->deleted_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->deleted_versions = g_array_new (FALSE, FALSE, sizeof (int));
   self->query = qrs_code_query_new ();
   self->query->sort = sorts[0];
   self->bound_rows = g_hash_table_new (NULL, NULL);

@@ -172,6 +172,45 @@ app_test_sql (const char *statement)
   PQfinish (conn);
 }
 
+/* The first column of @statement's first row, as a number. */
+gint64
+app_test_sql_int64 (const char *statement)
+{
+  PGconn *conn = PQconnectdb (app_test_get_conninfo ());
+  PGresult *result;
+  gint64 value;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  result = PQexec (conn, statement);
+  if (PQresultStatus (result) != PGRES_TUPLES_OK || PQntuples (result) < 1)
+    g_error ("%s: %s", statement, PQerrorMessage (conn));
+  value = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+  PQclear (result);
+  PQfinish (conn);
+
+  return value;
+}
+
+/* Code g (1 … @n) is "@title 00000g", a static URL code for
+ * https://example.edu/big/g, all in one statement: thousands in a
+ * moment. */
+void
+app_test_make_url_codes (const char *title,
+                         guint       n)
+{
+  g_autofree char *statement = g_strdup_printf (
+    "INSERT INTO codes (kind, payload_type, payload, encoded, design, title, tags, enabled)"
+    "SELECT 'static', 'url',"
+    "       jsonb_build_object('type', 'url', 'fields',"
+    "                          jsonb_build_object('url', 'https://example.edu/big/' || g)),"
+    "       'https://example.edu/big/' || g, '{\"format\": 1}',"
+    "       '%s ' || lpad(g::text, 6, '0'), '{}', true"
+    "  FROM generate_series(1, %u) AS g;"
+    "ANALYZE codes;", title, n);
+
+  app_test_sql (statement);
+}
+
 void
 app_test_init_with_database (int    *argc,
                              char ***argv)

@@ -18,6 +18,9 @@ void        app_test_init_with_database (int          *argc,
 int         app_test_run_tests         (void);
 const char *app_test_get_conninfo      (void);
 void        app_test_sql               (const char   *statement);
+gint64      app_test_sql_int64         (const char   *statement);
+void        app_test_make_url_codes    (const char   *title,
+                                        guint         n);
 GtkApplication *app_test_get_application (void);
 QrsWindow  *app_test_new_window        (int           width,
                                         int           height);

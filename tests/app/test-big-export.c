@@ -16,29 +16,19 @@
 #define N_CODES 4500
 #define DRAFT_URL "https://example.edu/draft"
 
-/* Code g (1 … N_CODES) is "Big export 0000g", a static URL code for
- * https://example.edu/big/g, all in one statement. */
+/* Code g (1 … N_CODES) is "Big export 0000g" (see
+ * app_test_make_url_codes()). */
 static void
 assert_connected (void)
 {
   static gboolean made;
-  g_autofree char *statement = NULL;
 
   app_test_assert_connected ();
   if (made)
     return;
   made = TRUE;
 
-  statement = g_strdup_printf (
-    "INSERT INTO codes (kind, payload_type, payload, encoded, design, title, tags, enabled)"
-    "SELECT 'static', 'url',"
-    "       jsonb_build_object('type', 'url', 'fields',"
-    "                          jsonb_build_object('url', 'https://example.edu/big/' || g)),"
-    "       'https://example.edu/big/' || g, '{\"format\": 1}',"
-    "       'Big export ' || lpad(g::text, 6, '0'), '{}', true"
-    "  FROM generate_series(1, %u) AS g;"
-    "ANALYZE codes;", N_CODES);
-  app_test_sql (statement);
+  app_test_make_url_codes ("Big export", N_CODES);
 }
 
 static gboolean
