@@ -280,7 +280,7 @@ selection_pages_count_codes (SelectionPages *pages)
   guint64 n = gtk_bitset_get_size (pages->selected);
 
   if (pages->n_drafts > 0)
-    n -= gtk_bitset_get_size_in_range (pages->selected, 0, pages->n_drafts);
+    n -= gtk_bitset_get_size_in_range (pages->selected, 0, pages->n_drafts - 1);
   return pages->store != NULL ? (guint)MIN (n, G_MAXUINT) : 0;
 }
 
@@ -963,8 +963,10 @@ codes_read_cb (GObject      *object,
   g_autoptr(GPtrArray) codes = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* A page read just as Cancel came (or the window closed) counts for
+   * nothing. */
   codes = g_task_propagate_pointer (G_TASK (result), &error);
-  if (codes == NULL)
+  if (codes == NULL || g_cancellable_set_error_if_cancelled (job->cancellable, &error))
     {
       selection_delete_finish (job, error);
       return;

@@ -211,6 +211,11 @@ fraction_changed_cb (GtkProgressBar *bar,
 
   if (fraction > 0 && fraction < 1 && window->batch_cancellable != NULL)
     {
+      /* The first page: 200 of the database's codes, the draft aside. */
+      g_autofree char *expected = g_strdup_printf ("Reading 200 of %u codes to delete…", n_codes);
+
+      g_assert_cmpstr (gtk_label_get_label (window->batch_label), ==, expected);
+      g_assert_cmpfloat (fraction, ==, 200.0 / n_codes);
       g_test_message ("cancelling at %.0f %%", fraction * 100);
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-batch", NULL));
     }
@@ -247,6 +252,22 @@ test_big_delete_cancel (void)
   g_assert_cmpint (count_deletes (), ==, 0);
 
   app_test_close_window (window);
+}
+
+/* The window closes while the codes are read: the reading stops, the
+ * window is freed (no warning on the way), and nothing is deleted. */
+static void
+test_big_delete_close_while_reading (void)
+{
+  QrsWindow *window = window_with_all_selected ();
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL));
+  g_assert_nonnull (window->batch_cancellable);
+  app_test_close_window (window);
+
+  app_test_iterate (300);
+  g_assert_cmpint (count_codes (), ==, n_codes);
+  g_assert_cmpint (count_deletes (), ==, 0);
 }
 
 /* Another desktop changes one of the codes while the toast is up: that
@@ -318,6 +339,7 @@ main (int   argc,
   g_test_add_func ("/app/big-delete/all", test_big_delete_all);
   g_test_add_func ("/app/big-delete/undo", test_big_delete_undo);
   g_test_add_func ("/app/big-delete/cancel", test_big_delete_cancel);
+  g_test_add_func ("/app/big-delete/close-while-reading", test_big_delete_close_while_reading);
   g_test_add_func ("/app/big-delete/changed-elsewhere", test_big_delete_changed_elsewhere);
   g_test_add_func ("/app/big-delete/database-error", test_big_delete_database_error);
 
