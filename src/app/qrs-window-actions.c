@@ -227,6 +227,17 @@ toggle_preview_action (GtkWidget  *widget,
   adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
 }
 
+/* The bar's one button stops whichever batch runs: its icon alone says
+ * nothing to a screen reader, which GTK 4.8 does not give the tooltip. */
+static void
+set_batch_stop_label (QrsWindow  *self,
+                      const char *label)
+{
+  gtk_widget_set_tooltip_text (self->batch_stop_button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->batch_stop_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
 /* A selection's database codes, a page at a time ------------------------ */
 
 /* A selection is read a page of the database's codes at a time: for
@@ -699,7 +710,7 @@ _qrs_window_start_batch_export (QrsWindow       *self,
     job->n_items = g_list_model_get_n_items (G_LIST_MODEL (drafts));
 
   selection_export_progress (job);
-  gtk_widget_set_tooltip_text (self->batch_stop_button, _("Stop Exporting"));
+  set_batch_stop_label (self, _("Stop Exporting"));
   gtk_revealer_set_reveal_child (self->batch_revealer, TRUE);
   _qrs_window_actions_update (self);
 
@@ -766,6 +777,35 @@ delete_toast_dismissed_cb (AdwToast  *toast,
 
   if (ids != NULL && ids->len > 0)
     _qrs_window_delete_stored (self, (const gint64 *)ids->data, (const int *)versions->data, ids->len);
+
+  /* With its toast gone the delete is done: Ctrl+Z must not bring back
+   * the drafts, nor documents of codes no longer in the database. */
+  if (ids != NULL && ids == self->deleted_ids)
+    {
+      g_ptr_array_set_size (self->deleted, 0);
+      g_array_set_size (self->deleted_ids, 0);
+      g_array_set_size (self->deleted_versions, 0);
+      _qrs_window_actions_update (self);
+    }
+}
+
+/**
+ * _qrs_window_delete_pending:
+ *
+ * The window is going: codes whose Undo toast is still up leave the
+ * database now, as they would have when it went (libadwaita does not
+ * dismiss the toasts of an overlay it disposes).
+ */
+void
+_qrs_window_delete_pending (QrsWindow *self)
+{
+  AdwToast *toast = self->delete_toast;
+
+  if (toast == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_func (toast, delete_toast_dismissed_cb, self);
+  delete_toast_dismissed_cb (toast, self);
 }
 
 /* Takes the codes out of the library at once, with an Undo toast:
@@ -1054,7 +1094,7 @@ start_selection_delete (QrsWindow *self)
   job->n_items += job->ids->len;
 
   selection_delete_progress (job);
-  gtk_widget_set_tooltip_text (self->batch_stop_button, _("Stop Deleting"));
+  set_batch_stop_label (self, _("Stop Deleting"));
   gtk_revealer_set_reveal_child (self->batch_revealer, TRUE);
   _qrs_window_actions_update (self);
 

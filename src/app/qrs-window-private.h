@@ -108,6 +108,7 @@ void      _qrs_window_delete_stored      (QrsWindow      *self,
                                           const gint64   *ids,
                                           const int      *versions,
                                           guint           n);
+void      _qrs_window_delete_pending     (QrsWindow      *self);
 void      _qrs_window_start_batch_export (QrsWindow      *self,
                                           GFile          *folder,
                                           QrsExportFormat format);

@@ -1074,35 +1074,57 @@ deleted_cb (GObject      *object,
             gpointer      user_data)
 {
   g_autoptr(DeleteOp) op = user_data;
+  QrsWindow *self = op->window;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) kept = NULL;
+  g_autoptr(GArray) shown = NULL;
+  g_autofree char *message = NULL;
+  guint n = op->ids->len, n_done = 0;
+  gboolean ok;
 
-  kept = qrs_code_store_delete_many_finish (QRS_CODE_STORE (object), result, &error);
-  if (kept == NULL)
+  ok = qrs_code_store_delete_many_finish (QRS_CODE_STORE (object), result, &n_done, &kept, &error);
+
+  /* What the database still has shows again: the codes kept, and after
+   * a failure those it never came to.  The chunks before a failure are
+   * gone for good, so they are neither shown nor counted as kept. */
+  shown = g_array_sized_new (FALSE, FALSE, sizeof (gint64), kept->len + (ok ? 0 : n - n_done));
+  for (guint i = 0; i < kept->len; i++)
+    g_array_append_val (shown, g_array_index (kept, QrsCodeKept, i).id);
+  if (!ok)
+    g_array_append_vals (shown, (const gint64 *)op->ids->data + n_done, n - n_done);
+
+  if (!ok && n_done == kept->len)
+    message = g_strdup_printf (_("Could not delete from the database: %s"), error->message);
+  else if (!ok)
+    /* Translators: “Only 2,000 of 4,500 codes were deleted: ” and the
+     * database's reason; the plural follows the second number */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Only %u of %u code was deleted: %s",
+                                            "Only %u of %u codes were deleted: %s", n),
+                               n_done - kept->len, n, error->message);
+  else if (kept->len == 1)
     {
-      g_autofree char *message = NULL;
+      /* One code: who changed it and when, as a single delete says. */
+      g_autoptr(GError) conflict = qrs_code_kept_dup_error (&g_array_index (kept, QrsCodeKept, 0));
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      /* Those deleted before the failure are gone: the rest show again. */
-      message = g_strdup_printf (_("Could not delete from the database: %s"), error->message);
-      _qrs_window_hide_codes (op->window, (const gint64 *)op->ids->data, op->ids->len, FALSE);
-      qrs_window_show_toast (op->window, message);
+      message = g_strdup_printf (_("Could not delete from the database: %s"), conflict->message);
     }
-  else if (kept->len > 0)
-    {
-      g_autofree char *message = NULL;
+  else if (kept->len > 1)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%u code was changed elsewhere meanwhile and was kept",
+                                            "%u codes were changed elsewhere meanwhile and were kept",
+                                            kept->len),
+                               kept->len);
 
-      /* Changed elsewhere meanwhile: they show again, as they are now. */
-      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                              "%u code was changed elsewhere meanwhile and was kept",
-                                              "%u codes were changed elsewhere meanwhile and were kept",
-                                              kept->len),
-                                 kept->len);
-      _qrs_window_hide_codes (op->window, (const gint64 *)kept->data, kept->len, FALSE);
-      qrs_window_show_toast (op->window, message);
-    }
+  /* The toast's dismissal may have come from the window closing: then
+   * there is no library to show the codes in, nor anywhere to say so. */
+  if (self->toast_overlay == NULL)
+    return;
+
+  if (shown->len > 0)
+    _qrs_window_hide_codes (self, (const gint64 *)shown->data, shown->len, FALSE);
+  if (message != NULL)
+    qrs_window_show_toast (self, message);
 }
 
 /**
@@ -1121,8 +1143,15 @@ _qrs_window_delete_stored (QrsWindow    *self,
                            guint         n)
 {
   QrsConnection *connection = get_open_connection (self);
+  GApplication *app = g_application_get_default ();
   DeleteOp *op;
 
+  /* A window being destroyed has left its application already, yet the
+   * codes it showed deleted must still go. */
+  if (connection == NULL && gtk_window_get_application (GTK_WINDOW (self)) == NULL
+      && QRS_IS_APPLICATION (app)
+      && qrs_application_get_connection_state (QRS_APPLICATION (app)) == QRS_CONNECTION_STATE_OPEN)
+    connection = qrs_application_get_connection (QRS_APPLICATION (app));
   if (connection == NULL || n == 0)
     return;
 

@@ -926,6 +926,8 @@ qrs_window_dispose (GObject *object)
 {
   QrsWindow *self = (QrsWindow *)object;
 
+  /* First, while the window still knows its codes. */
+  _qrs_window_delete_pending (self);
   g_clear_handle_id (&self->folded_idle, g_source_remove);
   g_clear_handle_id (&self->modified_idle, g_source_remove);
   if (self->document != NULL)

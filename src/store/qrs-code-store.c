@@ -487,6 +487,20 @@ static const char update_code_sql[] =
   " WHERE id = $15::bigint AND version = $16::integer "
   "RETURNING " CODE_COLUMNS;
 
+/* A code changed by someone else since it was read: one message for an
+ * update or delete refused, and for a code a bulk delete kept. */
+static void
+set_conflict_error (GError     **error,
+                    const char  *updated_by,
+                    GDateTime   *updated_at)
+{
+  g_autofree char *when = updated_at ? g_date_time_format (updated_at, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
+
+  g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT,
+               _("Someone else (%s, at %s) saved this code after you opened it. Reload it to see their changes, then make yours again."),
+               updated_by, when);
+}
+
 /* Why an update or delete touched no row: gone, or changed by someone
  * else since it was read. */
 static void
@@ -499,7 +513,6 @@ set_missing_or_conflict_error (QrsPgConnection  *connection,
   const char *params[] = { id_param };
   g_autoptr(PGresult) result = NULL;
   g_autoptr(GDateTime) updated_at = NULL;
-  g_autofree char *when = NULL;
 
   result = qrs_pg_connection_exec (connection,
                                 "SELECT updated_by, updated_at FROM public.codes WHERE id = $1::bigint",
@@ -517,10 +530,7 @@ set_missing_or_conflict_error (QrsPgConnection  *connection,
     }
 
   updated_at = qrs_result_dup_date_time (result, 0, 1);
-  when = updated_at ? g_date_time_format (updated_at, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
-  g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT,
-               _("Someone else (%s, at %s) saved this code after you opened it. Reload it to see their changes, then make yours again."),
-               PQgetvalue (result, 0, 0), when);
+  set_conflict_error (error, PQgetvalue (result, 0, 0), updated_at);
 }
 
 /* Inserts or updates @code.  A dynamic code without a short id gets a
@@ -875,18 +885,48 @@ delete_chunk (QrsPgConnection  *connection,
   /* Whatever asked for is still there was changed since it was read; a
    * row already gone is as deleted as it can be. */
   left = qrs_pg_connection_exec (connection,
-                                 "SELECT id FROM public.codes WHERE id = ANY ($1::bigint[]) ORDER BY id",
+                                 "SELECT id, updated_by, updated_at FROM public.codes "
+                                 " WHERE id = ANY ($1::bigint[]) ORDER BY id",
                                  1, params, cancellable, error);
   if (left == NULL || !qrs_pg_connection_commit (connection, cancellable, error))
     return FALSE;
 
   for (int i = 0; i < PQntuples (left); i++)
     {
-      gint64 id = qrs_result_get_int64 (left, i, 0);
+      QrsCodeKept one = {
+        .id = qrs_result_get_int64 (left, i, 0),
+        .updated_by = g_strdup (PQgetvalue (left, i, 1)),
+        .updated_at = qrs_result_dup_date_time (left, i, 2),
+      };
 
-      g_array_append_val (kept, id);
+      g_array_append_val (kept, one);
     }
   return TRUE;
+}
+
+static void
+code_kept_clear (QrsCodeKept *kept)
+{
+  g_clear_pointer (&kept->updated_by, g_free);
+  g_clear_pointer (&kept->updated_at, g_date_time_unref);
+}
+
+/**
+ * qrs_code_kept_dup_error:
+ * @kept: a code qrs_code_store_delete_many() kept
+ *
+ * Returns: (transfer full): the error qrs_code_store_delete() would have
+ *   given for it, naming who saved it and when
+ */
+GError *
+qrs_code_kept_dup_error (const QrsCodeKept *kept)
+{
+  GError *error = NULL;
+
+  g_return_val_if_fail (kept != NULL, NULL);
+
+  set_conflict_error (&error, kept->updated_by, kept->updated_at);
+  return error;
 }
 
 /**
@@ -896,6 +936,11 @@ delete_chunk (QrsPgConnection  *connection,
  * @versions: (array length=n): for each, the version read, or 0 to
  *   delete whatever the current one is
  * @n: how many
+ * @n_done: (out) (optional): how many of @ids, from the first, were
+ *   dealt with (deleted or kept), on failure too
+ * @kept: (out) (optional) (transfer full) (element-type QrsCodeKept): the
+ *   codes among those kept because they changed since they were read
+ *   (often none), on failure too
  * @cancellable: (nullable): a #GCancellable, looked at between chunks
  * @error: a #GError
  *
@@ -903,45 +948,63 @@ delete_chunk (QrsPgConnection  *connection,
  * scans and rollups, the audit trail and the notifications written by
  * the same triggers — a thousand per transaction, each in a few
  * statements rather than a round trip per code.  A code whose version is
- * no longer the one named is kept and returned; one already gone is
- * taken as deleted.  On failure the chunks before it stay deleted.
+ * no longer the one named is kept; one already gone is taken as deleted.
+ * On failure the chunks before it stay deleted, so @n_done and @kept
+ * still say what became of them: the caller must not take a failure to
+ * mean nothing was deleted.
  *
- * Returns: (transfer full) (element-type gint64): the ids kept because
- *   they changed since they were read (often none), or %NULL with @error
- *   set
+ * Returns: %TRUE if every code was dealt with
  */
-GArray *
+gboolean
 qrs_code_store_delete_many (QrsCodeStore  *self,
                             const gint64  *ids,
                             const int     *versions,
                             guint          n,
+                            guint         *n_done,
+                            GArray       **kept,
                             GCancellable  *cancellable,
                             GError       **error)
 {
-  g_autoptr(GArray) kept = NULL;
-  QrsPgConnection *connection;
+  g_autoptr(GArray) kept_codes = NULL;
+  QrsPgConnection *connection = NULL;
+  guint start = 0;
   gboolean ok = TRUE;
 
-  g_return_val_if_fail (QRS_IS_CODE_STORE (self), NULL);
-  g_return_val_if_fail (n == 0 || (ids != NULL && versions != NULL), NULL);
+  g_return_val_if_fail (QRS_IS_CODE_STORE (self), FALSE);
+  g_return_val_if_fail (n == 0 || (ids != NULL && versions != NULL), FALSE);
 
-  kept = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (n == 0)
-    return g_steal_pointer (&kept);
+  kept_codes = g_array_new (FALSE, FALSE, sizeof (QrsCodeKept));
+  g_array_set_clear_func (kept_codes, (GDestroyNotify)code_kept_clear);
 
-  connection = qrs_database_acquire (self->database, cancellable, error);
-  if (connection == NULL)
-    return NULL;
+  if (n > 0)
+    {
+      connection = qrs_database_acquire (self->database, cancellable, error);
+      ok = connection != NULL;
+    }
 
-  for (guint start = 0; ok && start < n; start += DELETE_MANY_CHUNK)
-    ok = !g_cancellable_set_error_if_cancelled (cancellable, error)
-         && delete_chunk (connection, ids + start, versions + start, MIN (DELETE_MANY_CHUNK, n - start),
-                          kept, cancellable, error);
+  /* A chunk counts only once committed: a failed one kept nothing. */
+  while (ok && start < n)
+    {
+      guint len = MIN (DELETE_MANY_CHUNK, n - start);
+      guint n_kept = kept_codes->len;
+
+      ok = !g_cancellable_set_error_if_cancelled (cancellable, error)
+           && delete_chunk (connection, ids + start, versions + start, len,
+                            kept_codes, cancellable, error);
+      if (ok)
+        start += len;
+      else
+        g_array_set_size (kept_codes, n_kept);
+    }
 
   /* A failed chunk's transaction is rolled back as the connection goes. */
   qrs_database_release (self->database, connection);
 
-  return ok ? g_steal_pointer (&kept) : NULL;
+  if (n_done != NULL)
+    *n_done = start;
+  if (kept != NULL)
+    *kept = g_steal_pointer (&kept_codes);
+  return ok;
 }
 
 /* A page of codes, and how many there are in all, in two statements: a
@@ -2143,14 +2206,33 @@ delete_many_args_free (DeleteManyArgs *args)
   g_free (args);
 }
 
+/* What a delete_many_thread() did, failure and all: a failure after
+ * some chunks still says which went. */
+typedef struct
+{
+  guint   n_done;
+  GArray *kept;       /* QrsCodeKept */
+  GError *error;
+} DeleteManyResult;
+
+static void
+delete_many_result_free (DeleteManyResult *result)
+{
+  g_clear_pointer (&result->kept, g_array_unref);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
 static gpointer
 delete_many_thread (gpointer source, gpointer data, GCancellable *cancellable, GError **error)
 {
   DeleteManyArgs *args = data;
+  DeleteManyResult *result = g_new0 (DeleteManyResult, 1);
 
-  return qrs_code_store_delete_many (source, (const gint64 *)args->ids->data,
-                                     (const int *)args->versions->data, args->ids->len,
-                                     cancellable, error);
+  qrs_code_store_delete_many (source, (const gint64 *)args->ids->data,
+                              (const int *)args->versions->data, args->ids->len,
+                              &result->n_done, &result->kept, cancellable, &result->error);
+  return result;
 }
 
 /**
@@ -2188,22 +2270,52 @@ qrs_code_store_delete_many_async (QrsCodeStore        *self,
       g_array_append_vals (args->versions, versions, n);
     }
   qrs_store_run_in_thread (self, qrs_code_store_delete_many_async, delete_many_thread, args,
-                           (GDestroyNotify)delete_many_args_free, (GDestroyNotify)g_array_unref,
+                           (GDestroyNotify)delete_many_args_free, (GDestroyNotify)delete_many_result_free,
                            cancellable, callback, user_data);
 }
 
 /**
  * qrs_code_store_delete_many_finish:
- *
- * Returns: (transfer full) (element-type gint64): as
+ * @n_done: (out) (optional): as qrs_code_store_delete_many()
+ * @kept: (out) (optional) (transfer full) (element-type QrsCodeKept): as
  *   qrs_code_store_delete_many()
+ *
+ * Returns: as qrs_code_store_delete_many()
  */
-GArray *
+gboolean
 qrs_code_store_delete_many_finish (QrsCodeStore  *self,
                                    GAsyncResult  *result,
+                                   guint         *n_done,
+                                   GArray       **kept,
                                    GError       **error)
 {
-  return qrs_store_run_finish (self, result, qrs_code_store_delete_many_async, error);
+  DeleteManyResult *done = qrs_store_run_finish (self, result, qrs_code_store_delete_many_async, error);
+  gboolean ok;
+
+  /* GTask drops the result of a task whose cancellable was cancelled,
+   * whatever the thread did: then what was deleted is unknown, which is
+   * why the library passes none. */
+  if (done == NULL)
+    {
+      if (n_done != NULL)
+        *n_done = 0;
+      if (kept != NULL)
+        {
+          *kept = g_array_new (FALSE, FALSE, sizeof (QrsCodeKept));
+          g_array_set_clear_func (*kept, (GDestroyNotify)code_kept_clear);
+        }
+      return FALSE;
+    }
+
+  ok = done->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&done->error));
+  if (n_done != NULL)
+    *n_done = done->n_done;
+  if (kept != NULL)
+    *kept = g_steal_pointer (&done->kept);
+  delete_many_result_free (done);
+  return ok;
 }
 
 static gpointer

@@ -37,6 +37,16 @@ typedef struct
   GArray      *hidden_ids;     /* gint64 ids left out (deleted, undo pending), or NULL */
 } QrsCodeQuery;
 
+/* A code qrs_code_store_delete_many() kept because someone saved it
+ * after it was read: who and when, for the person to be told as for one
+ * code. */
+typedef struct
+{
+  gint64     id;
+  char      *updated_by;
+  GDateTime *updated_at;       /* or NULL */
+} QrsCodeKept;
+
 /* One page of a query: the codes and, row for row, their scans (the
  * sum of their daily rollups, bots left out). */
 typedef struct
@@ -175,10 +185,12 @@ void           qrs_code_store_delete_async         (QrsCodeStore         *self,
 gboolean       qrs_code_store_delete_finish        (QrsCodeStore         *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
-GArray        *qrs_code_store_delete_many          (QrsCodeStore         *self,
+gboolean       qrs_code_store_delete_many          (QrsCodeStore         *self,
                                                     const gint64         *ids,
                                                     const int            *versions,
                                                     guint                 n,
+                                                    guint                *n_done,
+                                                    GArray              **kept,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
 void           qrs_code_store_delete_many_async    (QrsCodeStore         *self,
@@ -188,9 +200,12 @@ void           qrs_code_store_delete_many_async    (QrsCodeStore         *self,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
-GArray        *qrs_code_store_delete_many_finish   (QrsCodeStore         *self,
+gboolean       qrs_code_store_delete_many_finish   (QrsCodeStore         *self,
                                                     GAsyncResult         *result,
+                                                    guint                *n_done,
+                                                    GArray              **kept,
                                                     GError              **error);
+GError        *qrs_code_kept_dup_error             (const QrsCodeKept    *kept);
 GPtrArray     *qrs_code_store_list                 (QrsCodeStore         *self,
                                                     QrsCodeSort           sort,
                                                     gboolean              descending,

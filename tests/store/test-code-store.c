@@ -397,7 +397,7 @@ test_delete_many (void)
   PGconn *listener;
   PGnotify *notify;
   gint64 changed_id, scanned_id;
-  guint n, n_notified = 0;
+  guint n, n_done = 0, n_notified = 0;
 
   /* Every tenth dynamic, so the redirect daemons hear of it too. */
   PQclear (qrs_test_sql (name,
@@ -444,11 +444,23 @@ test_delete_many (void)
   g_assert_cmpint (PQstatus (listener), ==, CONNECTION_OK);
   PQclear (PQexec (listener, "LISTEN " QRS_DATABASE_CHANNEL_LIBRARY));
 
-  kept = qrs_code_store_delete_many (store, ids, versions, n + 1, NULL, &error);
+  g_assert_true (qrs_code_store_delete_many (store, ids, versions, n + 1, &n_done, &kept, NULL, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (n_done, ==, n + 1);
   g_assert_nonnull (kept);
   g_assert_cmpuint (kept->len, ==, 1);
-  g_assert_cmpint (g_array_index (kept, gint64, 0), ==, changed_id);
+  g_assert_cmpint (g_array_index (kept, QrsCodeKept, 0).id, ==, changed_id);
+  /* Who saved it, and when, for the person to be told. */
+  rows = qrs_test_sql (name, "SELECT current_user");
+  g_assert_cmpstr (g_array_index (kept, QrsCodeKept, 0).updated_by, ==, PQgetvalue (rows, 0, 0));
+  PQclear (rows);
+  g_assert_nonnull (g_array_index (kept, QrsCodeKept, 0).updated_at);
+  {
+    g_autoptr(GError) conflict = qrs_code_kept_dup_error (&g_array_index (kept, QrsCodeKept, 0));
+
+    g_assert_error (conflict, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT);
+    g_assert_nonnull (strstr (conflict->message, g_array_index (kept, QrsCodeKept, 0).updated_by));
+  }
 
   g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, 1);
   g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM code_events WHERE action = 'delete'"),
@@ -482,18 +494,73 @@ test_delete_many (void)
 
   /* Nothing to delete is no failure either. */
   g_clear_pointer (&kept, g_array_unref);
-  kept = qrs_code_store_delete_many (store, NULL, NULL, 0, NULL, &error);
+  g_assert_true (qrs_code_store_delete_many (store, NULL, NULL, 0, &n_done, &kept, NULL, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (n_done, ==, 0);
   g_assert_nonnull (kept);
   g_assert_cmpuint (kept->len, ==, 0);
 
   /* The kept code, at its new version (0: whichever it is). */
   g_clear_pointer (&kept, g_array_unref);
   versions[1500] = 0;
-  kept = qrs_code_store_delete_many (store, &ids[1500], &versions[1500], 1, NULL, &error);
+  g_assert_true (qrs_code_store_delete_many (store, &ids[1500], &versions[1500], 1, NULL, &kept, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (kept->len, ==, 0);
   g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, 0);
+}
+
+/* A chunk fails after one has committed: that one stays deleted, and
+ * the caller hears how far it went and which of those were kept, so a
+ * library can show again exactly what is left. */
+static void
+test_delete_many_partial (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsCodeStore) store = qrs_code_store_new (database);
+  g_autoptr(GArray) kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *ids = NULL;
+  g_autofree int *versions = NULL;
+  g_autofree char *sql = NULL;
+  PGresult *rows;
+  guint n, n_done = 0;
+
+  PQclear (qrs_test_sql (name,
+    "INSERT INTO codes (kind, payload_type, payload, encoded, design, title, tags)"
+    "SELECT 'static', 'url', jsonb_build_object('type', 'url', 'fields',"
+    "                                 jsonb_build_object('url', 'https://example.edu/part/' || g)),"
+    "       'https://example.edu/part/' || g, '{\"format\": 1}', 'Part ' || g, '{}'"
+    "  FROM generate_series(1, 2500) AS g"));
+  rows = qrs_test_sql (name, "SELECT id, version FROM codes ORDER BY id");
+  n = (guint)PQntuples (rows);
+  ids = g_new (gint64, n);
+  versions = g_new (int, n);
+  for (guint i = 0; i < n; i++)
+    {
+      ids[i] = g_ascii_strtoll (PQgetvalue (rows, (int)i, 0), NULL, 10);
+      versions[i] = (int)g_ascii_strtoll (PQgetvalue (rows, (int)i, 1), NULL, 10);
+    }
+  PQclear (rows);
+
+  /* One kept in the first chunk, one changed in the second, which the
+   * database refuses. */
+  sql = g_strdup_printf ("UPDATE codes SET title = 'Changed' WHERE id IN (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ");"
+                         "CREATE FUNCTION refuse () RETURNS trigger LANGUAGE plpgsql AS"
+                         " $$ BEGIN RAISE EXCEPTION 'refused here'; END $$;"
+                         "CREATE TRIGGER refuse BEFORE DELETE ON codes FOR EACH ROW"
+                         " WHEN (OLD.id = %" G_GINT64_FORMAT ") EXECUTE FUNCTION refuse ()",
+                         ids[500], ids[1200], ids[1499]);
+  PQclear (qrs_test_sql (name, sql));
+
+  g_assert_false (qrs_code_store_delete_many (store, ids, versions, n, &n_done, &kept, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "refused here"));
+  g_assert_cmpuint (n_done, ==, 1000);
+  g_assert_cmpuint (kept->len, ==, 1);
+  g_assert_cmpint (g_array_index (kept, QrsCodeKept, 0).id, ==, ids[500]);
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, n - 999);
+  g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM code_events WHERE action = 'delete'"), ==, 999);
 }
 
 static void
@@ -524,12 +591,15 @@ test_delete_many_async (void)
   g_autoptr(GError) error = NULL;
   gint64 id = qrs_code_get_id (code);
   int version = qrs_code_get_version (code);
+  guint n_done = 1;
 
   PQclear (qrs_test_sql (name, "ALTER TABLE codes RENAME TO codes_gone"));
   qrs_code_store_delete_many_async (store, &id, &version, 1, NULL, delete_many_done_cb, &result);
   g_assert_true (qrs_test_wait_for (result_is_set, &result, 30000));
-  kept = qrs_code_store_delete_many_finish (store, result, &error);
-  g_assert_null (kept);
+  g_assert_false (qrs_code_store_delete_many_finish (store, result, &n_done, &kept, &error));
+  g_assert_cmpuint (n_done, ==, 0);
+  g_assert_cmpuint (kept->len, ==, 0);
+  g_clear_pointer (&kept, g_array_unref);
   g_assert_nonnull (error);
   g_clear_error (&error);
   g_clear_object (&result);
@@ -537,8 +607,9 @@ test_delete_many_async (void)
 
   qrs_code_store_delete_many_async (store, &id, &version, 1, NULL, delete_many_done_cb, &result);
   g_assert_true (qrs_test_wait_for (result_is_set, &result, 30000));
-  kept = qrs_code_store_delete_many_finish (store, result, &error);
+  g_assert_true (qrs_code_store_delete_many_finish (store, result, &n_done, &kept, &error));
   g_assert_no_error (error);
+  g_assert_cmpuint (n_done, ==, 1);
   g_assert_cmpuint (kept->len, ==, 0);
   g_assert_cmpint (sql_int64 (name, "SELECT count(*) FROM codes"), ==, 0);
 }
@@ -1172,6 +1243,7 @@ main (int   argc,
   g_test_add_func ("/code-store/delete", test_delete);
   g_test_add_func ("/code-store/delete-many", test_delete_many);
   g_test_add_func ("/code-store/delete-many/async", test_delete_many_async);
+  g_test_add_func ("/code-store/delete-many/partial", test_delete_many_partial);
   g_test_add_func ("/code-store/list", test_list);
   g_test_add_func ("/code-store/search/languages", test_search);
   g_test_add_func ("/code-store/search/short-id", test_search_short_id);
