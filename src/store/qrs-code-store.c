@@ -1313,9 +1313,10 @@ qrs_code_page_free (QrsCodePage *self)
 /* The conditions of a query, as parameters $1 … $5 of every statement
  * below: each is switched off by a NULL, which the planner folds away
  * since libpq's unnamed statements are planned with their values.  The
- * hidden ids are NOT (= ANY): PostgreSQL 15 looks that up in a hash of
- * the array, while <> ALL compares every row with every id (100,000
- * hidden over 100,000 codes: 60 ms against 23 s). */
+ * hidden ids are NOT (= ANY), the same test as <> ALL, NULLs and an
+ * empty array alike: PostgreSQL 15 hashes the array for either (100,000
+ * hidden in /code-store/query/hidden-many: 174 ms, against 201 ms for
+ * <> ALL, one run on two cores). */
 #define QUERY_CONDITIONS \
   "($1::text IS NULL OR search @@ " SEARCH_QUERY " OR short_id = $1)" \
   " AND ($2::text IS NULL OR kind = $2)" \
