@@ -947,8 +947,9 @@ selection_delete_finish (SelectionDelete *job,
   QrsWindow *self = job->window;
 
   g_clear_object (&self->batch_cancellable);
-  /* A window closed meanwhile has no bar, nor codes to delete. */
-  if (self->batch_revealer != NULL)
+  /* A window closed meanwhile (unrealized, see qrs_window_unrealize())
+   * has no one to tell, nor codes to delete. */
+  if (self->batch_revealer != NULL && gtk_widget_get_realized (GTK_WIDGET (self)))
     {
       gtk_revealer_set_reveal_child (self->batch_revealer, FALSE);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

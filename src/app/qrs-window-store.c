@@ -1077,22 +1077,14 @@ deleted_cb (GObject      *object,
   QrsWindow *self = op->window;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) kept = NULL;
-  g_autoptr(GArray) shown = NULL;
   g_autofree char *message = NULL;
   guint n = op->ids->len, n_done = 0;
   gboolean ok;
 
   ok = qrs_code_store_delete_many_finish (QRS_CODE_STORE (object), result, &n_done, &kept, &error);
 
-  /* What the database still has shows again: the codes kept, and after
-   * a failure those it never came to.  The chunks before a failure are
-   * gone for good, so they are neither shown nor counted as kept. */
-  shown = g_array_sized_new (FALSE, FALSE, sizeof (gint64), kept->len + (ok ? 0 : n - n_done));
-  for (guint i = 0; i < kept->len; i++)
-    g_array_append_val (shown, g_array_index (kept, QrsCodeKept, i).id);
-  if (!ok)
-    g_array_append_vals (shown, (const gint64 *)op->ids->data + n_done, n - n_done);
-
+  /* The chunks before a failure are gone for good: they are counted as
+   * deleted, not as kept. */
   if (!ok && n_done == kept->len)
     message = g_strdup_printf (_("Could not delete from the database: %s"), error->message);
   else if (!ok)
@@ -1121,8 +1113,11 @@ deleted_cb (GObject      *object,
   if (self->toast_overlay == NULL)
     return;
 
-  if (shown->len > 0)
-    _qrs_window_hide_codes (self, (const gint64 *)shown->data, shown->len, FALSE);
+  /* Every id asked for leaves the query's hidden ones: what the database
+   * still has (kept, or never come to) shows again, what it deleted is
+   * not there to show, and 100,000 ids left hidden would go with every
+   * query of the library for as long as it is open. */
+  _qrs_window_hide_codes (self, (const gint64 *)op->ids->data, n, FALSE);
   if (message != NULL)
     qrs_window_show_toast (self, message);
 }

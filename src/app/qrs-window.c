@@ -967,6 +967,19 @@ qrs_window_dispose (GObject *object)
   G_OBJECT_CLASS (qrs_window_parent_class)->dispose (object);
 }
 
+/* gtk_window_destroy() unrealizes the window but leaves it to its last
+ * reference, and a batch's job holds one until it ends: its dispose
+ * would never come in time to stop it, so closing stops it here. */
+static void
+qrs_window_unrealize (GtkWidget *widget)
+{
+  QrsWindow *self = QRS_WINDOW (widget);
+
+  g_cancellable_cancel (self->batch_cancellable);
+
+  GTK_WIDGET_CLASS (qrs_window_parent_class)->unrealize (widget);
+}
+
 static void
 qrs_window_finalize (GObject *object)
 {
@@ -994,6 +1007,7 @@ qrs_window_class_init (QrsWindowClass *klass)
   object_class->dispose = qrs_window_dispose;
   object_class->finalize = qrs_window_finalize;
 
+  widget_class->unrealize = qrs_window_unrealize;
   window_class->close_request = qrs_window_close_request;
 
   g_type_ensure (QRS_TYPE_EDITOR);

@@ -172,6 +172,8 @@ test_big_delete_all (void)
                   n_codes, (read - begin) / 1e6, (hidden - read) / 1e6,
                   (g_get_monotonic_time () - hidden) / 1e6);
   g_assert_cmpint (count_deletes (), ==, n_codes);
+  /* Their ids no longer go with every query of the library. */
+  app_test_wait_until (nothing_hidden, window, 30000);
 
   /* Nothing comes back, not even the draft by Ctrl+Z: with its toast
    * gone, the delete is done. */
