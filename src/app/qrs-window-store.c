@@ -1108,9 +1108,10 @@ deleted_cb (GObject      *object,
                                             kept->len),
                                kept->len);
 
-  /* The toast's dismissal may have come from the window closing: then
-   * there is no library to show the codes in, nor anywhere to say so. */
-  if (self->toast_overlay == NULL)
+  /* The delete may have come from the window closing (see
+   * qrs_window_unrealize()): then there is no library to show the codes
+   * in, nor anyone to tell. */
+  if (self->toast_overlay == NULL || !gtk_widget_get_realized (GTK_WIDGET (self)))
     return;
 
   /* Every id asked for leaves the query's hidden ones: what the database

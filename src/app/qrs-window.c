@@ -926,7 +926,8 @@ qrs_window_dispose (GObject *object)
 {
   QrsWindow *self = (QrsWindow *)object;
 
-  /* First, while the window still knows its codes. */
+  /* First, while the window still knows its codes (a window never
+   * realized has not been through qrs_window_unrealize()). */
   _qrs_window_delete_pending (self);
   g_clear_handle_id (&self->folded_idle, g_source_remove);
   g_clear_handle_id (&self->modified_idle, g_source_remove);
@@ -968,14 +969,16 @@ qrs_window_dispose (GObject *object)
 }
 
 /* gtk_window_destroy() unrealizes the window but leaves it to its last
- * reference, and a batch's job holds one until it ends: its dispose
- * would never come in time to stop it, so closing stops it here. */
+ * reference, and a batch's job or a save may hold one long after: its
+ * dispose comes too late to stop the batch, or to delete what the Undo
+ * toast still holds before the toast is lost, so closing does it here. */
 static void
 qrs_window_unrealize (GtkWidget *widget)
 {
   QrsWindow *self = QRS_WINDOW (widget);
 
   g_cancellable_cancel (self->batch_cancellable);
+  _qrs_window_delete_pending (self);
 
   GTK_WIDGET_CLASS (qrs_window_parent_class)->unrealize (widget);
 }
