@@ -150,37 +150,90 @@ qrs_redirect_pages_get (QrsRedirectPage  page,
   return pages[l][page];
 }
 
+/* An Accept-Language weight in thousandths (RFC 9110, 12.4.2): "1"
+ * or "0" with up to three decimals.  What is not a weight counts as 0,
+ * "not acceptable", as a client that writes one cannot be read. */
+static int
+parse_weight (const char *value)
+{
+  int weight = 0;
+  int scale = 100;
+
+  if (value[0] == '1')
+    return 1000;
+  if (value[0] != '0')
+    return 0;
+  if (value[1] != '.')
+    return 0;
+  for (const char *p = value + 2; g_ascii_isdigit (*p) && scale > 0; p++, scale /= 10)
+    weight += (*p - '0') * scale;
+  return weight;
+}
+
 /**
  * qrs_primary_language:
  * @accept_language: (nullable): the request's Accept-Language
  *
  * The visitor's first choice, reduced to its primary subtag ("es" from
- * "es-MX;q=0.9"), for the scan record; anything odd is dropped.
+ * "es-MX;q=0.9"), for the scan record; anything odd is dropped.  Of the
+ * tags with the highest weight the first wins, and a tag that is not a
+ * language ("*", digits) gives way to the next.
+ *
+ * Runs for every scan, so it reads the header in one pass and keeps
+ * nothing but the answer (libsoup's quality list allocates per tag).
  *
  * Returns: (transfer full) (nullable): the language in lower case
  */
 char *
 qrs_primary_language (const char *accept_language)
 {
-  GSList *tags;
-  char *language = NULL;
+  const char *best = NULL;
+  gsize best_length = 0;
+  int best_weight = 0;
+  const char *p = accept_language;
 
-  if (accept_language == NULL || accept_language[0] == '\0')
+  if (p == NULL)
     return NULL;
 
-  tags = soup_header_parse_quality_list (accept_language, NULL);
-  for (GSList *l = tags; l != NULL && language == NULL; l = l->next)
+  while (*p != '\0')
     {
-      const char *tag = l->data;
-      gsize primary = strcspn (tag, "-_");
-      gboolean ok = primary >= 2 && primary <= 8;
+      const char *tag;
+      gsize length;
+      gsize primary = 0;
+      int weight = 1000;
+      gboolean ok;
 
+      while (*p == ',' || *p == ' ' || *p == '\t')
+        p++;
+      tag = p;
+      while (*p != '\0' && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+        p++;
+      length = p - tag;
+
+      /* Of the parameters up to the next tag, only the weight counts. */
+      while (*p != '\0' && *p != ',')
+        {
+          if (*p++ != ';')
+            continue;
+          while (*p == ' ' || *p == '\t')
+            p++;
+          if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
+            weight = parse_weight (p + 2);
+        }
+
+      while (primary < length && tag[primary] != '-' && tag[primary] != '_')
+        primary++;
+      ok = primary >= 2 && primary <= 8;
       for (gsize i = 0; ok && i < primary; i++)
         ok = g_ascii_isalpha (tag[i]);
-      if (ok)
-        language = g_ascii_strdown (tag, primary);
-    }
-  soup_header_free_list (tags);
 
-  return language;
+      if (ok && weight > best_weight)
+        {
+          best = tag;
+          best_length = primary;
+          best_weight = weight;
+        }
+    }
+
+  return best != NULL ? g_ascii_strdown (best, best_length) : NULL;
 }

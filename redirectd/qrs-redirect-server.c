@@ -162,6 +162,19 @@ qrs_redirect_clean_user_agent (const char *user_agent)
   if (user_agent == NULL)
     return g_strdup ("");
 
+  /* Nearly every user agent is short printable ASCII, clean already:
+   * one pass and a copy, for every scan. */
+  length = strnlen (user_agent, QRS_SCAN_USER_AGENT_MAX + 1);
+  if (length <= QRS_SCAN_USER_AGENT_MAX)
+    {
+      gsize i = 0;
+
+      while (i < length && (guchar)user_agent[i] >= 0x20 && (guchar)user_agent[i] < 0x7f)
+        i++;
+      if (i == length)
+        return g_strndup (user_agent, length);
+    }
+
   clean = g_utf8_make_valid (user_agent, strnlen (user_agent, QRS_SCAN_USER_AGENT_MAX * 4));
   for (char *p = clean; *p; p++)
     if ((guchar)*p < 0x20 || (guchar)*p == 0x7f)

@@ -226,6 +226,19 @@ test_user_agent_cleaning (void)
   g_assert_null (strchr (d, '\t'));
   e = qrs_redirect_clean_user_agent ("Mozilla/5.0");
   g_assert_cmpstr (e, ==, "Mozilla/5.0");
+  /* At the limit and one past it, in the fast path's plain ASCII;
+   * DEL is a control character too. */
+  {
+    g_autofree char *at_limit = g_strnfill (512, 'y');
+    g_autofree char *past_limit = g_strnfill (513, 'y');
+    g_autofree char *f = qrs_redirect_clean_user_agent (at_limit);
+    g_autofree char *g = qrs_redirect_clean_user_agent (past_limit);
+    g_autofree char *h = qrs_redirect_clean_user_agent ("Agent\x7f/1");
+
+    g_assert_cmpstr (f, ==, at_limit);
+    g_assert_cmpstr (g, ==, at_limit);
+    g_assert_cmpstr (h, ==, "Agent /1");
+  }
 }
 
 static void
@@ -547,6 +560,34 @@ test_pages (void)
     g_assert_null (b);
     g_assert_cmpstr (c, ==, "en");
     g_assert_null (d);
+  }
+  {
+    /* The highest weight wins, the first of equals; q=0 is a refusal. */
+    struct { const char *header; const char *language; } cases[] = {
+      { NULL, NULL },
+      { "", NULL },
+      { " , ,", NULL },
+      { "en;q=0.5, es", "es" },
+      { "fr;q=0.8,de;q=0.9,it;q=0.9", "de" },
+      { "*, ca-ES;q=0.9, es;q=0.8", "ca" },
+      { "es;q=0, fr", "fr" },
+      { "es;q=0", NULL },
+      { "es;q=0.000", NULL },
+      { "pt-BR ; q=0.7 , en ;Q=0.71", "en" },
+      { "en;level=1;q=0.2, de;q=0.1", "en" },
+      { "zh_Hant_TW", "zh" },
+      { "es;q=bad, en;q=0.1", "en" },
+      { "toolonglang, nl", "nl" },
+      { "e, nl;q=0.3", "nl" },
+      { "\tSV-se\t", "sv" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *language = qrs_primary_language (cases[i].header);
+
+        g_assert_cmpstr (language, ==, cases[i].language);
+      }
   }
 }
 
