@@ -816,14 +816,11 @@ static char *
 int_array_param (const int *values,
                  guint      n)
 {
-  GString *param = g_string_sized_new (2 + n * 3);
+  g_autofree gint64 *wide = g_new (gint64, MAX (n, 1));
 
-  g_string_append_c (param, '{');
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (param, "%s%d", i > 0 ? "," : "", values[i]);
-  g_string_append_c (param, '}');
-
-  return g_string_free (param, FALSE);
+    wide[i] = values[i];
+  return int64_array_param (wide, n);
 }
 
 /* One chunk of qrs_code_store_delete_many(), in one transaction: what
@@ -1360,13 +1357,8 @@ query_params_init (QueryParams        *params,
     params->values[3] = query->tag;
   if (query->hidden_ids != NULL && query->hidden_ids->len > 0)
     {
-      GString *ids = g_string_new ("{");
-
-      for (guint i = 0; i < query->hidden_ids->len; i++)
-        g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i ? "," : "",
-                                g_array_index (query->hidden_ids, gint64, i));
-      g_string_append_c (ids, '}');
-      params->values[4] = params->owned[4] = g_string_free (ids, FALSE);
+      params->values[4] = params->owned[4] =
+        int64_array_param ((const gint64 *)query->hidden_ids->data, query->hidden_ids->len);
     }
 }
 
