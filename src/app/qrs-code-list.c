@@ -56,6 +56,8 @@ struct _QrsCodeList
   guint          serial;        /* bumped by every reload */
   guint          generation;    /* bumped by every new query */
   guint          reload_source;
+  guint64        n_asked;       /* rows asked for, ever */
+  gboolean       filling;       /* telling of rows that were placeholders */
 };
 
 enum {
@@ -216,7 +218,9 @@ page_loaded_cb (GObject      *object,
     {
       guint changed = MIN (last + 1, self->n_items - start) - first;
 
+      self->filling = old == NULL;
       g_list_model_items_changed (G_LIST_MODEL (self), start + first, changed, changed);
+      self->filling = FALSE;
     }
 
   if (self->counted)
@@ -416,6 +420,8 @@ qrs_code_list_get_item (GListModel *model,
 
   if (position >= self->n_items)
     return NULL;
+
+  self->n_asked++;
 
   page = self->resetting ? NULL : g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
   if (page != NULL)
@@ -645,6 +651,41 @@ qrs_code_list_get_n_cached_pages (QrsCodeList *self)
   g_return_val_if_fail (QRS_IS_CODE_LIST (self), 0);
 
   return g_hash_table_size (self->pages);
+}
+
+/**
+ * qrs_code_list_get_n_asked:
+ *
+ * Every row asked for costs an item (a placeholder when its page is not
+ * in memory, and a read of that page): tests see by this that what
+ * looks at many rows at once (a selection of all) does not ask for each.
+ *
+ * Returns: how many rows were asked for since the list was made
+ */
+guint64
+qrs_code_list_get_n_asked (QrsCodeList *self)
+{
+  g_return_val_if_fail (QRS_IS_CODE_LIST (self), 0);
+
+  return self->n_asked;
+}
+
+/**
+ * qrs_code_list_get_filling:
+ *
+ * While the list tells of a change (in an items-changed handler), says
+ * whether the rows changed only stood in for rows not read yet: a page
+ * that was not in memory arrived.  What the old rows meant (that they
+ * were selected) may then go on for the new ones.
+ *
+ * Returns: whether the change fills placeholders in
+ */
+gboolean
+qrs_code_list_get_filling (QrsCodeList *self)
+{
+  g_return_val_if_fail (QRS_IS_CODE_LIST (self), FALSE);
+
+  return self->filling;
 }
 
 static gboolean

@@ -27,6 +27,8 @@ void                qrs_code_list_set_query        (QrsCodeList         *self,
                                                     const QrsCodeQuery  *query);
 gboolean            qrs_code_list_get_loading      (QrsCodeList         *self);
 guint               qrs_code_list_get_n_cached_pages (QrsCodeList       *self);
+guint64             qrs_code_list_get_n_asked      (QrsCodeList         *self);
+gboolean            qrs_code_list_get_filling      (QrsCodeList         *self);
 void                qrs_code_list_reload           (QrsCodeList         *self);
 void                qrs_code_list_reload_codes     (QrsCodeList         *self,
                                                     const gint64        *ids,

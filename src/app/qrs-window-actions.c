@@ -1118,6 +1118,16 @@ delete_selected_action (GtkWidget  *widget,
   if (gtk_bitset_is_empty (selected) || self->batch_cancellable != NULL)
     return;
 
+  /* More rows than the code list keeps in memory: some are surely not
+   * read yet, and asking for each would make a placeholder of each. */
+  if (self->codes != NULL
+      && gtk_bitset_get_size (selected) > g_list_model_get_n_items (G_LIST_MODEL (self->filtered))
+                                          + QRS_CODE_LIST_PAGE_SIZE * QRS_CODE_LIST_MAX_PAGES)
+    {
+      start_selection_delete (self);
+      return;
+    }
+
   /* Rows whose page is not read yet have no code to delete (and undo)
    * yet: they are read first. */
   loaded = _qrs_window_dup_selected (self);

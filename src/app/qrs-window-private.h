@@ -9,6 +9,7 @@
 #include "qrs-editor.h"
 #include "qrs-export.h"
 #include "qrs-preview.h"
+#include "qrs-row-selection.h"
 #include "qrs-window.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,8 @@ struct _QrsWindow
   GListStore           *shown_sections; /* the drafts that match the search, and the codes */
   GtkFilterListModel   *filtered;     /* the drafts that match the search */
   GtkCustomFilter      *filter;
-  GtkMultiSelection    *selection;
+  QrsRowSelection      *selection;
+  GtkBitset            *filled_selected; /* selected rows a page of codes is filling in */
   QrsCodeList          *codes;        /* the database's codes, paged; NULL offline */
   QrsDocumentList      *code_documents; /* codes as QrsDocument */
   GHashTable           *bound_rows;   /* GtkListItem on screen */

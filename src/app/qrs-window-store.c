@@ -418,7 +418,10 @@ update_library_subtitle (QrsWindow *self)
 /* Before the list's change goes further: a saved draft leaves the drafts
  * as the list takes it in, so it is never in the library twice. */
 static void
-codes_changing_cb (QrsWindow *self)
+codes_changing_cb (QrsWindow *self,
+                   guint      position,
+                   guint      removed,
+                   guint      added)
 {
   for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->drafts)); i > 0; i--)
     {
@@ -428,6 +431,19 @@ codes_changing_cb (QrsWindow *self)
           && qrs_code_list_find (self->codes, qrs_document_get_id (draft), NULL))
         g_list_store_remove (self->drafts, i - 1);
     }
+
+  /* The selection forgets the rows the list replaces; rows that stood in
+   * for codes not read yet (all of a big library selected, then scrolled
+   * through) are selected again once their codes arrive. */
+  g_clear_pointer (&self->filled_selected, gtk_bitset_unref);
+  if (self->selection != NULL && removed == added && qrs_code_list_get_filling (self->codes))
+    {
+      guint n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+      self->filled_selected =
+        gtk_selection_model_get_selection_in_range (GTK_SELECTION_MODEL (self->selection),
+                                                    n_drafts + position, removed);
+    }
 }
 
 static void
@@ -436,6 +452,14 @@ codes_changed_cb (QrsWindow *self)
   g_autoptr(GtkBitset) selected = NULL;
   guint n_drafts, position;
   gboolean deleted;
+
+  if (self->filled_selected != NULL)
+    {
+      g_autoptr(GtkBitset) filled = g_steal_pointer (&self->filled_selected);
+
+      if (self->selection != NULL && !gtk_bitset_is_empty (filled))
+        gtk_selection_model_set_selection (GTK_SELECTION_MODEL (self->selection), filled, filled);
+    }
 
   update_library_subtitle (self);
 

@@ -954,6 +954,7 @@ qrs_window_dispose (GObject *object)
   g_clear_pointer (&self->deleted_ids, g_array_unref);
   g_clear_pointer (&self->deleted_versions, g_array_unref);
   g_clear_object (&self->selection);
+  g_clear_pointer (&self->filled_selected, gtk_bitset_unref);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->library);
@@ -1258,7 +1259,7 @@ _qrs_window_rebuild_library (QrsWindow *self)
   g_set_object (&self->shown_sections, shown);
 
   shown_model = gtk_flatten_list_model_new (G_LIST_MODEL (g_object_ref (shown)));
-  self->selection = gtk_multi_selection_new (G_LIST_MODEL (shown_model));
+  self->selection = qrs_row_selection_new (G_LIST_MODEL (shown_model));
   g_signal_connect_swapped (self->selection, "selection-changed",
                             G_CALLBACK (selection_changed_cb), self);
   gtk_list_view_set_model (self->library_view, GTK_SELECTION_MODEL (self->selection));

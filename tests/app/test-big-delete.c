@@ -105,8 +105,12 @@ static void
 delete_all (QrsWindow *window)
 {
   g_autofree char *title = g_strdup_printf ("%u codes deleted", n_codes + 1);
+  guint64 asked = qrs_code_list_get_n_asked (window->codes);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL));
+  /* The selection is read a page at a time, not asked of the list row
+   * by row (a placeholder for each row not read yet). */
+  g_assert_cmpuint (qrs_code_list_get_n_asked (window->codes) - asked, <, QRS_CODE_LIST_PAGE_SIZE);
   app_test_wait_until (batch_finished, window, 60000);
   g_assert_false (gtk_revealer_get_reveal_child (window->batch_revealer));
   g_assert_nonnull (window->delete_toast);
