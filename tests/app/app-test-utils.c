@@ -398,6 +398,33 @@ app_test_wait_until (gboolean (*done) (gpointer),
     g_error ("Timed out after %u ms waiting for the app", timeout_msec);
 }
 
+typedef struct
+{
+  QrsWindow *window;
+  guint      n;
+} LibraryCount;
+
+static gboolean
+library_counted (gpointer data)
+{
+  LibraryCount *count = data;
+
+  return count->window->codes != NULL
+      && !qrs_code_list_get_loading (count->window->codes)
+      && g_list_model_get_n_items (G_LIST_MODEL (count->window->codes)) == count->n;
+}
+
+void
+app_test_wait_for_library (QrsWindow *window,
+                           guint      n,
+                           guint      timeout_msec)
+{
+  LibraryCount count = { window, n };
+
+  g_test_message ("waiting for the library to hold %u codes", n);
+  app_test_wait_until (library_counted, &count, timeout_msec);
+}
+
 static gboolean
 window_mapped (gpointer data)
 {

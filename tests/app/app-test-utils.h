@@ -31,6 +31,11 @@ void        app_test_iterate           (guint         msec);
 void        app_test_wait_until        (gboolean    (*done) (gpointer),
                                         gpointer      data,
                                         guint         timeout_msec);
+/* Waits until the window's library has finished reading and holds @n
+ * codes; fails the test after @timeout_msec. */
+void        app_test_wait_for_library  (QrsWindow    *window,
+                                        guint         n,
+                                        guint         timeout_msec);
 GdkTexture *app_test_snapshot          (GtkWidget    *widget);
 char       *app_test_save_snapshot     (GtkWidget    *widget,
                                         const char   *name);

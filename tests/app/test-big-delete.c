@@ -41,33 +41,6 @@ count_deletes (void)
   return app_test_sql_int64 ("SELECT count(*) FROM code_events WHERE action = 'delete'");
 }
 
-typedef struct
-{
-  QrsWindow *window;
-  guint      n;
-} Count;
-
-static gboolean
-codes_counted (gpointer data)
-{
-  Count *count = data;
-
-  return count->window->codes != NULL
-      && !qrs_code_list_get_loading (count->window->codes)
-      && g_list_model_get_n_items (G_LIST_MODEL (count->window->codes)) == count->n;
-}
-
-static void
-wait_for_library (QrsWindow *window,
-                  guint      n,
-                  guint      timeout_msec)
-{
-  Count count = { window, n };
-
-  g_test_message ("waiting for the library to show %u codes", n);
-  app_test_wait_until (codes_counted, &count, timeout_msec);
-}
-
 static gboolean
 database_count_is (gpointer data)
 {
@@ -90,7 +63,7 @@ window_with_all_selected (void)
 
   make_codes ();
   window = app_test_new_window (1200, 800);
-  wait_for_library (window, n_codes, 60000);
+  app_test_wait_for_library (window, n_codes, 60000);
 
   gtk_selection_model_select_all (GTK_SELECTION_MODEL (window->selection));
   selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (window->selection));
@@ -162,7 +135,7 @@ test_big_delete_all (void)
 
   /* Out of the library at once, still in the database while the toast
    * is up. */
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
   hidden = g_get_monotonic_time ();
   g_assert_cmpuint (window->query->hidden_ids->len, ==, n_codes);
   g_assert_cmpint (count_codes (), ==, n_codes);
@@ -183,7 +156,7 @@ test_big_delete_all (void)
    * gone, the delete is done. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", NULL);
   app_test_iterate (300);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
   g_assert_cmpuint (g_list_model_get_n_items (qrs_window_get_library (window)), ==, 0);
 
   app_test_close_window (window);
@@ -195,10 +168,10 @@ test_big_delete_undo (void)
   QrsWindow *window = window_with_all_selected ();
 
   delete_all (window);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", NULL));
-  wait_for_library (window, n_codes, 30000);
+  app_test_wait_for_library (window, n_codes, 30000);
   g_assert_cmpuint (window->query->hidden_ids->len, ==, 0);
   /* The draft is back above them. */
   g_assert_cmpuint (g_list_model_get_n_items (qrs_window_get_library (window)), ==, n_codes + 1);
@@ -299,7 +272,7 @@ test_big_delete_changed_elsewhere (void)
   QrsWindow *window = window_with_all_selected ();
 
   delete_all (window);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
 
   app_test_sql ("UPDATE codes SET title = 'Changed elsewhere'"
                 " WHERE title IN ('" TITLE " 002000', '" TITLE " 004000')");
@@ -308,7 +281,7 @@ test_big_delete_changed_elsewhere (void)
   wait_for_toast (window, "2 codes were changed elsewhere meanwhile and were kept");
   g_assert_cmpint (count_deletes (), ==, n_codes - 2);
 
-  wait_for_library (window, 2, 30000);
+  app_test_wait_for_library (window, 2, 30000);
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr(QrsCode) code = g_list_model_get_item (G_LIST_MODEL (window->codes), i);
@@ -336,7 +309,7 @@ test_big_delete_changed_elsewhere_one (void)
   const char *toast;
 
   delete_all (window);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
 
   app_test_sql (AS_ALICE "UPDATE codes SET title = 'Changed elsewhere' WHERE title = '" TITLE " 002000'");
   adw_toast_dismiss (window->delete_toast);
@@ -347,7 +320,7 @@ test_big_delete_changed_elsewhere_one (void)
   g_assert_true (g_str_has_prefix (toast, "Could not delete from the database: Someone else (alice, at "));
   g_assert_cmpint (count_deletes (), ==, n_codes - 1);
 
-  wait_for_library (window, 1, 30000);
+  app_test_wait_for_library (window, 1, 30000);
   app_test_close_window (window);
 }
 
@@ -360,7 +333,7 @@ test_big_delete_close_with_toast (void)
   QrsWindow *window = window_with_all_selected ();
 
   delete_all (window);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
 
   app_test_sql ("UPDATE codes SET title = 'Changed elsewhere' WHERE title = '" TITLE " 002000'");
   app_test_close_window (window);
@@ -389,7 +362,7 @@ test_big_delete_partly (void)
   gint64 left;
 
   delete_all (window);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
 
   /* In the middle of the list, whichever way it is sorted: past the
    * first thousand. */
@@ -411,7 +384,7 @@ test_big_delete_partly (void)
   g_assert_true (g_str_has_prefix (toast, prefix));
   g_assert_nonnull (strstr (toast, "this one is under legal hold"));
 
-  wait_for_library (window, (guint)left, 30000);
+  app_test_wait_for_library (window, (guint)left, 30000);
   app_test_close_window (window);
 }
 
@@ -424,7 +397,7 @@ test_big_delete_database_error (void)
   const char *toast;
 
   delete_all (window);
-  wait_for_library (window, 0, 10000);
+  app_test_wait_for_library (window, 0, 10000);
 
   app_test_sql ("CREATE FUNCTION pause_deletes () RETURNS trigger LANGUAGE plpgsql AS"
                 " $$ BEGIN RAISE EXCEPTION 'deletes are paused for maintenance'; END $$;"
@@ -438,7 +411,7 @@ test_big_delete_database_error (void)
   g_assert_nonnull (strstr (toast, "deletes are paused for maintenance"));
   app_test_sql ("DROP TRIGGER pause_deletes ON codes; DROP FUNCTION pause_deletes ()");
 
-  wait_for_library (window, n_codes, 30000);
+  app_test_wait_for_library (window, n_codes, 30000);
   g_assert_cmpint (count_codes (), ==, n_codes);
   g_assert_cmpint (count_deletes (), ==, 0);
 

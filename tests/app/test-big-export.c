@@ -32,16 +32,6 @@ assert_connected (void)
 }
 
 static gboolean
-codes_counted (gpointer data)
-{
-  QrsWindow *window = data;
-
-  return window->codes != NULL
-      && !qrs_code_list_get_loading (window->codes)
-      && g_list_model_get_n_items (G_LIST_MODEL (window->codes)) == N_CODES;
-}
-
-static gboolean
 batch_finished (gpointer data)
 {
   return ((QrsWindow *)data)->batch_cancellable == NULL;
@@ -80,7 +70,7 @@ window_with_all_selected (void)
 
   assert_connected ();
   window = app_test_new_window (1200, 800);
-  app_test_wait_until (codes_counted, window, 60000);
+  app_test_wait_for_library (window, N_CODES, 60000);
 
   draft = _qrs_window_create_document (window);
   g_assert_true (qrs_payload_set (payload, "url", DRAFT_URL, NULL));

@@ -18,22 +18,6 @@
 /* Five times the rows the code list keeps in memory (20 × 200). */
 static guint n_codes = 20000;
 
-typedef struct
-{
-  QrsWindow *window;
-  guint      n;
-} Count;
-
-static gboolean
-codes_counted (gpointer data)
-{
-  Count *count = data;
-
-  return count->window->codes != NULL
-      && !qrs_code_list_get_loading (count->window->codes)
-      && g_list_model_get_n_items (G_LIST_MODEL (count->window->codes)) == count->n;
-}
-
 static gboolean
 codes_read (gpointer data)
 {
@@ -58,7 +42,6 @@ vm_rss (void)
 static QrsWindow *
 window_over_codes (void)
 {
-  Count count;
   QrsWindow *window;
 
   app_test_assert_connected ();
@@ -66,9 +49,7 @@ window_over_codes (void)
   app_test_make_url_codes ("Big select", n_codes);
 
   window = app_test_new_window (1200, 800);
-  count.window = window;
-  count.n = n_codes;
-  app_test_wait_until (codes_counted, &count, 60000);
+  app_test_wait_for_library (window, n_codes, 60000);
   app_test_iterate (500);
   app_test_wait_until (codes_read, window, 30000);
 

@@ -80,32 +80,6 @@ title_for (guint g)
 
 typedef struct
 {
-  QrsWindow *window;
-  guint      n;
-} Count;
-
-static gboolean
-codes_counted (gpointer data)
-{
-  Count *count = data;
-
-  return count->window->codes != NULL
-      && !qrs_code_list_get_loading (count->window->codes)
-      && g_list_model_get_n_items (G_LIST_MODEL (count->window->codes)) == count->n;
-}
-
-static void
-wait_for_count (QrsWindow *window,
-                guint      n)
-{
-  Count count = { window, n };
-
-  g_test_message ("waiting for %u codes", n);
-  app_test_wait_until (codes_counted, &count, 60000);
-}
-
-typedef struct
-{
   QrsWindow  *window;
   guint       position;
   const char *title;
@@ -202,7 +176,7 @@ test_library_all_codes (void)
   assert_connected ();
   last_id = id_of (last);
   window = app_test_new_window (1200, 800);
-  wait_for_count (window, n_codes);
+  app_test_wait_for_library (window, n_codes, 60000);
 
   /* Every code is in the model, the draft of the new window above them. */
   g_assert_cmpuint (g_list_model_get_n_items (qrs_window_get_library (window)), ==, n_codes + 1);
@@ -277,7 +251,7 @@ test_library_filters_and_sort (void)
 
   assert_connected ();
   window = app_test_new_window (1200, 800);
-  wait_for_count (window, n_codes);
+  app_test_wait_for_library (window, n_codes, 60000);
   /* Best Match by default: the newest first while nothing is searched. */
   g_assert_cmpuint (gtk_drop_down_get_selected (window->sort_dropdown), ==, 0);
   g_assert_cmpint (window->query->sort, ==, QRS_CODE_SORT_RELEVANCE);
@@ -285,7 +259,7 @@ test_library_filters_and_sort (void)
   /* Dynamic codes: every fourth, newest first. */
   begin = g_get_monotonic_time ();
   gtk_drop_down_set_selected (window->kind_dropdown, 2);
-  wait_for_count (window, n_codes / 4);
+  app_test_wait_for_library (window, n_codes / 4, 60000);
   assert_first (window, newest_dynamic, QRS_CODE_KIND_DYNAMIC, g % 7 != 0);
   g_test_message ("filter by kind over %u codes, to its first rows: %.1f ms", n_codes,
                   (g_get_monotonic_time () - begin) / 1000.0);
@@ -298,7 +272,7 @@ test_library_filters_and_sort (void)
 
   /* … and disabled: every 28th. */
   gtk_drop_down_set_selected (window->state_dropdown, 2);
-  wait_for_count (window, n_codes / 28);
+  app_test_wait_for_library (window, n_codes / 28, 60000);
 
   /* By title, A to Z: code 28 first. */
   gtk_drop_down_set_selected (window->sort_dropdown, 2);
@@ -310,7 +284,7 @@ test_library_filters_and_sort (void)
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (window->tag_dropdown)), 1),
                    ==, "tenth");
   gtk_drop_down_set_selected (window->tag_dropdown, 1);
-  wait_for_count (window, n_codes / 140);
+  app_test_wait_for_library (window, n_codes / 140, 60000);
   assert_first (window, "Library code 000140", QRS_CODE_KIND_DYNAMIC, FALSE);
   gtk_menu_button_popdown (window->filter_button);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window->filter_button), "accent"));
@@ -319,7 +293,7 @@ test_library_filters_and_sort (void)
    * match first unless another order was chosen. */
   g_assert_cmpint (window->query->sort, ==, QRS_CODE_SORT_TITLE);
   gtk_editable_set_text (GTK_EDITABLE (window->search_entry), "000280");
-  wait_for_count (window, 1);
+  app_test_wait_for_library (window, 1, 60000);
   assert_first (window, "Library code 000280", QRS_CODE_KIND_DYNAMIC, FALSE);
   gtk_editable_set_text (GTK_EDITABLE (window->search_entry), "");
 
@@ -328,7 +302,7 @@ test_library_filters_and_sort (void)
   gtk_drop_down_set_selected (window->state_dropdown, 0);
   gtk_drop_down_set_selected (window->kind_dropdown, 0);
   gtk_drop_down_set_selected (window->sort_dropdown, 0);
-  wait_for_count (window, n_codes);
+  app_test_wait_for_library (window, n_codes, 60000);
   assert_first (window, newest, n_codes % 4 ? QRS_CODE_KIND_STATIC : QRS_CODE_KIND_DYNAMIC, n_codes % 7 != 0);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window->filter_button), "accent"));
 
@@ -382,7 +356,7 @@ test_library_scan_counts (void)
   assert_connected ();
   id = id_of (title);
   window = app_test_new_window (1200, 800);
-  wait_for_count (window, n_codes);
+  app_test_wait_for_library (window, n_codes, 60000);
   row = (Row) { window, 0, title };
   app_test_wait_until (row_on_screen, &row, 30000);
   g_assert_true (qrs_code_list_lookup_scans (window->codes, id, &counted));
@@ -453,7 +427,7 @@ test_library_notification (void)
   assert_connected ();
   window = app_test_new_window (1200, 800);
   n = g_list_model_get_n_items (G_LIST_MODEL (window->codes));
-  wait_for_count (window, n > 0 ? n : n_codes);
+  app_test_wait_for_library (window, n > 0 ? n : n_codes, 60000);
   n = g_list_model_get_n_items (G_LIST_MODEL (window->codes));
   newest = title_for (n_codes);
   wait_for_row (window, 0, newest);
@@ -485,13 +459,13 @@ test_library_notification (void)
   created = qrs_code_store_create (store, draft, NULL, &error);
   g_assert_no_error (error);
   wait_for_row (window, 0, "Made elsewhere");
-  wait_for_count (window, n + 1);
+  app_test_wait_for_library (window, n + 1, 60000);
   wait_for_row (window, 1, "Renamed elsewhere");
 
   /* Gone elsewhere: gone here. */
   g_assert_true (qrs_code_store_delete (store, qrs_code_get_id (created), 0, NULL, &error));
   g_assert_no_error (error);
-  wait_for_count (window, n);
+  app_test_wait_for_library (window, n, 60000);
   wait_for_row (window, 0, "Renamed elsewhere");
 
   qrs_database_close (database);
