@@ -77,9 +77,16 @@ qrs_row_selection_get_selection_in_range (GtkSelectionModel *model,
                                           guint              position,
                                           guint              n_items)
 {
-  GtkBitset *range = gtk_bitset_new_range (position, n_items);
+  QrsRowSelection *self = QRS_ROW_SELECTION (model);
+  guint n_rows = g_list_model_get_n_items (self->model);
+  GtkBitset *range;
 
-  gtk_bitset_intersect (range, QRS_ROW_SELECTION (model)->selected);
+  /* A range to the end may be asked for as G_MAXUINT rows from
+   * anywhere, which the bitset takes for an overflow. */
+  if (position >= n_rows)
+    return gtk_bitset_new_empty ();
+  range = gtk_bitset_new_range (position, MIN (n_items, n_rows - position));
+  gtk_bitset_intersect (range, self->selected);
   return range;
 }
 
