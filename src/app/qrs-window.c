@@ -575,8 +575,40 @@ static void
 search_changed_cb (QrsWindow *self)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GtkBitset) reselect = gtk_bitset_new_empty ();
+  guint n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+  /* The filter tells of all the drafts between the first and the last
+   * whose match changed as made anew, and the selection (positions
+   * only) forgets them: the selected drafts still matching are selected
+   * again, as they were with GtkMultiSelection.  Drafts are few. */
+  if (self->selection != NULL)
+    {
+      g_autoptr(GtkBitset) selected =
+        gtk_selection_model_get_selection_in_range (GTK_SELECTION_MODEL (self->selection), 0, n_drafts);
+      GtkBitsetIter iter;
+      guint position;
+
+      for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position);
+           ok && position < n_drafts;
+           ok = gtk_bitset_iter_next (&iter, &position))
+        g_ptr_array_add (kept, g_list_model_get_item (G_LIST_MODEL (self->filtered), position));
+    }
 
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+
+  n_drafts = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  for (guint i = 0; i < n_drafts && kept->len > 0; i++)
+    {
+      g_autoptr(QrsDocument) draft = g_list_model_get_item (G_LIST_MODEL (self->filtered), i);
+
+      if (g_ptr_array_find (kept, draft, NULL))
+        gtk_bitset_add (reselect, i);
+    }
+  if (self->selection != NULL && !gtk_bitset_is_empty (reselect))
+    gtk_selection_model_set_selection (GTK_SELECTION_MODEL (self->selection), reselect, reselect);
+
   _qrs_window_search_database (self, query);
 }
 

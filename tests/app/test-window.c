@@ -224,6 +224,50 @@ test_window_library (void)
   app_test_close_window (window);
 }
 
+/* The search narrows the drafts: the selected ones it still shows stay
+ * selected, however the filter tells of the change. */
+static void
+test_window_search_keeps_selection (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  const char *titles[] = { "Fig", "Lemon kiwi fig", "Kiwi" };
+  g_autoptr(GtkBitset) selected = NULL;
+
+  qrs_design_set_title (qrs_document_get_design (qrs_window_get_document (window)), titles[0]);
+  for (guint i = 1; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-code", NULL));
+      qrs_design_set_title (qrs_document_get_design (qrs_window_get_document (window)), titles[i]);
+    }
+  app_test_iterate (100);
+
+  /* Kiwi, Lemon kiwi fig, Fig: a click on the middle one, a Ctrl-click
+   * on the first. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window->library_view), "list.select-item", "(ubb)",
+                                             1, FALSE, FALSE));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window->library_view), "list.select-item", "(ubb)",
+                                             0, TRUE, FALSE));
+
+  /* The rows on either side go: the filter says rows 0 to 2 became one. */
+  gtk_editable_set_text (GTK_EDITABLE (window->search_entry), "lemon");
+  app_test_iterate (300);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (window->selection)), ==, 1);
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (window->selection));
+  g_assert_cmpuint (gtk_bitset_get_size (selected), ==, 1);
+  g_assert_true (gtk_bitset_contains (selected, 0));
+  g_clear_pointer (&selected, gtk_bitset_unref);
+
+  /* They come back unselected, as with GtkMultiSelection. */
+  gtk_editable_set_text (GTK_EDITABLE (window->search_entry), "");
+  app_test_iterate (300);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (window->selection)), ==, 3);
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (window->selection));
+  g_assert_cmpuint (gtk_bitset_get_size (selected), ==, 1);
+  g_assert_true (gtk_bitset_contains (selected, 1));
+
+  app_test_close_window (window);
+}
+
 static gboolean
 leaflet_folded (gpointer data)
 {
@@ -534,6 +578,7 @@ main (int   argc,
   g_test_add_func ("/app/window/copy-image", test_window_copy_image);
   g_test_add_func ("/app/window/drop-logo", test_window_drop_logo);
   g_test_add_func ("/app/window/library", test_window_library);
+  g_test_add_func ("/app/window/search-keeps-selection", test_window_search_keeps_selection);
   g_test_add_func ("/app/window/folds", test_window_folds);
   g_test_add_func ("/app/window/state-saved", test_window_state_saved);
   g_test_add_func ("/app/window/app-actions", test_window_app_actions);
