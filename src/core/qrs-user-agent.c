@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "qrs-user-agent.h"
+#include "qrs-user-agent-private.h"
 
 #define DEFAULT_CACHE_SIZE 10000
 #define N_FIELDS           5
@@ -57,11 +58,15 @@ static const PartSpec part_specs[N_PARTS] = {
   },
 };
 
+/* Literals one of which a pattern's every match contains (see below). */
+typedef GPtrArray Clause;
+
 typedef struct
 {
   char               *pattern;
   GRegexCompileFlags  flags;
   char               *replacements[N_FIELDS];
+  GPtrArray          *clauses;                /* of Clause, every match meets them all; or NULL */
   GRegex             *regex;                  /* (atomic) compiled at first use */
   int                 broken;                 /* (atomic) did not compile */
 } Rule;
@@ -78,6 +83,7 @@ struct _QrsUserAgentParser
   GObject     parent_instance;
 
   GArray     *rules[N_PARTS];
+  gboolean    use_literals;
 
   /* One cache for all threads: the lock is held for a hash lookup and a
    * copy, well under a microsecond, against tens of microseconds for a
@@ -187,6 +193,7 @@ rule_clear (gpointer data)
   Rule *rule = data;
 
   g_clear_pointer (&rule->pattern, g_free);
+  g_clear_pointer (&rule->clauses, g_ptr_array_unref);
   for (guint i = 0; i < N_FIELDS; i++)
     g_clear_pointer (&rule->replacements[i], g_free);
   g_clear_pointer (&rule->regex, g_regex_unref);
@@ -246,10 +253,536 @@ qrs_user_agent_parser_init (QrsUserAgentParser *self)
       g_array_set_clear_func (self->rules[i], rule_clear);
     }
 
+  self->use_literals = TRUE;
   g_mutex_init (&self->cache_lock);
   self->cache = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&self->lru);
   self->cache_size = DEFAULT_CACHE_SIZE;
+}
+
+/* Literals
+ *
+ * A user agent is tried against some 1,200 patterns, and the first match
+ * of each list wins, so nearly every pattern is tried and fails.  Most
+ * name products ("SamsungBrowser", "; {0,2}DOOV", "(bingbot|Slurp|…)"),
+ * and a pattern none of whose products is in the user agent cannot
+ * match: looking for those texts is much cheaper than a match, above all
+ * where PCRE2 runs without its JIT (under the daemon unit's
+ * MemoryDenyWriteExecute).
+ *
+ * The texts are read from the pattern itself, cautiously: only runs of
+ * characters that every match must contain count ("[Ss]" as a letter of
+ * either case), anything in an optional part is left out, alternatives
+ * count only if each of them has a text of its own, and a pattern using
+ * syntax not understood here gets nothing, so it is always tried. */
+
+typedef struct
+{
+  char     *text;
+  gboolean  caseless;    /* in lower case, to be looked for in lower case */
+} Literal;
+
+static void
+literal_free (gpointer data)
+{
+  Literal *literal = data;
+
+  g_free (literal->text);
+  g_free (literal);
+}
+
+static Clause *
+clause_new (void)
+{
+  return g_ptr_array_new_with_free_func (literal_free);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Clause, g_ptr_array_unref)
+
+static GPtrArray *
+clause_list_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
+}
+
+static gsize
+clause_shortest (Clause *clause)
+{
+  gsize shortest = G_MAXSIZE;
+
+  for (guint i = 0; i < clause->len; i++)
+    shortest = MIN (shortest, strlen (((Literal *)g_ptr_array_index (clause, i))->text));
+
+  return shortest;
+}
+
+/* Which clause is likelier to rule a user agent out: one word of three
+ * characters or more ("DOOV") before alternatives (" Build", ") AppleWebKit"
+ * are in most user agents), then the longer shortest literal, then fewer
+ * alternatives. */
+static gboolean
+clause_is_better (Clause *clause,
+                  Clause *than)
+{
+  gsize shortest, than_shortest;
+  gboolean word, than_word;
+
+  if (than == NULL)
+    return TRUE;
+
+  shortest = clause_shortest (clause);
+  than_shortest = clause_shortest (than);
+  word = clause->len == 1 && shortest >= 3;
+  than_word = than->len == 1 && than_shortest >= 3;
+
+  if (word != than_word)
+    return word;
+  if (shortest != than_shortest)
+    return shortest > than_shortest;
+  return clause->len < than->len;
+}
+
+static Clause *
+best_clause (GPtrArray *clauses)
+{
+  Clause *best = NULL;
+
+  for (guint i = 0; i < clauses->len; i++)
+    if (clause_is_better (g_ptr_array_index (clauses, i), best))
+      best = g_ptr_array_index (clauses, i);
+
+  return best;
+}
+
+typedef enum
+{
+  ATOM_LITERAL,
+  ATOM_CASELESS_LITERAL,
+  ATOM_GROUP,
+  ATOM_OTHER,
+} AtomKind;
+
+typedef struct
+{
+  const char *p;
+  gboolean    caseless;
+  gboolean    refused;     /* syntax not understood: no literal at all */
+} LiteralScanner;
+
+static GPtrArray *scan_alternatives (LiteralScanner *scanner);
+
+/* A run of characters being read, which becomes a clause of its own. */
+typedef struct
+{
+  GString  *text;
+  gboolean  caseless;
+} Run;
+
+static void
+run_append (Run      *run,
+            char      c,
+            gboolean  caseless)
+{
+  if (caseless && !run->caseless)
+    {
+      for (gsize i = 0; i < run->text->len; i++)
+        run->text->str[i] = g_ascii_tolower (run->text->str[i]);
+      run->caseless = TRUE;
+    }
+  g_string_append_c (run->text, run->caseless ? g_ascii_tolower (c) : c);
+}
+
+static void
+run_end (Run       *run,
+         GPtrArray *clauses)
+{
+  Clause *clause;
+  Literal *literal;
+
+  if (run->text->len == 0)
+    return;
+
+  literal = g_new0 (Literal, 1);
+  literal->text = g_strndup (run->text->str, run->text->len);
+  literal->caseless = run->caseless;
+  clause = clause_new ();
+  g_ptr_array_add (clause, literal);
+  g_ptr_array_add (clauses, clause);
+
+  g_string_truncate (run->text, 0);
+  run->caseless = FALSE;
+}
+
+/* Skips a character class; @scanner->p is past its '['.  Returns the
+ * letter, in lower case, of a class of one letter in both cases ("[Ss]"),
+ * or '\0'. */
+static char
+skip_class (LiteralScanner *scanner)
+{
+  const char *start = scanner->p;
+  const char *p = start;
+
+  if (*p == '^')
+    p++;
+  if (*p == ']')               /* a leading ']' is a member */
+    p++;
+
+  while (*p != '\0' && *p != ']')
+    {
+      if (*p == '\\' && p[1] != '\0')
+        p += 2;
+      else if (p[0] == '[' && p[1] == ':')
+        {
+          const char *end = strstr (p + 2, ":]");
+
+          if (end == NULL)
+            break;
+          p = end + 2;
+        }
+      else
+        p++;
+    }
+
+  if (*p != ']')
+    {
+      scanner->refused = TRUE;
+      return '\0';
+    }
+  scanner->p = p + 1;
+
+  if (p - start == 2 && g_ascii_isalpha (start[0]) && start[0] != start[1] &&
+      g_ascii_tolower (start[0]) == g_ascii_tolower (start[1]))
+    return g_ascii_tolower (start[0]);
+
+  return '\0';
+}
+
+/* Reads a quantifier at @scanner->p, if any: its least count, or -1 when
+ * there is none. */
+static int
+scan_quantifier (LiteralScanner *scanner)
+{
+  const char *p = scanner->p;
+  int least;
+
+  switch (*p)
+    {
+    case '?':
+    case '*':
+      least = 0;
+      p++;
+      break;
+
+    case '+':
+      least = 1;
+      p++;
+      break;
+
+    case '{':
+      /* Only {n}, {n,} and {n,m}: PCRE2 releases disagree on what else
+       * is a quantifier and what is text. */
+      if (!g_ascii_isdigit (p[1]))
+        {
+          scanner->refused = TRUE;
+          return -1;
+        }
+      least = 0;
+      for (p++; g_ascii_isdigit (*p); p++)
+        least = MIN (least * 10 + (*p - '0'), 1000);
+      if (*p == ',')
+        for (p++; g_ascii_isdigit (*p); p++)
+          ;
+      if (*p != '}')
+        {
+          scanner->refused = TRUE;
+          return -1;
+        }
+      p++;
+      break;
+
+    default:
+      return -1;
+    }
+
+  if (*p == '?' || *p == '+')  /* lazy or possessive */
+    p++;
+  scanner->p = p;
+
+  return least;
+}
+
+/* Reads one atom at @scanner->p: a character goes in @c, the clauses of
+ * a group in @group_clauses. */
+static AtomKind
+scan_atom (LiteralScanner  *scanner,
+           char            *c,
+           GPtrArray      **group_clauses)
+{
+  const char *p = scanner->p;
+
+  switch (*p)
+    {
+    case '(':
+      {
+        gboolean lookaround = FALSE;
+        g_autoptr(GPtrArray) clauses = NULL;
+
+        p++;
+        if (p[0] == '?')
+          {
+            if (p[1] == ':')
+              p += 2;
+            else if (p[1] == '=' || p[1] == '!')
+              {
+                lookaround = TRUE;
+                p += 2;
+              }
+            else if (p[1] == '<' && (p[2] == '=' || p[2] == '!'))
+              {
+                lookaround = TRUE;
+                p += 3;
+              }
+            else
+              {
+                /* Options, names, comments, conditions… */
+                scanner->refused = TRUE;
+                return ATOM_OTHER;
+              }
+          }
+
+        scanner->p = p;
+        clauses = scan_alternatives (scanner);
+        if (scanner->refused || *scanner->p != ')')
+          {
+            scanner->refused = TRUE;
+            return ATOM_OTHER;
+          }
+        scanner->p++;
+
+        if (lookaround)
+          return ATOM_OTHER;
+        *group_clauses = g_steal_pointer (&clauses);
+        return ATOM_GROUP;
+      }
+
+    case '[':
+      scanner->p = p + 1;
+      *c = skip_class (scanner);
+      return *c != '\0' ? ATOM_CASELESS_LITERAL : ATOM_OTHER;
+
+    case '\\':
+      if (p[1] == '\0')
+        break;
+      scanner->p = p + 2;
+      /* An escaped punctuation character stands for itself. */
+      if ((guchar)p[1] < 0x80 && !g_ascii_isalnum (p[1]))
+        {
+          *c = p[1];
+          return ATOM_LITERAL;
+        }
+      /* Classes, assertions and back references of one character. */
+      if (strchr ("dDwWsSbBhHvVRAzZG123456789", p[1]) != NULL)
+        return ATOM_OTHER;
+      break;
+
+    case '.':
+    case '^':
+    case '$':
+      scanner->p = p + 1;
+      return ATOM_OTHER;
+
+    case '*':
+    case '+':
+    case '?':
+    case '{':
+      /* A quantifier with nothing before it. */
+      break;
+
+    default:
+      scanner->p = p + 1;
+      /* Bytes of other characters are left out: caseless matching of
+       * those is Unicode's, not ASCII's. */
+      if ((guchar)*p >= 0x80 || !g_ascii_isprint (*p))
+        return ATOM_OTHER;
+      *c = *p;
+      return ATOM_LITERAL;
+    }
+
+  scanner->refused = TRUE;
+  return ATOM_OTHER;
+}
+
+/* Scans one alternative, up to a '|', a ')' or the end of the pattern:
+ * the clauses every match of it meets. */
+static GPtrArray *
+scan_sequence (LiteralScanner *scanner)
+{
+  GPtrArray *clauses = clause_list_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  Run run = { text, FALSE };
+
+  while (!scanner->refused && *scanner->p != '\0' && *scanner->p != ')' && *scanner->p != '|')
+    {
+      g_autoptr(GPtrArray) group_clauses = NULL;
+      AtomKind kind;
+      char c = '\0';
+      int least;
+
+      kind = scan_atom (scanner, &c, &group_clauses);
+      if (scanner->refused)
+        break;
+      least = scan_quantifier (scanner);
+      if (scanner->refused)
+        break;
+
+      switch (kind)
+        {
+        case ATOM_LITERAL:
+        case ATOM_CASELESS_LITERAL:
+          /* "ab?c" needs only "a" and "c"; "ab+c" needs "ab" and "c". */
+          if (least != 0)
+            run_append (&run, c, scanner->caseless || kind == ATOM_CASELESS_LITERAL);
+          if (least >= 0)
+            run_end (&run, clauses);
+          break;
+
+        case ATOM_GROUP:
+          run_end (&run, clauses);
+          if (least != 0)
+            g_ptr_array_extend_and_steal (clauses, g_steal_pointer (&group_clauses));
+          break;
+
+        case ATOM_OTHER:
+        default:
+          run_end (&run, clauses);
+          break;
+        }
+    }
+
+  run_end (&run, clauses);
+  return clauses;
+}
+
+/* Scans alternatives up to the ')' that ends them or the end of the
+ * pattern.  With one, its clauses; with several, one clause that unites
+ * the best of each, or none if one alternative has none. */
+static GPtrArray *
+scan_alternatives (LiteralScanner *scanner)
+{
+  g_autoptr(GPtrArray) alternatives = clause_list_new ();
+  g_autoptr(Clause) united = clause_new ();
+  GPtrArray *clauses = clause_list_new ();
+
+  for (;;)
+    {
+      g_ptr_array_add (alternatives, scan_sequence (scanner));
+      if (scanner->refused || *scanner->p != '|')
+        break;
+      scanner->p++;
+    }
+
+  if (alternatives->len == 1)
+    {
+      g_ptr_array_extend_and_steal (clauses, g_ptr_array_steal_index (alternatives, 0));
+      return clauses;
+    }
+
+  for (guint i = 0; i < alternatives->len; i++)
+    {
+      Clause *best = best_clause (g_ptr_array_index (alternatives, i));
+
+      if (best == NULL)
+        return clauses;
+      for (guint j = 0; j < best->len; j++)
+        {
+          Literal *literal = g_ptr_array_index (best, j);
+          Literal *copy = g_new0 (Literal, 1);
+
+          copy->text = g_strdup (literal->text);
+          copy->caseless = literal->caseless;
+          g_ptr_array_add (united, copy);
+        }
+    }
+
+  g_ptr_array_add (clauses, g_steal_pointer (&united));
+  return clauses;
+}
+
+static int
+compare_clauses (gconstpointer a,
+                 gconstpointer b)
+{
+  Clause *first = *(Clause **)a;
+  Clause *second = *(Clause **)b;
+
+  if (clause_is_better (first, second))
+    return -1;
+  if (clause_is_better (second, first))
+    return 1;
+  return 0;
+}
+
+/* The clauses every match of @pattern meets, those likely to rule out the
+ * most subjects first; %NULL when none is certain. */
+static GPtrArray *
+pattern_clauses (const char *pattern,
+                 gboolean    caseless)
+{
+  LiteralScanner scanner = { pattern, caseless, FALSE };
+  g_autoptr(GPtrArray) clauses = scan_alternatives (&scanner);
+
+  /* A ')' with no '(' before it: not understood. */
+  if (scanner.refused || *scanner.p != '\0' || clauses->len == 0)
+    return NULL;
+
+  /* Stable, so that among equals the pattern's order stays. */
+  g_ptr_array_sort (clauses, compare_clauses);
+  return g_steal_pointer (&clauses);
+}
+
+/**
+ * qrs_user_agent_pattern_literals:
+ * @pattern: a PCRE pattern, as uap-core writes them
+ * @caseless: whether @pattern is matched without regard to case
+ *
+ * For the tests: what every match of @pattern contains, as the parser
+ * looks for it, in the order it looks: clauses separated by " & ", each
+ * one or more texts separated by " | ", a text after a "~" if it is
+ * looked for without regard to case (in lower case).
+ *
+ * Returns: (transfer full) (nullable): the clauses, or %NULL when none is
+ *   certain
+ */
+char *
+qrs_user_agent_pattern_literals (const char *pattern,
+                                 gboolean    caseless)
+{
+  g_autoptr(GPtrArray) clauses = NULL;
+  GString *out;
+
+  g_return_val_if_fail (pattern != NULL, NULL);
+
+  clauses = pattern_clauses (pattern, caseless);
+  if (clauses == NULL)
+    return NULL;
+
+  out = g_string_new (NULL);
+  for (guint c = 0; c < clauses->len; c++)
+    {
+      Clause *clause = g_ptr_array_index (clauses, c);
+
+      if (c > 0)
+        g_string_append (out, " & ");
+      for (guint i = 0; i < clause->len; i++)
+        {
+          Literal *literal = g_ptr_array_index (clause, i);
+
+          g_string_append_printf (out, "%s%s%s", i > 0 ? " | " : "",
+                                  literal->caseless ? "~" : "", literal->text);
+        }
+    }
+
+  return g_string_free (out, FALSE);
 }
 
 /* Loading regexes.yaml */
@@ -346,6 +879,8 @@ load_rules (QrsUserAgentParser  *self,
       node = mapping_lookup (document, entry, "regex_flag");
       if (scalar_equals (node, "i"))
         rule.flags |= G_REGEX_CASELESS;
+
+      rule.clauses = pattern_clauses (rule.pattern, (rule.flags & G_REGEX_CASELESS) != 0);
 
       for (guint i = 0; i < N_FIELDS; i++)
         {
@@ -586,12 +1121,75 @@ fetch_group (GMatchInfo *match_info,
   return take_trimmed (out);
 }
 
+/* A user agent being analysed, with what its literals are looked for in. */
+typedef struct
+{
+  const char *text;
+  char       *lower;     /* in ASCII lower case, or NULL if not all ASCII */
+} Subject;
+
+static void
+subject_init (Subject    *subject,
+              const char *text)
+{
+  gboolean ascii = TRUE;
+
+  subject->text = text;
+  for (const char *p = text; *p != '\0' && ascii; p++)
+    ascii = (guchar)*p < 0x80;
+  subject->lower = ascii ? g_ascii_strdown (text, -1) : NULL;
+}
+
+static void
+subject_clear (Subject *subject)
+{
+  g_clear_pointer (&subject->lower, g_free);
+}
+
+static gboolean
+clause_is_met (const Clause  *clause,
+               const Subject *subject)
+{
+  for (guint i = 0; i < clause->len; i++)
+    {
+      const Literal *literal = g_ptr_array_index ((GPtrArray *)clause, i);
+
+      if (!literal->caseless)
+        {
+          if (strstr (subject->text, literal->text) != NULL)
+            return TRUE;
+        }
+      else if (subject->lower == NULL || strstr (subject->lower, literal->text) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Whether @rule may match @subject: FALSE only if a clause of its
+ * literals is not met.  Caseless, a pattern can match a non-ASCII
+ * character for an ASCII one (the Kelvin sign for "k"), so a caseless
+ * literal rules nothing out in such a subject. */
+static gboolean
+rule_may_match (const Rule    *rule,
+                const Subject *subject)
+{
+  if (rule->clauses == NULL)
+    return TRUE;
+
+  for (guint c = 0; c < rule->clauses->len; c++)
+    if (!clause_is_met (g_ptr_array_index (rule->clauses, c), subject))
+      return FALSE;
+
+  return TRUE;
+}
+
 /* Fills @fields with the answer of the first pattern of @part that matches
  * @subject, or leaves them NULL when none does. */
 static void
 match_part (QrsUserAgentParser *self,
             Part                part,
-            const char         *subject,
+            const Subject      *subject,
             char               *fields[N_FIELDS])
 {
   const PartSpec *spec = &part_specs[part];
@@ -601,17 +1199,21 @@ match_part (QrsUserAgentParser *self,
     {
       Rule *rule = &g_array_index (rules, Rule, r);
       g_autoptr(GMatchInfo) match_info = NULL;
-      GRegex *regex = rule_get_regex (rule);
+      GRegex *regex;
 
-      if (regex == NULL || !g_regex_match (regex, subject, 0, &match_info))
+      if (self->use_literals && !rule_may_match (rule, subject))
+        continue;
+
+      regex = rule_get_regex (rule);
+      if (regex == NULL || !g_regex_match (regex, subject->text, 0, &match_info))
         continue;
 
       for (guint i = 0; i < N_FIELDS; i++)
         {
           if (rule->replacements[i] != NULL)
-            fields[i] = expand_replacement (rule->replacements[i], match_info, subject);
+            fields[i] = expand_replacement (rule->replacements[i], match_info, subject->text);
           else if (spec->default_groups[i] != 0)
-            fields[i] = fetch_group (match_info, subject, spec->default_groups[i]);
+            fields[i] = fetch_group (match_info, subject->text, spec->default_groups[i]);
         }
       return;
     }
@@ -689,10 +1291,13 @@ analyse (QrsUserAgentParser *self,
   char *os[N_FIELDS] = { NULL };
   char *device[N_FIELDS] = { NULL };
   QrsUserAgent *ua = g_new0 (QrsUserAgent, 1);
+  Subject analysed;
 
-  match_part (self, PART_BROWSER, subject, browser);
-  match_part (self, PART_OS, subject, os);
-  match_part (self, PART_DEVICE, subject, device);
+  subject_init (&analysed, subject);
+  match_part (self, PART_BROWSER, &analysed, browser);
+  match_part (self, PART_OS, &analysed, os);
+  match_part (self, PART_DEVICE, &analysed, device);
+  subject_clear (&analysed);
 
   ua->browser_family = browser[0] != NULL ? browser[0] : g_strdup ("Other");
   ua->browser_major = browser[1];
@@ -877,4 +1482,78 @@ qrs_user_agent_parser_get_n_cached (QrsUserAgentParser *self)
 
   locker = g_mutex_locker_new (&self->cache_lock);
   return self->lru.length;
+}
+
+/* For the tests: analyse with every pattern tried, as without literals. */
+void
+qrs_user_agent_parser_set_use_literals (QrsUserAgentParser *self,
+                                        gboolean            use_literals)
+{
+  g_return_if_fail (QRS_IS_USER_AGENT_PARSER (self));
+
+  self->use_literals = !!use_literals;
+}
+
+/* For the tests: tries every pattern of every list on @user_agent, and
+ * returns FALSE, with the first such pattern in @pattern, if a pattern
+ * whose literal rules it out matches it all the same. */
+gboolean
+qrs_user_agent_parser_check_literals (QrsUserAgentParser  *self,
+                                      const char          *user_agent,
+                                      char               **pattern)
+{
+  g_autofree char *key = NULL;
+  Subject subject;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (QRS_IS_USER_AGENT_PARSER (self), FALSE);
+  g_return_val_if_fail (user_agent != NULL, FALSE);
+
+  key = normalise (user_agent);
+  subject_init (&subject, key);
+
+  for (guint part = 0; part < N_PARTS && ok; part++)
+    {
+      GArray *rules = self->rules[part];
+
+      for (guint r = 0; r < rules->len && ok; r++)
+        {
+          Rule *rule = &g_array_index (rules, Rule, r);
+          GRegex *regex;
+
+          if (rule_may_match (rule, &subject))
+            continue;
+          regex = rule_get_regex (rule);
+          if (regex != NULL && g_regex_match (regex, subject.text, 0, NULL))
+            {
+              ok = FALSE;
+              if (pattern != NULL)
+                *pattern = g_strdup (rule->pattern);
+            }
+        }
+    }
+
+  subject_clear (&subject);
+  return ok;
+}
+
+/* For the tests: how many patterns there are, and how many have a literal. */
+void
+qrs_user_agent_parser_count_literals (QrsUserAgentParser *self,
+                                      guint              *n_patterns,
+                                      guint              *n_literals)
+{
+  g_return_if_fail (QRS_IS_USER_AGENT_PARSER (self));
+
+  *n_patterns = 0;
+  *n_literals = 0;
+  for (guint part = 0; part < N_PARTS; part++)
+    {
+      GArray *rules = self->rules[part];
+
+      *n_patterns += rules->len;
+      for (guint r = 0; r < rules->len; r++)
+        if (g_array_index (rules, Rule, r).clauses != NULL)
+          (*n_literals)++;
+    }
 }

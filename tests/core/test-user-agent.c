@@ -7,11 +7,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <locale.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <yaml.h>
 
 #include "qrs-user-agent.h"
+#include "qrs-user-agent-private.h"
 
 /* The minimal share of each suite's cases that must pass.  uap-core's
  * suites are written against its Python and JavaScript parsers; PCRE, as
@@ -781,7 +785,173 @@ test_replacements (void)
   g_assert_null (ua->device_brand);
 }
 
-/* Only with -m perf: timings are reported, never asserted. */
+/* What every match must contain, read from a pattern: where it is
+ * certain, and nothing where it is not. */
+static void
+test_literal_patterns (void)
+{
+  static const struct
+  {
+    const char *pattern;
+    gboolean    caseless;
+    const char *literal;
+  } cases[] = {
+    { "(Firefox)/(\\d+)\\.(\\d+)", FALSE, "Firefox & / & ." },
+    { "; {0,2}(DOOV)[ _]([^;/]{1,100}?)(?: Build|\\) AppleWebKit)", FALSE, "DOOV &  Build | ) AppleWebKit & ;" },
+    { "(MusicDownloader)Lite/(\\d+)", FALSE, "MusicDownloader & Lite/" },
+    { "Puffin/[\\d\\.]+AP", FALSE, "Puffin/ & AP" },
+    { "(one ?touch) (EVO7|T10|T20)", TRUE, "~touch & ~one & ~evo7 | ~t10 | ~t20 & ~ " },
+    { "^Mozilla$", FALSE, "Mozilla" },
+    { "Mobile Safari", FALSE, "Mobile Safari" },
+    { "Android", TRUE, "~android" },
+    { "[Ss]amsung[Bb]rowser", FALSE, "~samsungbrowser" },
+    { "SAMSUNG[Bb]", FALSE, "~samsungb" },
+    { "[Ss][Pp][Ii][Dd][Ee][Rr]", FALSE, "~spider" },
+    { "[Ss]?pider", FALSE, "pider" },
+    { "[SsT]pider", FALSE, "pider" },
+    { "[SS]pider", FALSE, "pider" },
+    { "[^Ss]pider", FALSE, "pider" },
+    { "\\.net\\/x", FALSE, ".net/x" },
+    { "\\d+Mobile\\b", FALSE, "Mobile" },
+    /* Quantified characters: "ab?c" needs "a" and "c", "ab+c" needs "ab". */
+    { "xyz?w", FALSE, "xy & w" },
+    { "xyz*w", FALSE, "xy & w" },
+    { "xyz{0,3}w", FALSE, "xy & w" },
+    { "xyz+w", FALSE, "xyz & w" },
+    { "xyz{2,}w", FALSE, "xyz & w" },
+    { "xy*?Opera", FALSE, "Opera & x" },
+    { "Opera++Mini", FALSE, "Opera & Mini" },
+    /* Groups: required unless optional; alternatives give nothing. */
+    { "(abcdef)?gh", FALSE, "gh" },
+    { "(abcdef)*gh", FALSE, "gh" },
+    { "(abcdef){0,1}gh", FALSE, "gh" },
+    { "(abcdef)+gh", FALSE, "abcdef & gh" },
+    { "(?:abcdef)gh", FALSE, "abcdef & gh" },
+    { "(?:abc|defghi)jk", FALSE, "abc | defghi & jk" },
+    { "(?:abc|defghi|)jk", FALSE, "jk" },
+    { "(?:abc|defghi)?jk", FALSE, "jk" },
+    { "(?:abc|[Dd]efghi)jkl", FALSE, "jkl & abc | ~defghi" },
+    { "(?:abcd|[Dd]efghi)jkl", FALSE, "jkl & abcd | ~defghi" },
+    { "(?:a(bcdef)g|h\\d+ijk)l", FALSE, "bcdef | ijk & l" },
+    { "(?:a(bcdef)?g|hijk)", FALSE, "a | hijk" },
+    { "(?:a|\\d)jkl", FALSE, "jkl" },
+    { "(?:(abcdef)|x)jk", FALSE, "jk & abcdef | x" },
+    { "(?:(abcdef)|xyz)", FALSE, "abcdef | xyz" },
+    { "(?:\\.(\\d+)|)Opera", FALSE, "Opera" },
+    { "(?=abcdef)gh", FALSE, "gh" },
+    { "(?!abcdef)gh", FALSE, "gh" },
+    { "(?<=abcdef)gh", FALSE, "gh" },
+    { "(?<!abcdef)gh", FALSE, "gh" },
+    { "Mobile|Tablet", FALSE, "Mobile | Tablet" },
+    { "Mobile|Tablet", TRUE, "~mobile | ~tablet" },
+    { "Mobile|.", FALSE, NULL },
+    { "abc|", FALSE, NULL },
+    /* Classes, however they are written. */
+    { "[abcdef]gh", FALSE, "gh" },
+    { "[]abcdef]gh", FALSE, "gh" },
+    { "[^]abcdef]gh", FALSE, "gh" },
+    { "[[:alpha:]abcdef]gh", FALSE, "gh" },
+    { "[\\]abcdef]gh", FALSE, "gh" },
+    /* Other characters: left out, never guessed at. */
+    { "\xc3\x9cnicode", FALSE, "nicode" },
+    { "\xc3\x9cnicode", TRUE, "~nicode" },
+    { "Ab\tCd", FALSE, "Ab & Cd" },
+    /* Syntax not understood here: no literal. */
+    { "", FALSE, NULL },
+    { "(?i)Mobile", FALSE, NULL },
+    { "(?<name>Mobile)", FALSE, NULL },
+    { "(?#note)Mobile", FALSE, NULL },
+    { "\\QMobile\\E", FALSE, NULL },
+    { "\\x41Mobile", FALSE, NULL },
+    { "\\p{L}Mobile", FALSE, NULL },
+    { "\\0Mobile", FALSE, NULL },
+    { "a{,3}Mobile", FALSE, NULL },
+    { "a{x}Mobile", FALSE, NULL },
+    { "*Mobile", FALSE, NULL },
+    { "Mobile)", FALSE, NULL },
+    { "(Mobile", FALSE, NULL },
+    { "[Mobile", FALSE, NULL },
+    { "Mobile\\", FALSE, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *literal = qrs_user_agent_pattern_literals (cases[i].pattern, cases[i].caseless);
+
+      g_test_message ("“%s”%s → “%s”", cases[i].pattern, cases[i].caseless ? " (caseless)" : "",
+                      literal ? literal : "(none)");
+      g_assert_cmpstr (literal, ==, cases[i].literal);
+    }
+}
+
+/* A search for its literal may rule a pattern out only if the pattern
+ * would not have matched: every pattern is tried on a share of uap-core's
+ * cases, and on our own. */
+static void
+test_literal_uap (void)
+{
+  static const char * const files[] = {
+    "tests/test_ua.yaml", "tests/test_os.yaml", "tests/test_device.yaml",
+    "test_resources/firefox_user_agent_strings.yaml",
+    "test_resources/opera_mini_user_agent_strings.yaml",
+    "test_resources/podcasting_user_agent_strings.yaml",
+    "test_resources/pgts_browser_list.yaml",
+    "test_resources/additional_os_tests.yaml",
+  };
+  /* Every case would take minutes under AddressSanitizer, each one
+   * trying all patterns; one in @step, taken evenly, still tries each
+   * family of user agents the suites hold. */
+  const guint step = 8;
+  g_autofree char *dir = g_path_get_dirname (UAP_REGEXES_PATH);
+  QrsUserAgentParser *parser = get_parser ();
+  guint n_patterns, n_literals, n_checked = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  qrs_user_agent_parser_count_literals (parser, &n_patterns, &n_literals);
+  g_test_message ("%u of %u patterns have a literal", n_literals, n_patterns);
+  /* uap-core names a product in nearly every pattern: if most lost their
+   * literal, the reading of patterns has gone wrong. */
+  g_assert_cmpuint (n_literals * 10, >=, n_patterns * 9);
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[f], NULL);
+      g_autoptr(GPtrArray) cases = load_cases (path, SUITE_BROWSER);
+
+      for (guint i = 0; i < cases->len; i += cases->len > 1000 ? step : 1)
+        {
+          Case *c = g_ptr_array_index (cases, i);
+          g_autofree char *pattern = NULL;
+
+          if (c->user_agent == NULL)
+            continue;
+          if (!qrs_user_agent_parser_check_literals (parser, c->user_agent, &pattern))
+            g_error ("“%s” matches “%s” though its literal is not there", pattern, c->user_agent);
+          n_checked++;
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (sample_user_agents); i++)
+    {
+      g_autofree char *pattern = NULL;
+
+      if (!qrs_user_agent_parser_check_literals (parser, sample_user_agents[i], &pattern))
+        g_error ("“%s” matches “%s” though its literal is not there", pattern, sample_user_agents[i]);
+      n_checked++;
+    }
+
+  g_test_message ("every pattern tried on %u user agents, %.1f s",
+                  n_checked, (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (n_checked, >, 2000);
+}
+
+/* Only with -m perf: timings are reported, never asserted.  Linux's own
+ * headers of Debian 12 predate PR_SET_MDWE. */
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE               65
+#define PR_MDWE_REFUSE_EXEC_GAIN  1
+#endif
+
 static void
 test_perf (void)
 {
@@ -794,38 +964,55 @@ test_perf (void)
   gint64 t0, t1, t2;
   guint rounds = 3;
 
+  /* As the daemon runs under systemd's MemoryDenyWriteExecute, where
+   * PCRE2 cannot make its JIT code and interprets every pattern. */
+  if (g_strcmp0 (g_getenv ("QRS_TEST_DENY_WRITE_EXECUTE"), "1") == 0)
+    {
+      if (prctl (PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0L, 0L, 0L) != 0)
+        g_error ("prctl (PR_SET_MDWE) failed (Linux 6.3 or later has it): %s", g_strerror (errno));
+      g_test_message ("perf: memory that was writable may not become executable: PCRE2 without its JIT");
+    }
+
   t0 = g_get_monotonic_time ();
   parser = qrs_user_agent_parser_new_from_file (UAP_REGEXES_PATH, &error);
   g_assert_no_error (error);
   t1 = g_get_monotonic_time ();
   /* Nothing matches this: it walks, and so compiles, every pattern. */
+  qrs_user_agent_parser_set_use_literals (parser, FALSE);
   first = qrs_user_agent_parser_parse (parser, "\x01");
   t2 = g_get_monotonic_time ();
   g_test_message ("perf: load %s: %.1f ms; compiling all patterns (first parse): %.1f ms",
                   UAP_REGEXES_PATH, (t1 - t0) / 1e3, (t2 - t1) / 1e3);
 
   qrs_user_agent_parser_set_cache_size (parser, 0);
-  t0 = g_get_monotonic_time ();
-  for (guint r = 0; r < rounds; r++)
-    for (guint i = 0; i < cases->len; i++)
-      {
-        Case *c = g_ptr_array_index (cases, i);
+  for (guint literals = 0; literals < 2; literals++)
+    {
+      const char *how = literals ? "with literals" : "every pattern tried";
 
-        qrs_user_agent_free (qrs_user_agent_parser_parse (parser, c->user_agent));
-      }
-  t1 = g_get_monotonic_time ();
-  g_test_message ("perf: uncached parse: %.1f µs per user agent (%u × %u of test_ua.yaml)",
-                  (double)(t1 - t0) / (rounds * cases->len), rounds, cases->len);
+      qrs_user_agent_parser_set_use_literals (parser, literals);
+      rounds = 3;
+      t0 = g_get_monotonic_time ();
+      for (guint r = 0; r < rounds; r++)
+        for (guint i = 0; i < cases->len; i++)
+          {
+            Case *c = g_ptr_array_index (cases, i);
 
-  rounds = 200;
-  t0 = g_get_monotonic_time ();
-  for (guint r = 0; r < rounds; r++)
-    for (guint i = 0; i < G_N_ELEMENTS (sample_user_agents); i++)
-      qrs_user_agent_free (qrs_user_agent_parser_parse (parser, sample_user_agents[i]));
-  t1 = g_get_monotonic_time ();
-  g_test_message ("perf: uncached parse: %.1f µs per user agent (%u × %u everyday browsers, bots, curl)",
-                  (double)(t1 - t0) / (rounds * G_N_ELEMENTS (sample_user_agents)),
-                  rounds, (guint)G_N_ELEMENTS (sample_user_agents));
+            qrs_user_agent_free (qrs_user_agent_parser_parse (parser, c->user_agent));
+          }
+      t1 = g_get_monotonic_time ();
+      g_test_message ("perf: uncached parse, %s: %.1f µs per user agent (%u × %u of test_ua.yaml)",
+                      how, (double)(t1 - t0) / (rounds * cases->len), rounds, cases->len);
+
+      rounds = 200;
+      t0 = g_get_monotonic_time ();
+      for (guint r = 0; r < rounds; r++)
+        for (guint i = 0; i < G_N_ELEMENTS (sample_user_agents); i++)
+          qrs_user_agent_free (qrs_user_agent_parser_parse (parser, sample_user_agents[i]));
+      t1 = g_get_monotonic_time ();
+      g_test_message ("perf: uncached parse, %s: %.1f µs per user agent (%u × %u everyday browsers, bots, curl)",
+                      how, (double)(t1 - t0) / (rounds * G_N_ELEMENTS (sample_user_agents)),
+                      rounds, (guint)G_N_ELEMENTS (sample_user_agents));
+    }
 
   qrs_user_agent_parser_set_cache_size (parser, 10000);
   for (guint i = 0; i < cases->len; i++)
@@ -859,10 +1046,16 @@ main (int   argc,
   g_test_add_func ("/core/user-agent/bad-files", test_bad_files);
   g_test_add_func ("/core/user-agent/bad-pattern", test_bad_pattern);
   g_test_add_func ("/core/user-agent/replacements", test_replacements);
+  g_test_add_func ("/core/user-agent/literal/patterns", test_literal_patterns);
+  g_test_add_func ("/core/user-agent/literal/uap", test_literal_uap);
   for (guint i = 0; i < G_N_ELEMENTS (suites); i++)
     g_test_add_data_func (suites[i].test_path, &suites[i], test_uap_suite);
   if (g_test_perf ())
-    g_test_add_func ("/core/user-agent/perf", test_perf);
+    {
+      /* The timings say µs and ×: in the terminal's characters. */
+      setlocale (LC_CTYPE, "");
+      g_test_add_func ("/core/user-agent/perf", test_perf);
+    }
 
   return g_test_run ();
 }
