@@ -945,6 +945,25 @@ test_literal_uap (void)
   g_assert_cmpuint (n_checked, >, 2000);
 }
 
+/* Parses every case @rounds times: microseconds per user agent. */
+static double
+time_cases (QrsUserAgentParser *parser,
+            GPtrArray          *cases,
+            guint               rounds)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint r = 0; r < rounds; r++)
+    for (guint i = 0; i < cases->len; i++)
+      {
+        Case *c = g_ptr_array_index (cases, i);
+
+        qrs_user_agent_free (qrs_user_agent_parser_parse (parser, c->user_agent));
+      }
+
+  return (double)(g_get_monotonic_time () - start) / (rounds * cases->len);
+}
+
 /* Only with -m perf: timings are reported, never asserted.  Linux's own
  * headers of Debian 12 predate PR_SET_MDWE. */
 #ifndef PR_SET_MDWE
@@ -991,17 +1010,8 @@ test_perf (void)
 
       qrs_user_agent_parser_set_use_literals (parser, literals);
       rounds = 3;
-      t0 = g_get_monotonic_time ();
-      for (guint r = 0; r < rounds; r++)
-        for (guint i = 0; i < cases->len; i++)
-          {
-            Case *c = g_ptr_array_index (cases, i);
-
-            qrs_user_agent_free (qrs_user_agent_parser_parse (parser, c->user_agent));
-          }
-      t1 = g_get_monotonic_time ();
       g_test_message ("perf: uncached parse, %s: %.1f µs per user agent (%u × %u of test_ua.yaml)",
-                      how, (double)(t1 - t0) / (rounds * cases->len), rounds, cases->len);
+                      how, time_cases (parser, cases, rounds), rounds, cases->len);
 
       rounds = 200;
       t0 = g_get_monotonic_time ();
@@ -1018,17 +1028,8 @@ test_perf (void)
   for (guint i = 0; i < cases->len; i++)
     qrs_user_agent_free (qrs_user_agent_parser_parse (parser, ((Case *)g_ptr_array_index (cases, i))->user_agent));
   rounds = 20;
-  t0 = g_get_monotonic_time ();
-  for (guint r = 0; r < rounds; r++)
-    for (guint i = 0; i < cases->len; i++)
-      {
-        Case *c = g_ptr_array_index (cases, i);
-
-        qrs_user_agent_free (qrs_user_agent_parser_parse (parser, c->user_agent));
-      }
-  t1 = g_get_monotonic_time ();
   g_test_message ("perf: cached parse: %.2f µs per user agent (%u × %u)",
-                  (double)(t1 - t0) / (rounds * cases->len), rounds, cases->len);
+                  time_cases (parser, cases, rounds), rounds, cases->len);
 }
 
 int
