@@ -362,11 +362,16 @@ typedef enum
   ATOM_OTHER,
 } AtomKind;
 
+/* PCRE2's own limit on nested parentheses: deeper, it refuses the
+ * pattern, and reading it here would only use up the stack. */
+#define MAX_GROUP_DEPTH 250
+
 typedef struct
 {
   const char *p;
   gboolean    caseless;
   gboolean    refused;     /* syntax not understood: no literal at all */
+  guint       depth;       /* of groups open at p */
 } LiteralScanner;
 
 static GPtrArray *scan_alternatives (LiteralScanner *scanner);
@@ -550,8 +555,14 @@ scan_atom (LiteralScanner  *scanner,
               }
           }
 
+        if (++scanner->depth > MAX_GROUP_DEPTH)
+          {
+            scanner->refused = TRUE;
+            return ATOM_OTHER;
+          }
         scanner->p = p;
         clauses = scan_alternatives (scanner);
+        scanner->depth--;
         if (scanner->refused || *scanner->p != ')')
           {
             scanner->refused = TRUE;
@@ -728,7 +739,7 @@ static GPtrArray *
 pattern_clauses (const char *pattern,
                  gboolean    caseless)
 {
-  LiteralScanner scanner = { pattern, caseless, FALSE };
+  LiteralScanner scanner = { pattern, caseless, FALSE, 0 };
   g_autoptr(GPtrArray) clauses = scan_alternatives (&scanner);
 
   /* A ')' with no '(' before it: not understood. */

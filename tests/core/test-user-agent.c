@@ -874,6 +874,9 @@ test_literal_patterns (void)
     { "Mobile\\", FALSE, NULL },
   };
 
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autofree char *deep_literals = NULL;
+
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *literal = qrs_user_agent_pattern_literals (cases[i].pattern, cases[i].caseless);
@@ -882,6 +885,15 @@ test_literal_patterns (void)
                       literal ? literal : "(none)");
       g_assert_cmpstr (literal, ==, cases[i].literal);
     }
+
+  /* Groups nested deeper than PCRE2 allows: refused, not a stack used up. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '(');
+  g_string_append (deep, "Mobile");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, ')');
+  deep_literals = qrs_user_agent_pattern_literals (deep->str, FALSE);
+  g_assert_null (deep_literals);
 }
 
 /* A search for its literal may rule a pattern out only if the pattern
