@@ -666,6 +666,8 @@ add_field_entry (QrsEditor             *self,
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove"));
+      /* GTK 4.8 names an icon-only button by its icon, not its tooltip. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove"), -1);
       g_object_set_data (G_OBJECT (remove), "qrs-entry-row", entry->row);
       g_signal_connect (remove, "clicked", G_CALLBACK (remove_value_clicked_cb), self);
       field_entry_add_suffix (entry, remove);
