@@ -285,6 +285,12 @@ qrs_export_dialog_init (QrsExportDialog *self)
   g_signal_connect_swapped (self->dpi_spin, "value-changed", G_CALLBACK (update_summary), self);
   g_signal_connect_swapped (self->unit_dropdown, "notify::selected", G_CALLBACK (unit_changed_cb), self);
   g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (export_clicked_cb), self);
+
+  /* The keyboard starts on the first choice, not on Cancel (the first
+   * button, GTK's pick), and Enter in the file name goes on to Export. */
+  gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->export_button));
+  adw_entry_row_set_activates_default (self->file_name_row, TRUE);
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->format_row));
 }
 
 /**

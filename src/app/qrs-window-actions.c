@@ -1252,4 +1252,7 @@ _qrs_window_class_actions_init (GtkWidgetClass *widget_class)
    * (the action is off otherwise).  Delete itself is the library list's
    * own shortcut, so it never deletes a code from the editor. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo-delete", NULL);
+  /* GNOME's close-window key; it asks about unsaved changes as the
+   * title bar's close button does. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }

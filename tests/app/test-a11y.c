@@ -9,6 +9,7 @@
 #include "app-test-utils.h"
 #include "qrs-editor-private.h"
 #include "qrs-export-dialog.h"
+#include "qrs-scan-chart.h"
 #include "qrs-window-private.h"
 
 /* Names ---------------------------------------------------------------- */
@@ -191,6 +192,242 @@ test_a11y_names_dialogs (void)
   app_test_close_window (window);
 }
 
+/* Dialogs -------------------------------------------------------------- */
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+test_a11y_export_dialog_focus (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  GtkWindow *dialog;
+  GtkWidget *focus;
+  GtkWidget *format_row;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
+  dialog = wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
+
+  /* Enter anywhere that does not take it itself is Export…, the
+   * suggested button, and the file name row passes it on. */
+  g_assert_nonnull (gtk_window_get_default_widget (dialog));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (gtk_window_get_default_widget (dialog))), ==, "_Export…");
+  g_assert_true (gtk_widget_has_css_class (gtk_window_get_default_widget (dialog), "suggested-action"));
+  g_assert_true (adw_entry_row_get_activates_default (ADW_ENTRY_ROW (find_descendant (GTK_WIDGET (dialog),
+                                                                                      ADW_TYPE_ENTRY_ROW))));
+
+  /* The keyboard starts on the first row, Format, rather than on
+   * Cancel, where Enter would throw the dialog away. */
+  focus = gtk_window_get_focus (dialog);
+  g_assert_nonnull (focus);
+  format_row = gtk_widget_get_ancestor (focus, ADW_TYPE_COMBO_ROW);
+  g_assert_nonnull (format_row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (format_row)), ==, "_Format");
+
+  gtk_window_destroy (dialog);
+  app_test_close_window (window);
+}
+
+/* Shortcuts ------------------------------------------------------------ */
+
+/* One key as GTK names it; the keypad's twins of plus, minus and 0 are
+ * the same shortcut to a person (the window does not list them apart). */
+static char *
+key_name (guint           keyval,
+          GdkModifierType modifiers)
+{
+  switch (keyval)
+    {
+    case GDK_KEY_KP_Add: keyval = GDK_KEY_plus; break;
+    case GDK_KEY_KP_Subtract: keyval = GDK_KEY_minus; break;
+    case GDK_KEY_KP_0: keyval = GDK_KEY_0; break;
+    default: break;
+    }
+
+  return gtk_accelerator_name (keyval, modifiers);
+}
+
+/* The keys @widget's shortcut controllers bind to named actions (the
+ * app's and window's own actions, not GTK's focus moves and signals):
+ * those of its class, or those added to it. */
+static void
+add_bound_keys (GtkWidget  *widget,
+                gboolean    class_keys,
+                GHashTable *keys)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      gboolean of_class;
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      of_class = g_strcmp0 (gtk_event_controller_get_name (GTK_EVENT_CONTROLLER (controller)),
+                            "gtk-widget-class-shortcuts") == 0;
+      if (of_class != class_keys)
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_NAMED_ACTION (action) && GTK_IS_KEYVAL_TRIGGER (trigger))
+            g_hash_table_insert (keys,
+                                 key_name (gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)),
+                                           gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger))),
+                                 g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action))));
+        }
+    }
+}
+
+static void
+add_listed_keys (GtkWidget  *widget,
+                 GHashTable *keys)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accelerator = NULL;
+      g_autofree char *title = NULL;
+      g_auto(GStrv) accels = NULL;
+
+      g_object_get (widget, "accelerator", &accelerator, "title", &title, NULL);
+      g_assert_nonnull (title);
+      g_assert_cmpstr (title, !=, "");
+      accels = g_strsplit (accelerator, " ", -1);
+      for (guint i = 0; accels[i] != NULL; i++)
+        {
+          guint keyval;
+          GdkModifierType modifiers;
+
+          g_assert_true (gtk_accelerator_parse (accels[i], &keyval, &modifiers));
+          g_hash_table_insert (keys, key_name (keyval, modifiers), g_strdup (title));
+        }
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    add_listed_keys (child, keys);
+}
+
+/* Whether a focused scan chart takes @key (its arrows are no shortcuts
+ * of the window, but the Keyboard Shortcuts window lists them). */
+static gboolean
+scan_chart_takes (const char *key)
+{
+  GtkWidget *chart = qrs_scan_chart_new ();
+  g_autoptr(GArray) days = g_array_new (FALSE, TRUE, sizeof (QrsScanDay));
+  g_autoptr(GListModel) controllers = NULL;
+  gboolean handled = FALSE;
+  guint keyval;
+  GdkModifierType modifiers;
+
+  g_object_ref_sink (chart);
+  g_array_set_size (days, 3);
+  for (guint i = 0; i < days->len; i++)
+    g_date_set_dmy (&g_array_index (days, QrsScanDay, i).day, 1 + i, G_DATE_MARCH, 2026);
+  qrs_scan_chart_set_days (QRS_SCAN_CHART (chart), days);
+  qrs_scan_chart_set_selected (QRS_SCAN_CHART (chart), 1);
+
+  g_assert_true (gtk_accelerator_parse (key, &keyval, &modifiers));
+  controllers = gtk_widget_observe_controllers (chart);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, modifiers, &handled);
+    }
+
+  g_clear_object (&controllers);
+  g_object_unref (chart);
+  return handled;
+}
+
+static void
+test_a11y_shortcuts_window (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  GtkApplication *app = app_test_get_application ();
+  g_autoptr(GHashTable) bound = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) list_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto(GStrv) actions = gtk_application_list_action_descriptions (app);
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autoptr(GString) stale = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  GtkWindow *shortcuts;
+
+  /* What the keys do: the window's, the library list's (Delete) and the
+   * application's. */
+  add_bound_keys (GTK_WIDGET (window), TRUE, bound);
+  add_bound_keys (GTK_WIDGET (window), FALSE, bound);
+  add_bound_keys (GTK_WIDGET (window->library_view), FALSE, bound);
+  /* GtkListView's own keys (Ctrl+A …) may be listed, not must. */
+  add_bound_keys (GTK_WIDGET (window->library_view), TRUE, list_keys);
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, actions[i]);
+
+      for (guint j = 0; accels[j] != NULL; j++)
+        {
+          guint keyval;
+          GdkModifierType modifiers;
+
+          g_assert_true (gtk_accelerator_parse (accels[j], &keyval, &modifiers));
+          g_hash_table_insert (bound, key_name (keyval, modifiers), g_strdup (actions[i]));
+        }
+    }
+  g_assert_cmpuint (g_hash_table_size (bound), >=, 20);
+
+  /* What the Keyboard Shortcuts window (Ctrl+?) says they do. */
+  g_assert_true (g_hash_table_contains (bound, "<Control>question"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  shortcuts = wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_true (gtk_window_get_transient_for (shortcuts) == GTK_WINDOW (window));
+  add_listed_keys (GTK_WIDGET (shortcuts), listed);
+
+  g_hash_table_iter_init (&iter, bound);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (listed, key))
+      g_string_append_printf (missing, " %s (%s)", (char *)key, (char *)value);
+
+  g_hash_table_iter_init (&iter, listed);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (bound, key) && !g_hash_table_contains (list_keys, key)
+        && !scan_chart_takes (key))
+      g_string_append_printf (stale, " %s (“%s”)", (char *)key, (char *)value);
+
+  if (missing->len > 0 || stale->len > 0)
+    g_error ("The Keyboard Shortcuts window is out of date: not listed:%s; listed, but no key does it:%s",
+             missing->len > 0 ? missing->str : " none", stale->len > 0 ? stale->str : " none");
+
+  gtk_window_destroy (shortcuts);
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -199,6 +436,8 @@ main (int   argc,
 
   g_test_add_func ("/app/a11y/names/window", test_a11y_names_window);
   g_test_add_func ("/app/a11y/names/dialogs", test_a11y_names_dialogs);
+  g_test_add_func ("/app/a11y/shortcuts-window", test_a11y_shortcuts_window);
+  g_test_add_func ("/app/a11y/export-dialog-focus", test_a11y_export_dialog_focus);
 
   return app_test_run_tests ();
 }
