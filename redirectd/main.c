@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "qrs-accept-loop.h"
 #include "qrs-redirect-config.h"
 #include "qrs-redirect-metrics.h"
 #include "qrs-redirect-server.h"
@@ -42,6 +43,7 @@ typedef struct
   QrsScanWriter      *writer;
   QrsScanIngest      *ingest;       /* owned by the writer */
   SoupServer         *metrics_server;
+  QrsAcceptLoop      *metrics_accept;
   guint               metrics_port;  /* as bound, 0 when off */
   int                 exit_status;
 } Daemon;
@@ -98,6 +100,14 @@ metrics_cb (SoupServer        *server,
                                     SOUP_MEMORY_TAKE, text, strlen (text));
 }
 
+static void
+metrics_request_finished_cb (SoupServer        *server,
+                             SoupServerMessage *msg,
+                             gpointer           user_data)
+{
+  qrs_accept_loop_request_finished (msg);
+}
+
 static gboolean
 start_metrics (Daemon  *daemon,
                GError **error)
@@ -114,10 +124,13 @@ start_metrics (Daemon  *daemon,
   socket_address = g_inet_socket_address_new (address, daemon->config->metrics_port);
   daemon->metrics_server = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_handler (daemon->metrics_server, NULL, metrics_cb, daemon, NULL);
+  g_signal_connect (daemon->metrics_server, "request-finished", G_CALLBACK (metrics_request_finished_cb), NULL);
 
   /* A socket of our own rather than soup_server_listen(), so that the
    * port bound is read from it: libsoup 3.2 caches the listener's
-   * address when soup_server_get_uris() asks and never frees it. */
+   * address when soup_server_get_uris() asks and never frees it.  And
+   * our own accept loop, as on the public listener: libsoup's stops
+   * for good when descriptors run out once. */
   socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
                          G_SOCKET_PROTOCOL_TCP, error);
   if (socket == NULL ||
@@ -126,7 +139,9 @@ start_metrics (Daemon  *daemon,
       !g_socket_bind (socket, socket_address, TRUE, error) ||
       !g_socket_listen (socket, error) ||
       (bound = g_socket_get_local_address (socket, error)) == NULL ||
-      !soup_server_listen_socket (daemon->metrics_server, socket, 0, error))
+      (daemon->metrics_accept = qrs_accept_loop_new (daemon->metrics_server, socket,
+                                                     daemon->config->client_timeout_s,
+                                                     NULL, error)) == NULL)
     {
       g_prefix_error (error, _("Cannot serve metrics on %s:%u: "),
                       daemon->config->metrics_host, daemon->config->metrics_port);
@@ -185,6 +200,8 @@ reload_cb (gpointer user_data)
     g_message ("The listen addresses, workers and directories change only on restart");
 
   qrs_redirect_server_set_config (daemon->server, config);
+  if (daemon->metrics_accept != NULL)
+    qrs_accept_loop_set_client_timeout (daemon->metrics_accept, config->client_timeout_s);
   qrs_spool_set_max_bytes (daemon->spool, config->spool_max);
   if (daemon->listener != NULL && database_configured (config))
     qrs_route_listener_reload (daemon->listener, config->database);
@@ -273,6 +290,7 @@ start (Daemon  *daemon,
 static void
 stop (Daemon *daemon)
 {
+  g_clear_pointer (&daemon->metrics_accept, qrs_accept_loop_free);
   if (daemon->metrics_server != NULL)
     soup_server_disconnect (daemon->metrics_server);
   if (daemon->server != NULL)

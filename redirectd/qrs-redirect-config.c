@@ -20,6 +20,7 @@ G_DEFINE_QUARK (qrs-redirect-config-error-quark, qrs_redirect_config_error)
 #define DEFAULT_SPOOL_MAX       (G_GUINT64_CONSTANT (1) << 30)
 #define DEFAULT_SEGMENT_SIZE    (G_GUINT64_CONSTANT (64) << 20)
 #define DEFAULT_REFERRER_POLICY "strict-origin-when-cross-origin"
+#define DEFAULT_CLIENT_TIMEOUT  20
 
 static const char * const referrer_policies[] = {
   "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
@@ -31,7 +32,7 @@ static const char * const known_keys[] = {
   "listen", "database", "state-dir", "spool-dir", "spool-max", "spool-segment-size",
   "metrics-listen", "workers", "trusted-proxies", "referrer-policy", "hsts",
   "batch-rows", "batch-interval-ms", "commit-batches", "fsync-interval-ms", "database-retry-max-ms",
-  "verbose",
+  "client-timeout", "verbose",
   NULL
 };
 
@@ -472,7 +473,9 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
       !pick_uint (key_file, "commit-batches", 8, 1, 1000, &self->commit_batches, error) ||
       !pick_uint (key_file, "fsync-interval-ms", 50, 1, 10000, &self->fsync_interval_ms, error) ||
       !pick_uint (key_file, "database-retry-max-ms", 5000, 100, 600000,
-                  &self->database_retry_max_ms, error))
+                  &self->database_retry_max_ms, error) ||
+      !pick_uint (key_file, "client-timeout", DEFAULT_CLIENT_TIMEOUT, 1, 3600,
+                  &self->client_timeout_s, error))
     return NULL;
 
   self->port_file = g_strdup (flags->port_file);

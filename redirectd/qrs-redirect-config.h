@@ -66,6 +66,7 @@ typedef struct
   guint        commit_batches;
   guint        fsync_interval_ms;
   guint        database_retry_max_ms;
+  guint        client_timeout_s;  /* to send a request and read its answer */
   gboolean     verbose;
 } QrsRedirectConfig;
 

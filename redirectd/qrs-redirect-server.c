@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
+#include "qrs-accept-loop.h"
 #include "qrs-redirect-pages.h"
 #include "qrs-redirect-server.h"
 #include "qrs-visitor-hash.h"
@@ -32,6 +33,7 @@ typedef struct
   GThread           *thread;
   GMainContext      *context;
   SoupServer        *soup;
+  QrsAcceptLoop     *accept_loop;
   QrsRedirectConfig *config;        /* the worker thread's own */
   GError            *start_error;
   gboolean           started;
@@ -621,6 +623,7 @@ request_done_cb (SoupServer        *soup,
       duration = (guint32)((guint32)g_get_monotonic_time () - started);
       atomic_fetch_sub (&worker->in_flight, 1);
     }
+  qrs_accept_loop_request_finished (msg);
   qrs_redirect_metrics_observe (worker->server->metrics, soup_server_message_get_status (msg), duration);
 }
 
@@ -649,7 +652,8 @@ worker_thread (gpointer data)
     {
       /* The GSocket owns the descriptor now. */
       worker->fd = -1;
-      soup_server_listen_socket (worker->soup, socket, 0, &error);
+      worker->accept_loop = qrs_accept_loop_new (worker->soup, socket, worker->config->client_timeout_s,
+                                                 worker->context, &error);
     }
 
   g_mutex_lock (&self->start_lock);
@@ -662,6 +666,7 @@ worker_thread (gpointer data)
   while (worker->start_error == NULL && !atomic_load (&worker->quit))
     g_main_context_iteration (worker->context, TRUE);
 
+  g_clear_pointer (&worker->accept_loop, qrs_accept_loop_free);
   if (worker->soup != NULL)
     soup_server_disconnect (worker->soup);
   /* Let the connections we closed finish their teardown. */
@@ -832,6 +837,8 @@ swap_config_cb (gpointer data)
 
   g_clear_pointer (&swap->worker->config, qrs_redirect_config_unref);
   swap->worker->config = g_steal_pointer (&swap->config);
+  if (swap->worker->accept_loop != NULL)
+    qrs_accept_loop_set_client_timeout (swap->worker->accept_loop, swap->worker->config->client_timeout_s);
   g_free (swap);
   return G_SOURCE_REMOVE;
 }
@@ -891,16 +898,8 @@ qrs_redirect_server_stop (QrsRedirectServer *self,
       Worker *worker = g_ptr_array_index (self->workers, i);
 
       atomic_store (&worker->draining, TRUE);
-      /* A listening socket shut down refuses new connections while its
-       * descriptor stays valid for the worker still polling it. */
-      if (worker->soup != NULL)
-        {
-          GSList *listeners = soup_server_get_listeners (worker->soup);
-
-          for (GSList *l = listeners; l != NULL; l = l->next)
-            shutdown (g_socket_get_fd (l->data), SHUT_RDWR);
-          g_slist_free (listeners);
-        }
+      if (worker->accept_loop != NULL)
+        qrs_accept_loop_shutdown (worker->accept_loop);
     }
 
   for (guint i = 0; i < self->workers->len; i++)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
@@ -50,7 +51,15 @@ read_log (Fixture *fixture)
 static void
 die_with_parent (gpointer user_data)
 {
+  Fixture *fixture = user_data;
+
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (fixture->fd_limit > 0)
+    {
+      struct rlimit limit = { fixture->fd_limit, fixture->fd_limit };
+
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
 }
 
 void
@@ -81,7 +90,7 @@ daemon_start (Fixture            *fixture,
   /* The daemon's warnings are for its log, not fatal as in the tests. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   g_subprocess_launcher_set_stderr_file_path (launcher, log_file);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, fixture, NULL);
   fixture->process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
   g_assert_no_error (error);
 
@@ -130,6 +139,20 @@ daemon_stop (Fixture *fixture,
     }
   g_clear_object (&fixture->process);
   return g_get_monotonic_time () - start;
+}
+
+/* The daemon's /proc/PID/FILE, whole. */
+char *
+daemon_proc (Fixture    *fixture,
+             const char *file)
+{
+  g_autofree char *path = NULL;
+  char *text = NULL;
+
+  g_assert_nonnull (fixture->process);
+  path = g_strdup_printf ("/proc/%s/%s", g_subprocess_get_identifier (fixture->process), file);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
 }
 
 void

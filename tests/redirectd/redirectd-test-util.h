@@ -18,6 +18,7 @@ typedef struct
   guint16      port;
   guint16      metrics_port;
   SoupSession *session;
+  guint        fd_limit;        /* RLIMIT_NOFILE of the daemon; 0: as ours */
 } Fixture;
 
 typedef struct
@@ -38,6 +39,8 @@ void         daemon_start    (Fixture            *fixture,
                               const char * const *extra);
 gint64       daemon_stop     (Fixture            *fixture,
                               int                 signal_number);
+char        *daemon_proc     (Fixture            *fixture,
+                              const char         *file);
 
 /* A steady load of GETs alternating between /r/open-day and /r/plain1;
  * with stop_after set, the daemon gets stop_signal once that many

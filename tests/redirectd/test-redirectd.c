@@ -363,6 +363,177 @@ test_hostile_paths (Fixture       *fixture,
   }
 }
 
+/* The CPU time the daemon has used, in clock ticks: utime and stime,
+ * fields 14 and 15 of /proc/PID/stat, the 12th and 13th after the name. */
+static guint64
+daemon_cpu_ticks (Fixture *fixture)
+{
+  g_autofree char *stat = daemon_proc (fixture, "stat");
+  g_auto(GStrv) fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+
+  return g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10);
+}
+
+static GSocketConnection *
+connect_raw (Fixture *fixture)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", fixture->port, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* Waits up to @timeout_us for the daemon to close @connection, reading
+ * and counting what it sends first.  Returns how long it took, or -1 if
+ * it stayed open. */
+static gint64
+wait_for_close (GSocketConnection *connection,
+                gint64             timeout_us,
+                gsize             *received)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + timeout_us;
+  char buffer[4096];
+
+  *received = 0;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      if (!g_socket_condition_timed_wait (socket, G_IO_IN, deadline - g_get_monotonic_time (), NULL, NULL))
+        break;
+      n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+      if (n <= 0)
+        return g_get_monotonic_time () - start;
+      *received += n;
+    }
+  return -1;
+}
+
+/* libsoup 3.2's own listener stops accepting for good on the first
+ * failed accept(), descriptors run out or not; the daemon accepts for
+ * it, waits and goes on. */
+static void
+test_fd_exhaustion (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *log = NULL;
+  guint64 ticks;
+
+  fixture->fd_limit = 64;
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  /* More connections than the daemon has descriptors: the kernel queues
+   * what it cannot take. */
+  for (guint i = 0; i < 100; i++)
+    g_ptr_array_add (connections, connect_raw (fixture));
+  for (guint i = 0; i < 100; i++)
+    {
+      g_free (log);
+      log = read_log (fixture);
+      if (strstr (log, "Cannot accept connections for now") != NULL)
+        break;
+      g_usleep (50000);
+    }
+
+  /* Waiting for descriptors is not spinning for them. */
+  ticks = daemon_cpu_ticks (fixture);
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpuint (daemon_cpu_ticks (fixture) - ticks, <, 30);
+
+  /* Once they are back, it serves again. */
+  g_ptr_array_set_size (connections, 0);
+  g_assert_cmpuint (raw_get (fixture, "/healthz"), ==, 200);
+  g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 1);
+
+  g_free (log);
+  log = read_log (fixture);
+  g_assert_nonnull (strstr (log, "Cannot accept connections for now (Too many open files)"));
+}
+
+static gboolean
+read_answer (GSocketConnection *connection,
+             const char        *ending)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  g_autoptr(GString) answer = g_string_new (NULL);
+  char buffer[4096];
+  gssize n;
+
+  while (strstr (answer->str, ending) == NULL &&
+         (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (answer, buffer, n);
+  return g_str_has_prefix (answer->str, "HTTP/1.1 200 ") && strstr (answer->str, ending) != NULL;
+}
+
+/* libsoup's server has no timeout of its own: without one, a client
+ * that is idle or sends a byte at a time holds its connection, and a
+ * descriptor, for ever. */
+static void
+test_client_timeout (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *start = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nX-Slow: ";
+  gsize received;
+  gint64 took;
+
+  write_config (fixture, "[redirectd]\nclient-timeout=1\n");
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  /* Idle from the start. */
+  {
+    g_autoptr(GSocketConnection) idle = connect_raw (fixture);
+
+    took = wait_for_close (idle, 5 * G_USEC_PER_SEC, &received);
+    g_assert_cmpint (took, >=, 0);
+    g_assert_cmpint (took, <, 3 * G_USEC_PER_SEC);
+    g_assert_cmpuint (received, ==, 0);
+  }
+
+  /* A header a byte every 100 ms: never finished, never answered. */
+  {
+    g_autoptr(GSocketConnection) slow = connect_raw (fixture);
+    GSocket *socket = g_socket_connection_get_socket (slow);
+    gint64 begin = g_get_monotonic_time ();
+
+    g_assert_cmpint (g_socket_send (socket, start, strlen (start), NULL, NULL), ==, strlen (start));
+    took = -1;
+    for (guint i = 0; i < 50 && took < 0; i++)
+      {
+        if (g_socket_send (socket, "a", 1, NULL, NULL) != 1)
+          break;
+        took = wait_for_close (slow, 100000, &received);
+        g_assert_cmpuint (received, ==, 0);
+      }
+    took = g_get_monotonic_time () - begin;
+    g_assert_cmpint (took, <, 3 * G_USEC_PER_SEC);
+  }
+
+  /* Each answer gives a kept-alive connection its time again. */
+  {
+    g_autoptr(GSocketConnection) kept = connect_raw (fixture);
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (kept));
+    const char *get = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+
+    for (guint i = 0; i < 4; i++)
+      {
+        g_assert_true (g_output_stream_write_all (out, get, strlen (get), NULL, NULL, NULL));
+        g_assert_true (read_answer (kept, "\r\n\r\nok\n"));
+        g_usleep (600000);
+      }
+  }
+
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
+  g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+}
+
 static void
 test_configured_headers (Fixture       *fixture,
                          gconstpointer  data)
@@ -627,6 +798,8 @@ main (int   argc,
   ADD ("/redirectd/health", test_health, NULL);
   ADD ("/redirectd/not-ready-without-routes", test_not_ready_without_routes, "no snapshot");
   ADD ("/redirectd/hostile-paths", test_hostile_paths, NULL);
+  ADD ("/redirectd/fd-exhaustion", test_fd_exhaustion, NULL);
+  ADD ("/redirectd/client-timeout", test_client_timeout, NULL);
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
   ADD ("/redirectd/untrusted-forwarded-for", test_untrusted_forwarded_for, NULL);

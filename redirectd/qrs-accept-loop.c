@@ -1,0 +1,373 @@
+/* qrs-accept-loop.c — the connections of a listening socket, handed to
+ * a SoupServer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "qrs-accept-loop.h"
+
+/* One wakeup takes a burst of waiting connections, not all of them: the
+ * requests of those already taken want the thread too. */
+#define ACCEPT_BURST      32
+/* How long to leave the queue alone when descriptors run out: long
+ * enough not to spin, short enough that nobody waits for long once
+ * connections close. */
+#define RETRY_MS          100
+#define WARNING_INTERVAL  (60 * G_USEC_PER_SEC)
+
+struct _QrsAcceptLoop
+{
+  SoupServer   *server;
+  GSocket      *socket;
+  GMainContext *context;
+  GSource      *accept_source;
+  GSource      *retry_source;
+  gint          client_timeout_s;   /* atomic */
+  gint64        last_warning;
+};
+
+/* What we know of one connection.  It is kept on the connection's
+ * remote address, the one object libsoup 3.2 gives back for a message
+ * of a connection handed over with soup_server_accept_iostream():
+ * soup_server_message_get_socket() is NULL for those. */
+typedef struct
+{
+  GSocket *socket;
+  GSource *deadline;
+  gint64   timeout_us;
+  gint64   expires;
+} Client;
+
+static GQuark client_quark;
+
+static void start_accepting (QrsAcceptLoop *self);
+
+static gboolean
+deadline_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+/* A source that wakes at its ready time alone, so that renewing the
+ * deadline after each request costs one store, not a new timer. */
+static GSourceFuncs deadline_funcs = { NULL, NULL, deadline_dispatch, NULL, NULL, NULL };
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  Client *client = data;
+
+  if (g_get_monotonic_time () < client->expires)
+    {
+      /* A request was answered since the timer was set. */
+      g_source_set_ready_time (client->deadline, client->expires);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* Shut down, not closed under libsoup's feet: the connection reads an
+   * end, and libsoup lets it go as it would one the client dropped. */
+  g_debug ("Closing a connection idle or too slow for %" G_GINT64_FORMAT " s",
+           client->timeout_us / G_USEC_PER_SEC);
+  g_source_set_ready_time (client->deadline, -1);
+  g_socket_shutdown (client->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+client_free (Client *client)
+{
+  g_source_destroy (client->deadline);
+  g_source_unref (client->deadline);
+  g_object_unref (client->socket);
+  g_free (client);
+}
+
+static void
+watch_client (QrsAcceptLoop  *self,
+              GSocket        *socket,
+              GSocketAddress *remote)
+{
+  Client *client;
+  guint timeout_s = g_atomic_int_get (&self->client_timeout_s);
+
+  if (timeout_s == 0)
+    return;
+
+  client = g_new0 (Client, 1);
+  client->socket = g_object_ref (socket);
+  client->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
+  client->expires = g_get_monotonic_time () + client->timeout_us;
+  client->deadline = g_source_new (&deadline_funcs, sizeof (GSource));
+  g_source_set_static_name (client->deadline, "qrs-client-deadline");
+  g_source_set_callback (client->deadline, deadline_cb, client, NULL);
+  g_source_set_ready_time (client->deadline, client->expires);
+  g_source_attach (client->deadline, self->context);
+  /* Freed whenever libsoup lets the connection go. */
+  g_object_set_qdata_full (G_OBJECT (remote), client_quark, client, (GDestroyNotify)client_free);
+}
+
+static void
+serve (QrsAcceptLoop *self,
+       int            fd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  socket = g_socket_new_from_fd (fd, &error);
+  if (socket == NULL)
+    {
+      close (fd);
+      g_debug ("Dropping a connection: %s", error->message);
+      return;
+    }
+  /* An answer is written in more than one piece: no waiting for ACKs. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+
+  /* Gone already, when the client hung up while it waited in the queue. */
+  local = g_socket_get_local_address (socket, NULL);
+  remote = g_socket_get_remote_address (socket, NULL);
+  if (local == NULL || remote == NULL)
+    return;
+
+  watch_client (self, socket, remote);
+  connection = g_socket_connection_factory_create_connection (socket);
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+    g_debug ("Dropping a connection: %s", error->message);
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  QrsAcceptLoop *self = data;
+
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The connection that could not be accepted stays queued, so the socket
+ * stays readable: polling it now would spin. */
+static void
+pause_accepting (QrsAcceptLoop *self,
+                 int            saved_errno)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->last_warning == 0 || now - self->last_warning >= WARNING_INTERVAL)
+    {
+      g_warning ("Cannot accept connections for now (%s); trying again every %u ms",
+                 g_strerror (saved_errno), RETRY_MS);
+      self->last_warning = now;
+    }
+
+  g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  self->retry_source = g_timeout_source_new (RETRY_MS);
+  g_source_set_static_name (self->retry_source, "qrs-accept-retry");
+  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
+  g_source_attach (self->retry_source, self->context);
+}
+
+static gboolean
+accept_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  QrsAcceptLoop *self = user_data;
+
+  for (guint i = 0; i < ACCEPT_BURST; i++)
+    {
+      /* Not g_socket_accept(): its GError says ENOBUFS and ECONNABORTED
+       * alike, and only one of them calls for a pause.  The GSocket made
+       * of the descriptor makes it non-blocking. */
+      int fd = accept (g_socket_get_fd (self->socket), NULL, NULL);
+
+      if (fd >= 0)
+        {
+          fcntl (fd, F_SETFD, FD_CLOEXEC);
+          serve (self, fd);
+          continue;
+        }
+
+      switch (errno)
+        {
+        case EAGAIN:
+          return G_SOURCE_CONTINUE;
+
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM:
+          pause_accepting (self, errno);
+          return G_SOURCE_REMOVE;
+
+        case EBADF:
+        case EINVAL:
+        case ENOTSOCK:
+          /* Shut down by qrs_accept_loop_shutdown(): no more connections. */
+          g_clear_pointer (&self->accept_source, g_source_unref);
+          return G_SOURCE_REMOVE;
+
+        default:
+          /* EINTR, or one connection that died in the queue
+           * (ECONNABORTED, EPROTO, a network error, see accept(2)):
+           * the next may be fine. */
+          break;
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* libsoup 3.2 keeps a connection open after an answer only when the
+ * server has a listener of its own (request_finished() in
+ * soup-server.c): without one, every request would cost a connection.
+ * It gets a listener that can never accept anything, a loopback socket
+ * shut down as soon as libsoup has it. */
+static gboolean
+add_decoy_listener (SoupServer  *server,
+                    GError     **error)
+{
+  g_autoptr(GSocket) decoy = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  decoy = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (decoy == NULL ||
+      !g_socket_bind (decoy, address, FALSE, error) ||
+      !g_socket_listen (decoy, error) ||
+      !soup_server_listen_socket (server, decoy, 0, error))
+    return FALSE;
+  return g_socket_shutdown (decoy, TRUE, TRUE, error);
+}
+
+static void
+start_accepting (QrsAcceptLoop *self)
+{
+  self->accept_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_static_name (self->accept_source, "qrs-accept");
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
+  g_source_attach (self->accept_source, self->context);
+}
+
+/**
+ * qrs_accept_loop_new:
+ * @server: the server the connections go to
+ * @socket: a listening socket
+ * @client_timeout_s: how long a connection may take to send a request
+ *   and read its answer, from its start or from the previous answer;
+ *   0 for no limit
+ * @context: (nullable): the context @server runs in
+ * @error: a #GError
+ *
+ * Starts accepting connections on @socket in @context.
+ *
+ * Returns: (transfer full): the loop, to free in @context's thread; or
+ *   %NULL with @error set
+ */
+QrsAcceptLoop *
+qrs_accept_loop_new (SoupServer    *server,
+                     GSocket       *socket,
+                     guint          client_timeout_s,
+                     GMainContext  *context,
+                     GError       **error)
+{
+  QrsAcceptLoop *self;
+
+  g_return_val_if_fail (SOUP_IS_SERVER (server), NULL);
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+
+  if (!add_decoy_listener (server, error))
+    return NULL;
+
+  if (client_quark == 0)
+    client_quark = g_quark_from_static_string ("qrs-accept-loop-client");
+
+  self = g_new0 (QrsAcceptLoop, 1);
+  self->server = g_object_ref (server);
+  self->socket = g_object_ref (socket);
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->client_timeout_s = (gint)MIN (client_timeout_s, G_MAXINT);
+  start_accepting (self);
+
+  return self;
+}
+
+void
+qrs_accept_loop_free (QrsAcceptLoop *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->accept_source != NULL)
+    g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  if (self->retry_source != NULL)
+    g_source_destroy (self->retry_source);
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self);
+}
+
+/**
+ * qrs_accept_loop_set_client_timeout:
+ *
+ * For the connections accepted from now on.  Safe from any thread.
+ */
+void
+qrs_accept_loop_set_client_timeout (QrsAcceptLoop *self,
+                                    guint          client_timeout_s)
+{
+  g_return_if_fail (self != NULL);
+
+  g_atomic_int_set (&self->client_timeout_s, (gint)MIN (client_timeout_s, G_MAXINT));
+}
+
+/**
+ * qrs_accept_loop_shutdown:
+ *
+ * Refuses new connections at once, while the descriptor stays valid for
+ * the thread still polling it.  Safe from any thread.
+ */
+void
+qrs_accept_loop_shutdown (QrsAcceptLoop *self)
+{
+  g_return_if_fail (self != NULL);
+
+  shutdown (g_socket_get_fd (self->socket), SHUT_RDWR);
+}
+
+/**
+ * qrs_accept_loop_request_finished:
+ * @msg: a message whose answer was sent
+ *
+ * Gives the connection of @msg a whole client timeout again, for its
+ * next request.  Call it from the server's "request-finished".
+ */
+void
+qrs_accept_loop_request_finished (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  Client *client;
+
+  if (remote == NULL || client_quark == 0)
+    return;
+  client = g_object_get_qdata (G_OBJECT (remote), client_quark);
+  if (client != NULL)
+    client->expires = g_get_monotonic_time () + client->timeout_us;
+}
