@@ -108,6 +108,17 @@ metrics_request_finished_cb (SoupServer        *server,
   qrs_accept_loop_request_finished (msg);
 }
 
+/* As on the public listener: a request body is never kept. */
+static void
+metrics_early_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+}
+
 static gboolean
 start_metrics (Daemon  *daemon,
                GError **error)
@@ -123,6 +134,7 @@ start_metrics (Daemon  *daemon,
   address = g_inet_address_new_from_string (daemon->config->metrics_host);
   socket_address = g_inet_socket_address_new (address, daemon->config->metrics_port);
   daemon->metrics_server = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_early_handler (daemon->metrics_server, NULL, metrics_early_cb, NULL, NULL);
   soup_server_add_handler (daemon->metrics_server, NULL, metrics_cb, daemon, NULL);
   g_signal_connect (daemon->metrics_server, "request-finished", G_CALLBACK (metrics_request_finished_cb), NULL);
 

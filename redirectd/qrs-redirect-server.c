@@ -548,6 +548,12 @@ early_request_cb (SoupServer        *soup,
   g_object_set_qdata (G_OBJECT (msg), started_quark, GUINT_TO_POINTER (started));
   atomic_fetch_add (&worker->in_flight, 1);
 
+  /* No answer needs a request body, and libsoup reads one whole before
+   * any handler runs, whatever the early handler answered: kept, a
+   * body of a gigabyte would be a gigabyte of memory.  Read and let go,
+   * chunk by chunk, within the client timeout. */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+
   if (!is_get_or_head (msg))
     {
       if (is_known_path (path))

@@ -89,6 +89,14 @@ daemon_start (Fixture            *fixture,
 
   /* The daemon's warnings are for its log, not fatal as in the tests. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  if (fixture->asan_options != NULL)
+    {
+      const char *ours = g_getenv ("ASAN_OPTIONS");
+      g_autofree char *options = ours && ours[0] ? g_strconcat (ours, ":", fixture->asan_options, NULL)
+                                                 : g_strdup (fixture->asan_options);
+
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", options, TRUE);
+    }
   g_subprocess_launcher_set_stderr_file_path (launcher, log_file);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, fixture, NULL);
   fixture->process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);

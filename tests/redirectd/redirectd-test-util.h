@@ -19,6 +19,7 @@ typedef struct
   guint16      metrics_port;
   SoupSession *session;
   guint        fd_limit;        /* RLIMIT_NOFILE of the daemon; 0: as ours */
+  const char  *asan_options;    /* ASAN_OPTIONS of the daemon; NULL: as ours */
 } Fixture;
 
 typedef struct

@@ -374,6 +374,19 @@ daemon_cpu_ticks (Fixture *fixture)
   return g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10);
 }
 
+/* A value of /proc/PID/status, such as VmHWM, in kB. */
+static guint64
+daemon_status_kb (Fixture    *fixture,
+                  const char *name)
+{
+  g_autofree char *status = daemon_proc (fixture, "status");
+  g_autofree char *key = g_strconcat ("\n", name, ":", NULL);
+  const char *line = strstr (status, key);
+
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 10);
+}
+
 static GSocketConnection *
 connect_raw (Fixture *fixture)
 {
@@ -532,6 +545,41 @@ test_client_timeout (Fixture       *fixture,
 
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
   g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+}
+
+/* libsoup reads a request body whole before any handler runs, whatever
+ * the answer; the daemon must not keep it. */
+static void
+test_request_body_not_kept (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const gsize size = 64 << 20;
+  g_autofree char *chunk = g_malloc0 (1 << 20);
+  g_autofree char *head = g_strdup_printf ("POST /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n"
+                                           "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", size);
+  g_autoptr(GSocketConnection) connection = NULL;
+  GOutputStream *out;
+  GInputStream *in;
+  char answer[64] = "";
+  guint64 peak;
+
+  /* Freed memory straight back to the allocator, so that the peak is
+   * what the daemon holds, not AddressSanitizer's quarantine. */
+  fixture->asan_options = "quarantine_size_mb=1";
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+  peak = daemon_status_kb (fixture, "VmHWM");
+
+  connection = connect_raw (fixture);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL));
+  for (gsize sent = 0; sent < size; sent += 1 << 20)
+    g_assert_true (g_output_stream_write_all (out, chunk, 1 << 20, NULL, NULL, NULL));
+  g_assert_cmpint (g_input_stream_read (in, answer, sizeof answer - 1, NULL, NULL), >, 12);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 405 "));
+
+  g_assert_cmpuint (daemon_status_kb (fixture, "VmHWM") - peak, <, 16 * 1024);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
 }
 
 static void
@@ -800,6 +848,7 @@ main (int   argc,
   ADD ("/redirectd/hostile-paths", test_hostile_paths, NULL);
   ADD ("/redirectd/fd-exhaustion", test_fd_exhaustion, NULL);
   ADD ("/redirectd/client-timeout", test_client_timeout, NULL);
+  ADD ("/redirectd/request-body-not-kept", test_request_body_not_kept, NULL);
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
   ADD ("/redirectd/untrusted-forwarded-for", test_untrusted_forwarded_for, NULL);
