@@ -219,6 +219,11 @@ qrs_redirect_referrer_host (const char *referer)
   for (const char *p = host; *p; p++)
     if (!g_ascii_isalnum (*p) && strchr (".-:[]", *p) == NULL)
       return NULL;
+  /* A colon belongs in an IPv6 address alone: "user:pass" written
+   * percent-encoded where the host goes decodes to one, and
+   * credentials are never stored. */
+  if (strchr (host, ':') != NULL && !g_hostname_is_ip_address (host))
+    return NULL;
 
   return g_ascii_strdown (host, -1);
 }

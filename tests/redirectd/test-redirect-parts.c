@@ -253,6 +253,12 @@ test_referrer_host (void)
     { "android-app://com.example.reader/", "com.example.reader" },
     { "https://ex%20ample.org/", NULL },
     { "https://exa'mple.org/", NULL },
+    /* Credentials never: in the userinfo, nor percent-encoded where the
+     * host goes. */
+    { "https://user:pass@news.example.org/", "news.example.org" },
+    { "https://user@pass@news.example.org/", NULL },
+    { "https://user%3Apass.example/", NULL },
+    { "https://user%3Apass%40news.example.org/", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
