@@ -23,6 +23,8 @@
 #define SALT_LENGTH     32
 #define LOCATION_MAX    8192
 #define QUERY_MAX       2048
+/* More proxies of ours than this in a row is no deployment we know. */
+#define FORWARDED_HOPS_MAX 64
 #define USEC_PER_DAY    (G_USEC_PER_SEC * G_GINT64_CONSTANT (86400))
 
 typedef struct
@@ -245,9 +247,8 @@ qrs_redirect_client_address (QrsRedirectConfig *config,
                              GInetAddress      *peer,
                              const char        *forwarded_for)
 {
-  g_auto(GStrv) hops = NULL;
   GInetAddress *client;
-  guint n;
+  const char *end;
 
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (G_IS_INET_ADDRESS (peer), NULL);
@@ -256,18 +257,27 @@ qrs_redirect_client_address (QrsRedirectConfig *config,
   if (forwarded_for == NULL || !qrs_redirect_config_is_trusted_proxy (config, peer))
     return client;
 
-  hops = g_strsplit (forwarded_for, ",", 64);
-  n = g_strv_length (hops);
-  for (guint i = n; i > 0; i--)
+  /* Read from the right, where our proxies appended their hops, and
+   * never split whole: the client writes the left part, as long as it
+   * likes, and a split with a cap would lump the right end together. */
+  end = forwarded_for + strlen (forwarded_for);
+  for (guint n = 0; n < FORWARDED_HOPS_MAX && end > forwarded_for; n++)
     {
-      GInetAddress *hop = g_inet_address_new_from_string (g_strstrip (hops[i - 1]));
+      const char *start = end;
+      g_autofree char *text = NULL;
+      GInetAddress *hop;
 
+      while (start > forwarded_for && start[-1] != ',')
+        start--;
+      text = g_strndup (start, end - start);
+      hop = g_inet_address_new_from_string (g_strstrip (text));
       if (hop == NULL)
         break;
       g_object_unref (client);
       client = hop;
       if (!qrs_redirect_config_is_trusted_proxy (config, hop))
         break;
+      end = start > forwarded_for ? start - 1 : start;
     }
   return client;
 }

@@ -322,6 +322,28 @@ test_forwarded_for (void)
       g_autofree char *client = client_of (config, cases[i].peer, cases[i].xff);
       g_assert_cmpstr (client, ==, cases[i].client);
     }
+
+  /* However much the client writes on the left, the hop our proxy
+   * appended on the right is the one believed. */
+  {
+    g_autoptr(GString) long_chain = g_string_new (NULL);
+    g_autofree char *client = NULL;
+
+    for (guint i = 0; i < 100; i++)
+      g_string_append (long_chain, "192.0.2.1, ");
+    g_string_append (long_chain, "198.51.100.7, 10.9.9.9");
+    client = client_of (config, "10.1.2.3", long_chain->str);
+    g_assert_cmpstr (client, ==, "198.51.100.7");
+  }
+  {
+    g_autofree char *empty_hop = client_of (config, "10.1.2.3", "198.51.100.7,");
+    g_autofree char *only_commas = client_of (config, "10.1.2.3", ",,,");
+    g_autofree char *empty = client_of (config, "10.1.2.3", "");
+
+    g_assert_cmpstr (empty_hop, ==, "10.1.2.3");
+    g_assert_cmpstr (only_commas, ==, "10.1.2.3");
+    g_assert_cmpstr (empty, ==, "10.1.2.3");
+  }
 }
 
 static void
