@@ -32,6 +32,7 @@ struct _QrsScanChart
   guint64    axis_top;
   int        hover;       /* -1 for none */
   int        selected;    /* -1 for none */
+  gboolean   day_chosen;  /* by the keyboard or a click, since the days came */
 };
 
 G_DEFINE_FINAL_TYPE (QrsScanChart, qrs_scan_chart, GTK_TYPE_WIDGET)
@@ -194,13 +195,33 @@ qrs_scan_chart_dup_day_text (QrsScanChart *self,
   return g_strdup_printf ("%s\n%s", date, scans);
 }
 
+/* The chart's name is what it is until a day is chosen, then that day
+ * and its scans: the tooltip that shows them is no help to a screen
+ * reader, and GTK 4.8 has nothing to announce with but a change of the
+ * focused widget's name, which screen readers read out. */
 static void
 update_accessible (QrsScanChart *self)
 {
   g_autofree char *summary = qrs_scan_chart_dup_summary (self);
+  g_autofree char *label = NULL;
+
+  if (self->day_chosen && self->selected >= 0)
+    {
+      const QrsScanDay *day = &g_array_index (self->days, QrsScanDay, self->selected);
+      g_autofree char *date = dup_long_date (day);
+      g_autofree char *count = format_count (day->scans);
+      g_autofree char *scans = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s scan", "%s scans",
+                                                             (gulong)MIN (day->scans, G_MAXULONG)),
+                                                count);
+
+      /* Translators: the scan chart's name for screen readers while a
+       * day is chosen: the day, then its scans, as in “Monday, March 2,
+       * 2026: 17 scans” */
+      label = g_strdup_printf (C_("scan chart day and its scans", "%s: %s"), date, scans);
+    }
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Scans per day"),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label ? label : _("Scans per day"),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, summary,
                                   -1);
 }
@@ -522,7 +543,11 @@ pressed_cb (QrsScanChart *self,
   int index = index_at (self, x);
 
   if (index >= 0)
-    qrs_scan_chart_set_selected (self, index);
+    {
+      self->day_chosen = TRUE;
+      qrs_scan_chart_set_selected (self, index);
+      update_accessible (self);
+    }
 }
 
 static gboolean
@@ -563,7 +588,9 @@ key_pressed_cb (QrsScanChart    *self,
       return FALSE;
     }
 
+  self->day_chosen = TRUE;
   qrs_scan_chart_set_selected (self, index);
+  update_accessible (self);
   return TRUE;
 }
 
@@ -662,6 +689,7 @@ qrs_scan_chart_set_days (QrsScanChart *self,
   self->most = 0;
   self->most_index = 0;
   self->hover = -1;
+  self->day_chosen = FALSE;
 
   if (days != NULL)
     {
@@ -753,6 +781,7 @@ qrs_scan_chart_set_selected (QrsScanChart *self,
     return;
 
   self->selected = index;
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
 }

@@ -348,6 +348,7 @@ test_scans_chart_keyboard (void)
   qrs_scan_chart_set_days (QRS_SCAN_CHART (chart), days);
   g_assert_true (gtk_widget_get_focusable (chart));
   g_assert_true (gtk_widget_grab_focus (chart));
+  gtk_test_accessible_assert_property (chart, GTK_ACCESSIBLE_PROPERTY_LABEL, "Scans per day");
 
   /* The keyboard starts on the latest day and walks the bars. */
   g_assert_cmpint (qrs_scan_chart_get_selected (QRS_SCAN_CHART (chart)), ==, 2);
@@ -361,11 +362,34 @@ test_scans_chart_keyboard (void)
   g_assert_cmpint (qrs_scan_chart_get_selected (QRS_SCAN_CHART (chart)), ==, 2);
   g_assert_false (press_key (chart, GDK_KEY_a));
 
-  /* What the tooltip says of a bar: the day in full and its scans. */
+  /* A screen reader hears the day the keyboard is on: the chart's name
+   * becomes that day and its scans, as its tooltip shows them; new days
+   * give it its own name back. */
+  g_assert_true (press_key (chart, GDK_KEY_Home));
   day = qrs_scan_chart_get_day (QRS_SCAN_CHART (chart), 0);
   first = g_date_time_new_utc (g_date_get_year (&day->day), g_date_get_month (&day->day),
                                g_date_get_day (&day->day), 0, 0, 0);
   expected_date = g_date_time_format (first, "%A, %B %-d, %Y");
+  {
+    g_autofree char *expected = g_strdup_printf ("%s: 4 scans", expected_date);
+
+    gtk_test_accessible_assert_property (chart, GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+  }
+  g_assert_true (press_key (chart, GDK_KEY_Right));
+  {
+    g_autofree char *day_text = qrs_scan_chart_dup_day_text (QRS_SCAN_CHART (chart), 1);
+    g_auto(GStrv) lines = g_strsplit (day_text, "\n", 2);
+    g_autofree char *expected = g_strdup_printf ("%s: %s", lines[0], lines[1]);
+
+    /* The tooltip's two lines, on one. */
+    g_assert_cmpstr (lines[1], ==, "0 scans");
+    gtk_test_accessible_assert_property (chart, GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+  }
+  qrs_scan_chart_set_days (QRS_SCAN_CHART (chart), days);
+  gtk_test_accessible_assert_property (chart, GTK_ACCESSIBLE_PROPERTY_LABEL, "Scans per day");
+  g_assert_true (press_key (chart, GDK_KEY_End));
+
+  /* What the tooltip says of a bar: the day in full and its scans. */
   text = qrs_scan_chart_dup_day_text (QRS_SCAN_CHART (chart), 0);
   g_assert_true (g_str_has_prefix (text, expected_date));
   g_assert_true (g_str_has_suffix (text, "\n4 scans"));
