@@ -447,6 +447,11 @@ lookup_thumbnail (QrsWindow   *self,
   qrs_preview_set_design (renderer, qrs_document_get_design (document));
   qrs_preview_set_text (renderer, qrs_document_get_text (document));
   texture = qrs_preview_render_texture (renderer, THUMBNAIL_SIZE * scale, &error);
+  /* What a screen reader says of it, as of the live thumbnail: kept with
+   * the picture, since the symbol it is read from is not. */
+  if (texture != NULL)
+    g_object_set_data_full (G_OBJECT (texture), "qrs-summary",
+                            qrs_preview_dup_summary (renderer), g_free);
   qrs_preview_set_design (renderer, NULL);
   qrs_preview_set_text (renderer, NULL);
   if (texture == NULL)
@@ -503,6 +508,18 @@ library_row_bind_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_visible (GTK_WIDGET (thumbnail), cached == NULL);
   gtk_widget_set_visible (picture, cached != NULL);
   gtk_picture_set_paintable (GTK_PICTURE (picture), cached);
+  if (cached != NULL)
+    {
+      const char *name = qrs_design_get_title (qrs_document_get_design (document));
+
+      /* Named as the live thumbnail (QrsPreview) names itself. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (picture),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      name && *name ? name : _("QR code preview"),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      g_object_get_data (G_OBJECT (cached), "qrs-summary"),
+                                      -1);
+    }
   if (cached == NULL)
     {
       qrs_preview_set_design (QRS_PREVIEW (thumbnail), qrs_document_get_design (document));

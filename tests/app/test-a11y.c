@@ -1,6 +1,7 @@
 /* test-a11y.c — what a screen reader and a keyboard find: a name on
- * every control that shows no text, the Keyboard Shortcuts window
- * telling the shortcuts as they are, and where each dialog starts
+ * every control that shows no text and on the library's thumbnails,
+ * the Keyboard Shortcuts window telling the shortcuts as they are, and
+ * where each dialog starts
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -428,16 +429,95 @@ test_a11y_shortcuts_window (void)
   app_test_close_window (window);
 }
 
+/* The library's thumbnails ------------------------------------------- */
+
+typedef struct
+{
+  QrsWindow *window;
+  guint      n;
+} Pictures;
+
+/* The rows of saved codes, drawn from the cache as pictures. */
+static guint
+count_pictures (QrsWindow *window)
+{
+  GHashTableIter iter;
+  gpointer item;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, window->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    if (gtk_widget_get_visible (g_object_get_data (item, "picture")))
+      n++;
+
+  return n;
+}
+
+static gboolean
+pictures_shown (gpointer data)
+{
+  Pictures *pictures = data;
+
+  return count_pictures (pictures->window) >= pictures->n;
+}
+
+static void
+test_a11y_thumbnails (void)
+{
+  QrsWindow *window;
+  Pictures pictures;
+  GHashTableIter iter;
+  gpointer item;
+  guint n_checked = 0;
+
+  app_test_assert_connected ();
+  app_test_make_url_codes ("Thumbnail", 3);
+  window = app_test_new_window (1200, 800);
+  app_test_wait_for_library (window, 3, 30000);
+  pictures = (Pictures) { window, 3 };
+  app_test_wait_until (pictures_shown, &pictures, 30000);
+
+  /* A saved code's thumbnail is a picture from the cache, not a live
+   * preview; it says what the live one says: the title, and what the
+   * code is and holds. */
+  g_hash_table_iter_init (&iter, window->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      QrsDocument *document = gtk_list_item_get_item (item);
+      GtkWidget *picture = g_object_get_data (item, "picture");
+      g_autoptr(QrsPreview) live = NULL;
+      g_autofree char *summary = NULL;
+
+      if (!gtk_widget_get_visible (picture))
+        continue;
+
+      live = g_object_ref_sink (g_object_new (QRS_TYPE_PREVIEW, "compact", TRUE, NULL));
+      qrs_preview_set_design (live, qrs_document_get_design (document));
+      qrs_preview_set_text (live, qrs_document_get_text (document));
+      summary = qrs_preview_dup_summary (live);
+      g_assert_true (g_str_has_prefix (summary, "QR code version "));
+
+      gtk_test_accessible_assert_property (picture, GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                           qrs_design_get_title (qrs_document_get_design (document)));
+      gtk_test_accessible_assert_property (picture, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, summary);
+      n_checked++;
+    }
+  g_assert_cmpuint (n_checked, ==, 3);
+
+  app_test_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  app_test_init (&argc, &argv);
+  app_test_init_with_database (&argc, &argv);
 
   g_test_add_func ("/app/a11y/names/window", test_a11y_names_window);
   g_test_add_func ("/app/a11y/names/dialogs", test_a11y_names_dialogs);
   g_test_add_func ("/app/a11y/shortcuts-window", test_a11y_shortcuts_window);
   g_test_add_func ("/app/a11y/export-dialog-focus", test_a11y_export_dialog_focus);
+  g_test_add_func ("/app/a11y/thumbnails", test_a11y_thumbnails);
 
   return app_test_run_tests ();
 }
