@@ -381,18 +381,18 @@ update_row_scans (QrsWindow   *self,
   guint64 scans = 0;
 
   /* Only a dynamic code's scans are counted (the redirect daemon counts
-   * them): a static code's row says nothing rather than "0 scans".
-   * The count uses a plain conversion, not G_GUINT64_FORMAT: xgettext
-   * cannot read through the macro, so the message would never be
-   * translated. */
+   * them): a static code's row says nothing rather than "0 scans". */
   if (document != NULL && self->codes != NULL && qrs_document_get_id (document) > 0
       && qrs_document_get_kind (document) == QRS_CODE_KIND_DYNAMIC
       && qrs_code_list_lookup_scans (self->codes, qrs_document_get_id (document), &scans))
     {
+      /* Thousands grouped as the locale does, as the editor's totals
+       * and the scan chart write them: "1,234 scans", not "1234". */
+      g_autofree char *count = g_strdup_printf ("%'" G_GUINT64_FORMAT, scans);
       /* Translators: how many times a code was scanned, in a library row */
-      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%llu scan",
-                                                            "%llu scans", scans),
-                                               (unsigned long long)scans);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s scan", "%s scans",
+                                                            (gulong)MIN (scans, G_MAXULONG)),
+                                               count);
 
       gtk_label_set_label (label, text);
       gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
