@@ -429,6 +429,76 @@ test_a11y_shortcuts_window (void)
   app_test_close_window (window);
 }
 
+/* Tab ------------------------------------------------------------------ */
+
+typedef struct
+{
+  gboolean library;
+  gboolean search;
+  gboolean editor;
+  gboolean preview;
+  gboolean export;
+  gboolean new_code;
+  guint    steps;
+} TabWalk;
+
+/* Tabs round the window from where the focus is, in @direction, and
+ * says where it went; fails if it never comes back (a trap). */
+static void
+walk_tabs (QrsWindow        *window,
+           GtkDirectionType  direction,
+           TabWalk          *walk)
+{
+  GtkWidget *start = gtk_window_get_focus (GTK_WINDOW (window));
+
+  g_assert_nonnull (start);
+  *walk = (TabWalk) { 0 };
+  for (walk->steps = 1; walk->steps <= 300; walk->steps++)
+    {
+      GtkWidget *focus;
+
+      g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), direction));
+      focus = gtk_window_get_focus (GTK_WINDOW (window));
+      g_assert_nonnull (focus);
+      if (gtk_widget_is_ancestor (focus, GTK_WIDGET (window->library_view)))
+        walk->library = TRUE;
+      if (gtk_widget_is_ancestor (focus, GTK_WIDGET (window->search_entry)))
+        walk->search = TRUE;
+      if (gtk_widget_is_ancestor (focus, GTK_WIDGET (window->editor)))
+        walk->editor = TRUE;
+      if (focus == GTK_WIDGET (window->preview))
+        walk->preview = TRUE;
+      if (GTK_IS_BUTTON (focus) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (focus)), "_Export…") == 0)
+        walk->export = TRUE;
+      if (GTK_IS_BUTTON (focus) && g_strcmp0 (gtk_widget_get_tooltip_text (focus), "New Code") == 0)
+        walk->new_code = TRUE;
+      if (focus == start)
+        return;
+    }
+
+  g_error ("Tab never came back to %s: a focus trap", G_OBJECT_TYPE_NAME (start));
+}
+
+static void
+test_a11y_tab_round (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  TabWalk walk;
+
+  /* Tab and Shift+Tab go round every part of the window and back,
+   * through the header bars' buttons, the search, the library, the
+   * editor and the preview. */
+  app_test_iterate (50);
+  walk_tabs (window, GTK_DIR_TAB_FORWARD, &walk);
+  g_test_message ("Tab: round the window in %u steps", walk.steps);
+  g_assert_true (walk.new_code && walk.search && walk.library && walk.editor && walk.preview && walk.export);
+  walk_tabs (window, GTK_DIR_TAB_BACKWARD, &walk);
+  g_test_message ("Shift+Tab: round the window in %u steps", walk.steps);
+  g_assert_true (walk.new_code && walk.search && walk.library && walk.editor && walk.preview && walk.export);
+
+  app_test_close_window (window);
+}
+
 /* The library's thumbnails ------------------------------------------- */
 
 typedef struct
@@ -518,6 +588,7 @@ main (int   argc,
   g_test_add_func ("/app/a11y/shortcuts-window", test_a11y_shortcuts_window);
   g_test_add_func ("/app/a11y/export-dialog-focus", test_a11y_export_dialog_focus);
   g_test_add_func ("/app/a11y/thumbnails", test_a11y_thumbnails);
+  g_test_add_func ("/app/a11y/tab-round", test_a11y_tab_round);
 
   return app_test_run_tests ();
 }
