@@ -62,6 +62,8 @@ struct _QrsSpool
   int              retired_fd;      /* a segment left, for the writer to sync */
   gboolean         dir_unsynced;    /* a segment created since the last sync */
   gboolean         half_logged;
+  gint64           last_trouble_warning;  /* monotonic µs, 0 for never */
+  guint64          troubles_unlogged;     /* since that warning */
   QrsSpoolPosition ledger;
 
   /* Only the one reader thread touches these. */
@@ -640,6 +642,34 @@ qrs_spool_open (const char  *directory,
   return g_steal_pointer (&self);
 }
 
+/* A full or failing disk fails every append, thousands a second: the
+ * log says so at once, then once a minute with how often it happened in
+ * between, and the dropped-scans counter keeps the exact count.  Called
+ * with the lock held; returns what to log after it is released. */
+#define TROUBLE_WARNING_INTERVAL (60 * G_USEC_PER_SEC)
+
+static char *
+take_trouble_warning (QrsSpool   *self,
+                      const char *what)
+{
+  gint64 now = g_get_monotonic_time ();
+  char *warning;
+
+  if (self->last_trouble_warning != 0 && now - self->last_trouble_warning < TROUBLE_WARNING_INTERVAL)
+    {
+      self->troubles_unlogged++;
+      return NULL;
+    }
+  if (self->troubles_unlogged > 0)
+    warning = g_strdup_printf ("%s (and %" G_GUINT64_FORMAT " times more since the last such warning)",
+                               what, self->troubles_unlogged);
+  else
+    warning = g_strdup (what);
+  self->last_trouble_warning = now;
+  self->troubles_unlogged = 0;
+  return warning;
+}
+
 /**
  * qrs_spool_append:
  * @self: a #QrsSpool
@@ -658,6 +688,8 @@ qrs_spool_append (QrsSpool            *self,
   gssize written = 0;
   guint64 max_bytes;
   int saved_errno = 0;
+  g_autofree char *rotation_error = NULL;
+  g_autofree char *trouble = NULL;
 
   g_return_val_if_fail (QRS_IS_SPOOL (self), QRS_SPOOL_FAILED);
   g_return_val_if_fail (record != NULL, QRS_SPOOL_FAILED);
@@ -682,7 +714,7 @@ qrs_spool_append (QrsSpool            *self,
        * it durable, as it would have the records anyway. */
       g_array_index (self->segments, Segment, self->segments->len - 1).size = self->active_size;
       if (!open_new_segment (self, FALSE, &error))
-        g_warning ("%s; going on with the old segment", error->message);
+        rotation_error = g_strdup_printf ("%s; going on with the old segment", error->message);
     }
 
   while (written < (gssize)length)
@@ -701,12 +733,17 @@ qrs_spool_append (QrsSpool            *self,
 
   if (written != (gssize)length)
     {
+      g_autofree char *what = NULL;
+
       /* Cut a partial record off so the next one starts clean. */
       if (written > 0 && ftruncate (self->active_fd, self->active_size) < 0)
         g_warning ("Cannot cut a partial record off the spool: %s", g_strerror (errno));
+      what = g_strdup_printf ("Cannot write a scan to the spool: %s", g_strerror (saved_errno));
+      trouble = take_trouble_warning (self, what);
       g_mutex_unlock (&self->lock);
       atomic_fetch_add (&self->dropped, 1);
-      g_warning ("Cannot write a scan to the spool: %s", g_strerror (saved_errno));
+      if (trouble != NULL)
+        g_warning ("%s", trouble);
       return QRS_SPOOL_FAILED;
     }
 
@@ -714,6 +751,9 @@ qrs_spool_append (QrsSpool            *self,
   g_array_index (self->segments, Segment, self->segments->len - 1).size = self->active_size;
   self->bytes += length;
   self->written_bytes += length;
+
+  if (rotation_error != NULL)
+    trouble = take_trouble_warning (self, rotation_error);
 
   if (!self->half_logged && self->bytes > max_bytes / 2)
     {
@@ -724,6 +764,8 @@ qrs_spool_append (QrsSpool            *self,
 
   g_mutex_unlock (&self->lock);
 
+  if (trouble != NULL)
+    g_warning ("%s", trouble);
   atomic_fetch_add (&self->appended, 1);
   return QRS_SPOOL_APPENDED;
 }

@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -447,6 +449,47 @@ test_spool_damaged_ledger (Fixture       *fixture,
   g_assert_error (error, QRS_SPOOL_ERROR, QRS_SPOOL_ERROR_LEDGER);
 }
 
+/* A full or failing disk fails every append, thousands a second in
+ * production: each is counted, but the log says so once, not once per
+ * scan. */
+static void
+test_spool_failing_disk_warns_once (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      struct rlimit limit = { 4096, 4096 };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QrsSpool) spool = NULL;
+      guint failed = 0;
+
+      spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+      g_assert_no_error (error);
+
+      /* Past 4 KiB a write fails with EFBIG, as on a full disk. */
+      signal (SIGXFSZ, SIG_IGN);
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      for (guint i = 0; i < 200; i++)
+        {
+          QrsScanRecord record;
+
+          make_record (&record, i);
+          if (qrs_spool_append (spool, &record) == QRS_SPOOL_FAILED)
+            failed++;
+          qrs_scan_record_clear (&record);
+        }
+      g_assert_cmpuint (failed, >, 100);
+      g_assert_cmpuint (qrs_spool_get_dropped (spool), ==, failed);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Cannot write a scan to the spool: File too large*");
+  g_test_trap_assert_stderr_unmatched ("*Cannot write a scan*Cannot write a scan*");
+}
+
 static void
 test_uuid_text (void)
 {
@@ -566,6 +609,9 @@ main (int   argc,
   g_test_add ("/spool/full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
   g_test_add ("/spool/segments", Fixture, NULL, fixture_set_up, test_spool_segments, fixture_tear_down);
   g_test_add ("/spool/damaged-ledger", Fixture, NULL, fixture_set_up, test_spool_damaged_ledger, fixture_tear_down);
+
+  g_test_add ("/spool/failing-disk-warns-once", Fixture, NULL, fixture_set_up,
+              test_spool_failing_disk_warns_once, fixture_tear_down);
 
   g_test_add_func ("/spool/uuid-text", test_uuid_text);
   g_test_add ("/spool/writer-lends-agents", Fixture, NULL, fixture_set_up,
