@@ -158,6 +158,19 @@ qrs_cli_parse_options (GOptionContext   *context,
       return FALSE;
     }
 
+  /* GOption keeps the "--" that ends the options when a word after it
+   * starts with a dash ("codes search -- '-draft open day'"); the
+   * commands want the words alone.  Like GOption, only the pointers
+   * move: argv's strings are not ours to free. */
+  for (int i = 1; i < *argc; i++)
+    if (strcmp ((*argv)[i], "--") == 0)
+      {
+        memmove (*argv + i, *argv + i + 1, (*argc - i - 1) * sizeof (char *));
+        (*argc)--;
+        (*argv)[*argc] = NULL;
+        break;
+      }
+
   return TRUE;
 }
 

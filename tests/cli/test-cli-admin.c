@@ -1027,6 +1027,22 @@ test_codes_search (Fixture       *fixture,
 
     assert_error (run, 2, "search");
   }
+
+  /* After "--", a query may start with a word to leave out. */
+  {
+    g_autofree char *query = g_strdup_printf ("-harbour %s", fixture->word);
+    const char *args[] = { "codes", "search", "--database", shared_conninfo, "--format", "json",
+                           "--", query, NULL };
+    g_autoptr(Run) run = run_cli_env (fixture, NULL, args);
+    g_autoptr(GPtrArray) ids = NULL;
+    gint64 total = 0;
+
+    assert_success (run);
+    ids = json_codes (run->out, &total);
+    g_assert_cmpint (total, ==, 2);
+    g_assert_true (g_ptr_array_find_with_equal_func (ids, song_id, g_str_equal, NULL));
+    g_assert_true (g_ptr_array_find_with_equal_func (ids, run_id, g_str_equal, NULL));
+  }
 }
 
 /* codes set-target, disable, enable */
