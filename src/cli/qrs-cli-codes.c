@@ -948,8 +948,16 @@ codes_set_target_run (int    argc,
                                           "  qrstudio-cli codes set-target aB3dE9xY https://example.edu/open-day-2026"));
   qrs_cli_add_database_option (context, &options.conninfo);
 
-  if (!qrs_cli_parse_options (context, "codes set-target", &argc, &argv, &error) ||
-      !take_code_id (argc, argv, 1, "codes set-target", _("ID URL"), &error))
+  if (!qrs_cli_parse_options (context, "codes set-target", &argc, &argv, &error))
+    return qrs_cli_fail (error);
+  /* The code is named; its new target is what is missing. */
+  if (argc == 2)
+    {
+      qrs_cli_print_error (_("say where code “%s” should lead: qrstudio-cli codes set-target ID URL, with an https:// or http:// address"),
+                           argv[1]);
+      return QRS_CLI_EXIT_USAGE;
+    }
+  if (!take_code_id (argc, argv, 1, "codes set-target", _("ID URL"), &error))
     return qrs_cli_fail (error);
 
   target = argv[2];

@@ -1497,7 +1497,8 @@ test_bad_input (Fixture       *fixture,
     { { "codes", "list", "--limit", "many" }, 2, "many" },
     { { "codes", "list", "--sort", "colour" }, 2, "colour" },
     { { "codes", "list", "--format", "xml" }, 2, "xml" },
-    { { "codes", "set-target", "1" }, 2, "ID URL" },
+    { { "codes", "set-target" }, 2, "which code" },
+    { { "codes", "set-target", "1" }, 2, "say where code “1” should lead" },
     { { "db", "migrate", "now" }, 2, "now" },
   };
   static const struct { const char *args[6]; } unreachable[] = {
