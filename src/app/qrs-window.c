@@ -78,7 +78,10 @@ name_for_severity (QrsLintSeverity severity)
     case QRS_LINT_SEVERITY_ERROR: return _("Will not scan");
     case QRS_LINT_SEVERITY_WARNING: return _("May not scan");
     case QRS_LINT_SEVERITY_INFO:
-    default: return _("Note");
+    default:
+      /* Translators: the mildest of the scanning checks' findings, not a
+       * contact's note */
+      return C_("scanning check", "Note");
     }
 }
 

@@ -1,5 +1,6 @@
 /* test-potfiles.c — po/POTFILES.in names every file with a string
- * marked for translation, and nothing else
+ * marked for translation, and nothing else; and the .ui files' shortest
+ * strings say what they mean
  *
  * A file left out of it builds and runs, and its strings stay English
  * in every language without a word of warning: the catalogue never
@@ -161,6 +162,105 @@ test_potfiles_complete (void)
              missing->len > 0 ? missing->str : " none", stale->len > 0 ? stale->str : " none");
 }
 
+/* Short strings in the .ui files ---------------------------------------- */
+
+typedef struct
+{
+  const char *path;
+  gboolean    translatable;
+  gboolean    has_context;
+  GString    *text;
+  GString    *bare;
+} UiReader;
+
+static void
+ui_start_element (GMarkupParseContext  *context,
+                  const char           *element,
+                  const char          **names,
+                  const char          **values,
+                  gpointer              user_data,
+                  GError              **error)
+{
+  UiReader *reader = user_data;
+
+  reader->translatable = FALSE;
+  reader->has_context = FALSE;
+  g_string_truncate (reader->text, 0);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (g_str_equal (names[i], "translatable"))
+        reader->translatable = g_str_equal (values[i], "yes") || g_str_equal (values[i], "true");
+      else if (g_str_equal (names[i], "context"))
+        reader->has_context = TRUE;
+    }
+}
+
+static void
+ui_text (GMarkupParseContext  *context,
+         const char           *text,
+         gsize                 length,
+         gpointer              user_data,
+         GError              **error)
+{
+  UiReader *reader = user_data;
+
+  if (reader->translatable)
+    g_string_append_len (reader->text, text, length);
+}
+
+static void
+ui_end_element (GMarkupParseContext  *context,
+                const char           *element,
+                gpointer              user_data,
+                GError              **error)
+{
+  UiReader *reader = user_data;
+
+  /* Two or three letters ("in", "px") are an abbreviation or a word
+   * that means several things: alone in a catalogue, a translator
+   * cannot tell which, and one translation serves them all. */
+  if (reader->translatable && !reader->has_context
+      && reader->text->len > 0 && g_utf8_strlen (reader->text->str, -1) <= 3)
+    g_string_append_printf (reader->bare, " \"%s\" (%s)", reader->text->str, reader->path);
+  reader->translatable = FALSE;
+}
+
+static void
+test_ui_short_strings (void)
+{
+  const GMarkupParser parser = { ui_start_element, ui_end_element, ui_text, NULL, NULL };
+  g_autofree char *ui_dir = g_build_filename (source_root (), "resources", "ui", NULL);
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) bare = g_string_new (NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *name;
+  guint n_files = 0;
+
+  dir = g_dir_open (ui_dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (ui_dir, name, NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(GMarkupParseContext) context = NULL;
+      UiReader reader = { name, FALSE, FALSE, text, bare };
+
+      if (!g_str_has_suffix (name, ".ui"))
+        continue;
+      g_file_get_contents (path, &contents, NULL, &error);
+      g_assert_no_error (error);
+      context = g_markup_parse_context_new (&parser, 0, &reader, NULL);
+      g_markup_parse_context_parse (context, contents, -1, &error);
+      g_assert_no_error (error);
+      n_files++;
+    }
+  g_assert_cmpuint (n_files, >=, 5);
+
+  if (bare->len > 0)
+    g_error ("Short translatable strings without a context:%s", bare->str);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -168,6 +268,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/i18n/potfiles/complete", test_potfiles_complete);
+  g_test_add_func ("/i18n/ui/short-strings", test_ui_short_strings);
 
   return g_test_run ();
 }
