@@ -773,10 +773,16 @@ rebuild_fields (QrsEditor  *self,
           gtk_button_set_child (GTK_BUTTON (button), content);
           gtk_widget_add_css_class (button, "flat");
           gtk_widget_set_halign (button, GTK_ALIGN_START);
+          /* GTK 4.8 would name the button after its content widget, not
+           * the content's label. */
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
           g_object_set_data (G_OBJECT (button), "qrs-field", (gpointer)field);
           g_signal_connect (button, "clicked", G_CALLBACK (add_value_clicked_cb), self);
           row = gtk_list_box_row_new ();
           gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+          /* Only a holder for the button: Tab goes to the button, not
+           * first to an empty stop around it. */
+          gtk_widget_set_focusable (row, FALSE);
           gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), button);
           gtk_widget_add_css_class (row, "add-value-row");
           gtk_list_box_append (self->fields_list, row);

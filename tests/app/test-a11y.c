@@ -246,6 +246,49 @@ test_a11y_export_dialog_focus (void)
   app_test_close_window (window);
 }
 
+/* The buttons under a field that takes several values. */
+static void
+collect_add_buttons (GtkWidget *widget,
+                     GPtrArray *buttons)
+{
+  if (GTK_IS_BUTTON (widget) && ADW_IS_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (widget))))
+    g_ptr_array_add (buttons, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_add_buttons (child, buttons);
+}
+
+static void
+test_a11y_add_value_buttons (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  /* A contact takes several phones and e-mail addresses. */
+  app_test_select_type (window, QRS_PAYLOAD_TYPE_VCARD);
+  app_test_iterate (50);
+  collect_add_buttons (GTK_WIDGET (window->editor), buttons);
+  g_assert_cmpuint (buttons->len, ==, 2);
+
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      GtkWidget *button = g_ptr_array_index (buttons, i);
+      GtkWidget *row = gtk_widget_get_ancestor (button, GTK_TYPE_LIST_BOX_ROW);
+      const char *label = adw_button_content_get_label (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (button))));
+
+      /* Named by the words it shows, “Add Phone”. */
+      g_assert_true (g_str_has_prefix (label, "Add "));
+      gtk_test_accessible_assert_property (button, GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+      /* One Tab stop, the button's, not the row's around it first. */
+      g_assert_nonnull (row);
+      g_assert_false (gtk_widget_get_focusable (row));
+    }
+
+  app_test_close_window (window);
+}
+
 /* Shortcuts ------------------------------------------------------------ */
 
 /* One key as GTK names it; the keypad's twins of plus, minus and 0 are
@@ -585,6 +628,7 @@ main (int   argc,
 
   g_test_add_func ("/app/a11y/names/window", test_a11y_names_window);
   g_test_add_func ("/app/a11y/names/dialogs", test_a11y_names_dialogs);
+  g_test_add_func ("/app/a11y/add-value-buttons", test_a11y_add_value_buttons);
   g_test_add_func ("/app/a11y/shortcuts-window", test_a11y_shortcuts_window);
   g_test_add_func ("/app/a11y/export-dialog-focus", test_a11y_export_dialog_focus);
   g_test_add_func ("/app/a11y/thumbnails", test_a11y_thumbnails);
