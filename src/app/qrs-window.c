@@ -284,6 +284,64 @@ row_released_cb (GtkGestureClick *gesture,
 }
 
 static void
+append_row_part (char       **name,
+                 const char  *part)
+{
+  char *joined;
+
+  if (part == NULL || *part == '\0')
+    return;
+  if (*name == NULL)
+    {
+      *name = g_strdup (part);
+      return;
+    }
+
+  /* Translators: two parts of a library row as a screen reader reads
+   * it, such as “Open Day, Web Address · https://example.edu/” */
+  joined = g_strdup_printf (C_("library row", "%s, %s"), *name, part);
+  g_free (*name);
+  *name = joined;
+}
+
+/* GTK 4.8 gives a list's row no name of its own (a list item's
+ * accessible label came in 4.12), so a screen reader landing on it has
+ * nothing to say: the row takes the words it shows, in their order —
+ * the title, what the code is, its scans, and the unsaved mark. */
+static void
+update_row_name_cb (GtkWidget *box)
+{
+  GtkWidget *row = gtk_widget_get_parent (box);
+  g_autofree char *name = NULL;
+
+  if (row == NULL)
+    return;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (box);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!gtk_widget_get_visible (child))
+        continue;
+
+      if (GTK_IS_LABEL (child))
+        append_row_part (&name, gtk_label_get_label (GTK_LABEL (child)));
+      else if (GTK_IS_IMAGE (child))
+        append_row_part (&name, gtk_widget_get_tooltip_text (child));
+      else if (GTK_IS_BOX (child))
+        for (GtkWidget *line = gtk_widget_get_first_child (child);
+             line != NULL;
+             line = gtk_widget_get_next_sibling (line))
+          append_row_part (&name, gtk_label_get_label (GTK_LABEL (line)));
+    }
+
+  if (name != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+static void
 library_row_setup_cb (GtkSignalListItemFactory *factory,
                       GtkListItem              *item,
                       QrsWindow                *self)
@@ -335,6 +393,12 @@ library_row_setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), scans);
   gtk_box_append (GTK_BOX (box), modified);
   gtk_list_item_set_child (item, box);
+
+  g_signal_connect_swapped (title, "notify::label", G_CALLBACK (update_row_name_cb), box);
+  g_signal_connect_swapped (subtitle, "notify::label", G_CALLBACK (update_row_name_cb), box);
+  g_signal_connect_swapped (scans, "notify::label", G_CALLBACK (update_row_name_cb), box);
+  g_signal_connect_swapped (scans, "notify::visible", G_CALLBACK (update_row_name_cb), box);
+  g_signal_connect_swapped (modified, "notify::visible", G_CALLBACK (update_row_name_cb), box);
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_object_set_data (G_OBJECT (click), "qrs-window", self);

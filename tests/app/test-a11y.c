@@ -608,6 +608,49 @@ test_a11y_tab_round (void)
   app_test_close_window (window);
 }
 
+static GtkWidget *
+row_of_document (QrsWindow   *window,
+                 QrsDocument *document)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, window->bound_rows);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    if (gtk_list_item_get_item (item) == (gpointer)document)
+      {
+        GtkWidget *title = g_object_get_data (item, "title");
+
+        /* The row GTK makes around the row's own box. */
+        return gtk_widget_get_parent (gtk_widget_get_parent (gtk_widget_get_parent (title)));
+      }
+
+  return NULL;
+}
+
+static void
+test_a11y_row_names (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+  GtkWidget *row;
+
+  /* GTK 4.8's list rows have no name of their own: each takes the
+   * words it shows, and follows them. */
+  app_test_iterate (200);
+  row = row_of_document (window, qrs_window_get_document (window));
+  g_assert_nonnull (row);
+  gtk_test_accessible_assert_role (row, GTK_ACCESSIBLE_ROLE_LIST_ITEM);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Untitled Code, Web Address · https://example.edu/, Unsaved changes");
+
+  app_test_set_title (window, "Open Day");
+  app_test_iterate (200);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Open Day, Web Address · https://example.edu/, Unsaved changes");
+
+  app_test_close_window (window);
+}
+
 /* The library's thumbnails ------------------------------------------- */
 
 typedef struct
@@ -699,6 +742,7 @@ main (int   argc,
   g_test_add_func ("/app/a11y/export-dialog-focus", test_a11y_export_dialog_focus);
   g_test_add_func ("/app/a11y/escape-closes", test_a11y_escape_closes);
   g_test_add_func ("/app/a11y/thumbnails", test_a11y_thumbnails);
+  g_test_add_func ("/app/a11y/row-names", test_a11y_row_names);
   g_test_add_func ("/app/a11y/tab-round", test_a11y_tab_round);
 
   return app_test_run_tests ();
