@@ -39,6 +39,27 @@ has_label (GPtrArray  *labels,
   return FALSE;
 }
 
+/* The widget whose tooltip is @tooltip, if any. */
+static GtkWidget *
+find_by_tooltip (GtkWidget  *widget,
+                 const char *tooltip)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_tooltip (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static void
 test_window_in_spanish (void)
 {
@@ -58,6 +79,13 @@ test_window_in_spanish (void)
   g_assert_true (has_label (labels, "Código sin título"));
   g_assert_true (has_label (labels, "Dirección web"));
   g_assert_false (has_label (labels, "Untitled Code"));
+
+  /* What a screen reader says of the buttons that show only an icon is
+   * Spanish too (the .ui files' accessibility labels). */
+  gtk_test_accessible_assert_property (find_by_tooltip (GTK_WIDGET (window), "Código nuevo"),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Código nuevo");
+  gtk_test_accessible_assert_property (find_by_tooltip (GTK_WIDGET (window), "Imprimir"),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Imprimir");
 
   app_test_close_window (window);
 }
