@@ -124,28 +124,6 @@ run_housekeeping (QrsScanIngest *self)
     g_warning ("Cannot keep the scan tables: %s", error->message);
 }
 
-/* "major.minor.patch" as far as it goes, kept in @strings; NULL when
- * there is no major. */
-static char *
-join_version (GStringChunk *strings,
-              const char   *major,
-              const char   *minor,
-              const char   *patch)
-{
-  char buffer[128];
-
-  if (major == NULL || major[0] == '\0')
-    return NULL;
-  if (minor == NULL || minor[0] == '\0')
-    g_strlcpy (buffer, major, sizeof buffer);
-  else if (patch == NULL || patch[0] == '\0')
-    g_snprintf (buffer, sizeof buffer, "%s.%s", major, minor);
-  else
-    g_snprintf (buffer, sizeof buffer, "%s.%s.%s", major, minor, patch);
-  /* A few versions cover a day's scans: each is kept once. */
-  return g_string_chunk_insert_const (strings, buffer);
-}
-
 /* @scan borrows the row's strings and the agent's, and keeps what it
  * makes in @strings: it lives for one batch and is never given to
  * qrs_scan_free(), which saves a dozen strings made and freed per scan. */
@@ -168,11 +146,16 @@ view_row (const QrsScanRow *row,
 
   if (agent != NULL)
     {
+      char version[128];
+
       scan->device = (char *)qrs_device_class_to_string (agent->device_class);
       scan->os = agent->os_family;
-      scan->os_version = join_version (strings, agent->os_major, agent->os_minor, agent->os_patch);
+      /* A few versions cover a day's scans: each is kept once. */
+      if (qrs_user_agent_format_os_version (agent, version, sizeof version))
+        scan->os_version = g_string_chunk_insert_const (strings, version);
       scan->browser = agent->browser_family;
-      scan->browser_version = join_version (strings, agent->browser_major, agent->browser_minor, NULL);
+      if (qrs_user_agent_format_browser_version (agent, version, sizeof version))
+        scan->browser_version = g_string_chunk_insert_const (strings, version);
       /* Bots are kept and flagged, never dropped. */
       scan->is_bot = agent->is_bot;
     }

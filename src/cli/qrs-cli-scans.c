@@ -1,5 +1,6 @@
 /* qrs-cli-scans.c — `qrstudio-cli scans export`: the recorded scans as
- * CSV, for a spreadsheet or another program
+ * CSV, for a spreadsheet or another program; `scans reclassify`: their
+ * user agents classified again after an update of the patterns
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -333,14 +334,186 @@ scans_export_run (int    argc,
   return QRS_CLI_EXIT_OK;
 }
 
+typedef struct
+{
+  char     *conninfo;
+  char     *since;
+  char     *until;
+  gboolean  dry_run;
+} ScansReclassifyOptions;
+
+static void
+scans_reclassify_options_clear (ScansReclassifyOptions *options)
+{
+  g_clear_pointer (&options->conninfo, g_free);
+  g_clear_pointer (&options->since, g_free);
+  g_clear_pointer (&options->until, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ScansReclassifyOptions, scans_reclassify_options_clear)
+
+/* On a terminal, how far the classifying has come, on one line. */
+static void
+reclassify_progress_cb (guint64  n_classified,
+                        guint64  n_agents,
+                        gpointer user_data)
+{
+  gboolean *shown = user_data;
+  g_autofree char *done = g_strdup_printf ("%" G_GUINT64_FORMAT, n_classified);
+  g_autofree char *all = g_strdup_printf ("%" G_GUINT64_FORMAT, n_agents);
+
+  /* TRANSLATORS: progress, rewritten in place: "1200 of 3400" */
+  g_printerr (_("\rClassifying user agents: %s of %s"), done, all);
+  *shown = TRUE;
+}
+
+/* For g_dngettext(), which takes an unsigned long. */
+static gulong
+plural_of (guint64 n)
+{
+  return n > G_MAXULONG ? G_MAXULONG : (gulong)n;
+}
+
+static int
+scans_reclassify_run (int    argc,
+                      char **argv)
+{
+  g_auto(ScansReclassifyOptions) options = { NULL };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(QrsDatabase) database = NULL;
+  g_autoptr(QrsScanStore) scans = NULL;
+  g_autoptr(GDateTime) since = NULL;
+  g_autoptr(GDateTime) until = NULL;
+  g_autoptr(GError) error = NULL;
+  QrsUserAgentParser *parser;
+  QrsScanReclassification result;
+  gboolean progress_shown = FALSE;
+  gboolean ok;
+  const GOptionEntry entries[] = {
+    { "since", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.since,
+      N_("From this day (2025-05-01, from its start in UTC) or time on (default: the first scan)"), N_("DATE") },
+    { "until", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.until,
+      N_("Up to this day (2025-05-31, to its end in UTC) or time (default: now)"), N_("DATE") },
+    { "dry-run", 'n', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.dry_run,
+      N_("Count what would change, and change nothing"), NULL },
+    { NULL }
+  };
+
+  context = qrs_cli_option_context_new (NULL,
+                                        _("Classify the recorded scans’ user agents again."),
+                                        _("Each scan keeps the user agent it was made with. After uap-core is updated\n"
+                                          "(better patterns), this reads every different user agent of the scans in\n"
+                                          "the range, classifies it again, and stores the new device, operating\n"
+                                          "system, browser and bot flag of each scan whose analysis changed. Days\n"
+                                          "where a scan became a bot, or stopped being one, have their daily counts\n"
+                                          "made again. It is all done in one transaction: all of it, or nothing.\n"
+                                          "It needs the database’s owner, the role that runs “db migrate”.\n"
+                                          "\n"
+                                          "Examples:\n"
+                                          "  qrstudio-cli scans reclassify --dry-run\n"
+                                          "  qrstudio-cli scans reclassify --since 2025-01-01\n"
+                                          "\n"
+                                          "Exit status: 0 done; 1 the database failed or refused, nothing changed;\n"
+                                          "2 bad input, nothing changed."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  qrs_cli_add_database_option (context, &options.conninfo);
+
+  if (!qrs_cli_parse_options (context, "scans reclassify", &argc, &argv, &error))
+    return qrs_cli_fail (error);
+
+  if (argc > 1)
+    {
+      qrs_cli_print_error (_("unexpected argument “%s”: every value follows its option, and spaces need quotes (see “qrstudio-cli help scans reclassify”)"),
+                           argv[1]);
+      return QRS_CLI_EXIT_USAGE;
+    }
+
+  if (options.since != NULL && !(since = qrs_cli_parse_time (options.since, FALSE, &error)))
+    {
+      g_prefix_error (&error, "--since: ");
+      return qrs_cli_fail (error);
+    }
+  if (options.until != NULL && !(until = qrs_cli_parse_time (options.until, TRUE, &error)))
+    {
+      g_prefix_error (&error, "--until: ");
+      return qrs_cli_fail (error);
+    }
+  if (since != NULL && until != NULL && g_date_time_compare (since, until) >= 0)
+    {
+      qrs_cli_print_error (_("--until %s is not after --since %s: no scan is in between"),
+                           options.until, options.since);
+      return QRS_CLI_EXIT_USAGE;
+    }
+
+  if (!(parser = qrs_user_agent_parser_get_default (&error)))
+    {
+      qrs_cli_print_error ("%s", error->message);
+      return QRS_CLI_EXIT_FAILED;
+    }
+
+  if (!(database = qrs_cli_open_database (options.conninfo, TRUE, &error)))
+    return qrs_cli_fail_store (error);
+
+  /* Interrupted, the process ends and PostgreSQL rolls the transaction
+   * back: nothing is changed. */
+  scans = qrs_scan_store_new (database);
+  ok = qrs_scan_store_reclassify (scans, parser, since, until, options.dry_run, &result,
+                                  isatty (STDERR_FILENO) ? reclassify_progress_cb : NULL,
+                                  &progress_shown, NULL, &error);
+  if (progress_shown)
+    g_printerr ("\n");
+
+  if (!ok)
+    {
+      if (g_error_matches (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_PERMISSION_DENIED))
+        {
+          qrs_cli_print_error (_("%s Classifying scans again changes them and their daily counts, which only the database’s owner may do: run it as the role that runs “qrstudio-cli db migrate”. Nothing was changed."),
+                               error->message);
+          return QRS_CLI_EXIT_FAILED;
+        }
+      return qrs_cli_fail_store (error);
+    }
+
+  {
+    g_autofree char *n_scans = g_strdup_printf ("%" G_GUINT64_FORMAT, result.n_scans);
+    g_autofree char *n_agents = g_strdup_printf ("%" G_GUINT64_FORMAT, result.n_agents);
+    g_autofree char *n_changed = g_strdup_printf ("%" G_GUINT64_FORMAT, result.n_changed);
+    g_autofree char *n_days = g_strdup_printf ("%" G_GUINT64_FORMAT, result.n_days);
+
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%s scan in the range\n", "%s scans in the range\n",
+                          plural_of (result.n_scans)), n_scans);
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%s different user agent classified again\n",
+                          "%s different user agents classified again\n", plural_of (result.n_agents)), n_agents);
+    if (options.dry_run)
+      {
+        g_print (g_dngettext (GETTEXT_PACKAGE, "%s scan would change\n", "%s scans would change\n",
+                              plural_of (result.n_changed)), n_changed);
+        g_print (g_dngettext (GETTEXT_PACKAGE, "%s day would be counted again\n", "%s days would be counted again\n",
+                              plural_of (result.n_days)), n_days);
+        g_print ("%s\n", _("Nothing was changed: this was a dry run."));
+      }
+    else
+      {
+        g_print (g_dngettext (GETTEXT_PACKAGE, "%s scan changed\n", "%s scans changed\n",
+                              plural_of (result.n_changed)), n_changed);
+        g_print (g_dngettext (GETTEXT_PACKAGE, "%s day counted again\n", "%s days counted again\n",
+                              plural_of (result.n_days)), n_days);
+      }
+  }
+
+  return QRS_CLI_EXIT_OK;
+}
+
 static const QrsCliCommand scans_commands[] = {
-  { "export", N_("Export the recorded scans as CSV"), scans_export_run },
+  { "export",     N_("Export the recorded scans as CSV"),                     scans_export_run },
+  { "reclassify", N_("Classify the scans’ user agents again, after an update"), scans_reclassify_run },
 };
 
 /**
  * qrs_cli_scans_run:
  *
  * `qrstudio-cli scans export [--code ID] [--since DATE] [--until DATE] -o FILE.csv`
+ * `qrstudio-cli scans reclassify [--since DATE] [--until DATE] [--dry-run]`
  *
  * Returns: the exit status
  */

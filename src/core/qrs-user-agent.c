@@ -174,6 +174,71 @@ qrs_device_class_to_string (QrsDeviceClass device_class)
     }
 }
 
+/* "14", "14.2" or "14.2.1": the version as a scan stores it. */
+static gboolean
+format_version (const char *major,
+                const char *minor,
+                const char *patch,
+                char       *buffer,
+                gsize       size)
+{
+  if (major == NULL || major[0] == '\0')
+    return FALSE;
+
+  if (minor == NULL || minor[0] == '\0')
+    g_strlcpy (buffer, major, size);
+  else if (patch == NULL || patch[0] == '\0')
+    g_snprintf (buffer, size, "%s.%s", major, minor);
+  else
+    g_snprintf (buffer, size, "%s.%s.%s", major, minor, patch);
+
+  return TRUE;
+}
+
+/**
+ * qrs_user_agent_format_os_version:
+ * @self: a #QrsUserAgent
+ * @buffer: where to write the version
+ * @size: the size of @buffer, at least 1
+ *
+ * Writes the operating system's version as scans keep it, major, minor
+ * and patch ("17.4.1"), cut to fit @size.
+ *
+ * Returns: %FALSE, leaving @buffer alone, if the version is unknown
+ */
+gboolean
+qrs_user_agent_format_os_version (const QrsUserAgent *self,
+                                  char               *buffer,
+                                  gsize               size)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (buffer != NULL && size > 0, FALSE);
+
+  return format_version (self->os_major, self->os_minor, self->os_patch, buffer, size);
+}
+
+/**
+ * qrs_user_agent_format_browser_version:
+ * @self: a #QrsUserAgent
+ * @buffer: where to write the version
+ * @size: the size of @buffer, at least 1
+ *
+ * Writes the browser's version as scans keep it, major and minor
+ * ("124.0"), cut to fit @size.
+ *
+ * Returns: %FALSE, leaving @buffer alone, if the version is unknown
+ */
+gboolean
+qrs_user_agent_format_browser_version (const QrsUserAgent *self,
+                                       char               *buffer,
+                                       gsize               size)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (buffer != NULL && size > 0, FALSE);
+
+  return format_version (self->browser_major, self->browser_minor, NULL, buffer, size);
+}
+
 static QrsUserAgent *
 user_agent_new_other (void)
 {

@@ -58,6 +58,12 @@ GType         qrs_user_agent_get_type            (void) G_GNUC_CONST;
 QrsUserAgent *qrs_user_agent_copy                (const QrsUserAgent *self);
 void          qrs_user_agent_free                (QrsUserAgent       *self);
 const char   *qrs_device_class_to_string         (QrsDeviceClass      device_class);
+gboolean      qrs_user_agent_format_os_version      (const QrsUserAgent *self,
+                                                     char               *buffer,
+                                                     gsize               size);
+gboolean      qrs_user_agent_format_browser_version (const QrsUserAgent *self,
+                                                     char               *buffer,
+                                                     gsize               size);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsUserAgent, qrs_user_agent_free)
 

@@ -1387,6 +1387,239 @@ qrs_scan_store_get_summary (QrsScanStore            *self,
 }
 
 /* ------------------------------------------------------------------ */
+/* Classifying again                                                   */
+
+/* The stored analysis of each distinct user agent, in COPY's text form
+ * for pg_temp.qrs_reclassified. */
+static gboolean
+classify_agents (const PGresult                   *agents,
+                 QrsUserAgentParser               *parser,
+                 GString                          *out,
+                 QrsScanReclassifyProgressFunc     progress,
+                 gpointer                          user_data,
+                 GCancellable                     *cancellable,
+                 GError                          **error)
+{
+  guint64 n_agents = (guint64)PQntuples (agents);
+
+  for (guint64 i = 0; i < n_agents; i++)
+    {
+      g_autoptr(QrsUserAgent) agent = NULL;
+      const char *user_agent = PQgetvalue (agents, (int)i, 0);
+      char version[MAX_VERSION_BYTES + 1];
+
+      if (i % 256 == 0)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          if (progress != NULL)
+            progress (i, n_agents, user_data);
+        }
+
+      agent = qrs_user_agent_parser_parse (parser, user_agent);
+      /* As the daemon stores them (qrs-scan-ingest.c), and cut as every
+       * stored scan is, so that an unchanged analysis compares equal. */
+      append_copy_text (out, user_agent, MAX_USER_AGENT_BYTES);
+      g_string_append_c (out, '\t');
+      append_copy_text (out, qrs_device_class_to_string (agent->device_class), MAX_NAME_BYTES);
+      g_string_append_c (out, '\t');
+      append_copy_text (out, agent->os_family, MAX_NAME_BYTES);
+      g_string_append_c (out, '\t');
+      append_copy_text (out, qrs_user_agent_format_os_version (agent, version, sizeof version) ? version : NULL,
+                        MAX_VERSION_BYTES);
+      g_string_append_c (out, '\t');
+      append_copy_text (out, agent->browser_family, MAX_NAME_BYTES);
+      g_string_append_c (out, '\t');
+      append_copy_text (out, qrs_user_agent_format_browser_version (agent, version, sizeof version) ? version : NULL,
+                        MAX_VERSION_BYTES);
+      g_string_append (out, agent->is_bot ? "\tt\n" : "\tf\n");
+    }
+
+  if (progress != NULL)
+    progress (n_agents, n_agents, user_data);
+  return TRUE;
+}
+
+/* Everything after the user agents are read, inside the transaction. */
+static gboolean
+reclassify_in_transaction (QrsPgConnection              *connection,
+                           const char * const           *range,
+                           QrsUserAgentParser           *parser,
+                           gboolean                      dry_run,
+                           QrsScanReclassification      *result,
+                           QrsScanReclassifyProgressFunc progress,
+                           gpointer                      user_data,
+                           GCancellable                 *cancellable,
+                           GError                      **error)
+{
+  g_autoptr(PGresult) agents = NULL;
+  g_autoptr(PGresult) days = NULL;
+  g_autoptr(PGresult) updated = NULL;
+  g_autoptr(GString) rows = g_string_new (NULL);
+  g_autofree char *first_day = NULL;
+  g_autofree char *last_day = NULL;
+
+#define IN_RANGE(alias) \
+  " ($1::timestamptz IS NULL OR " alias "scanned_at >= $1::timestamptz)" \
+  " AND ($2::timestamptz IS NULL OR " alias "scanned_at < $2::timestamptz)"
+
+  agents = qrs_pg_connection_exec (connection,
+                                   "SELECT user_agent, count(*) FROM public.scans"
+                                   " WHERE" IN_RANGE ("") " GROUP BY user_agent",
+                                   2, range, cancellable, error);
+  if (agents == NULL)
+    return FALSE;
+  result->n_agents = (guint64)PQntuples (agents);
+  for (int i = 0; i < PQntuples (agents); i++)
+    result->n_scans += (guint64)qrs_result_get_int64 (agents, i, 1);
+
+  if (!classify_agents (agents, parser, rows, progress, user_data, cancellable, error))
+    return FALSE;
+  g_clear_pointer (&agents, PQclear);
+
+  if (!qrs_pg_connection_command (connection,
+                                  "CREATE TEMP TABLE qrs_reclassified ("
+                                  "  user_agent text PRIMARY KEY, device text, os text, os_version text,"
+                                  "  browser text, browser_version text, is_bot boolean)"
+                                  " ON COMMIT DROP",
+                                  0, NULL, cancellable, error)
+      || !qrs_pg_connection_copy_begin (connection, "COPY pg_temp.qrs_reclassified FROM STDIN",
+                                        cancellable, error)
+      || !qrs_pg_connection_copy_send (connection, rows->str, rows->len, error)
+      || !qrs_pg_connection_copy_end (connection, cancellable, error)
+      || !qrs_pg_connection_command (connection, "ANALYZE pg_temp.qrs_reclassified",
+                                     0, NULL, cancellable, error))
+    return FALSE;
+
+  /* A bot counted as a person, or the other way, changes the day's
+   * rollups: those days are counted again. */
+  days = qrs_pg_connection_exec (connection,
+                                 "SELECT min(s.scanned_at AT TIME ZONE 'UTC')::date,"
+                                 "       max(s.scanned_at AT TIME ZONE 'UTC')::date,"
+                                 "       count(DISTINCT (s.scanned_at AT TIME ZONE 'UTC')::date)"
+                                 "  FROM public.scans s JOIN pg_temp.qrs_reclassified r USING (user_agent)"
+                                 " WHERE" IN_RANGE ("s.") " AND s.is_bot <> r.is_bot",
+                                 2, range, cancellable, error);
+  if (days == NULL)
+    return FALSE;
+  if (!PQgetisnull (days, 0, 0))
+    {
+      first_day = qrs_result_dup_string (days, 0, 0);
+      last_day = qrs_result_dup_string (days, 0, 1);
+      result->n_days = (guint64)qrs_result_get_int64 (days, 0, 2);
+    }
+
+  updated = qrs_pg_connection_exec (connection,
+                                    "UPDATE public.scans s"
+                                    "   SET device = r.device, os = r.os, os_version = r.os_version,"
+                                    "       browser = r.browser, browser_version = r.browser_version,"
+                                    "       is_bot = r.is_bot"
+                                    "  FROM pg_temp.qrs_reclassified r"
+                                    " WHERE s.user_agent = r.user_agent AND" IN_RANGE ("s.")
+                                    "   AND (s.device, s.os, s.os_version, s.browser, s.browser_version, s.is_bot)"
+                                    "       IS DISTINCT FROM"
+                                    "       (r.device, r.os, r.os_version, r.browser, r.browser_version, r.is_bot)",
+                                    2, range, cancellable, error);
+  if (updated == NULL)
+    return FALSE;
+  result->n_changed = g_ascii_strtoull (PQcmdTuples (updated), NULL, 10);
+
+#undef IN_RANGE
+
+  if (dry_run)
+    return TRUE;
+
+  if (first_day != NULL)
+    {
+      const char *day_params[] = { first_day, last_day };
+
+      /* The daemon's batches wait meanwhile: a batch committed while the
+       * days are counted again would be counted twice, or clash with the
+       * new rows. */
+      if (!qrs_pg_connection_command (connection, "LOCK TABLE public.scan_daily IN SHARE ROW EXCLUSIVE MODE",
+                                      0, NULL, cancellable, error)
+          || !qrs_pg_connection_command (connection, "SELECT public.qrstudio_rebuild_scan_daily ($1::date, $2::date)",
+                                         2, day_params, cancellable, error))
+        return FALSE;
+    }
+  else if (result->n_changed > 0)
+    {
+      /* Open charts redraw their devices and browsers; "" is everything. */
+      if (!qrs_pg_connection_command (connection, "SELECT pg_notify ('qrstudio_scans', '')",
+                                      0, NULL, cancellable, error))
+        return FALSE;
+    }
+
+  return qrs_pg_connection_commit (connection, cancellable, error);
+}
+
+/**
+ * qrs_scan_store_reclassify:
+ * @self: a #QrsScanStore
+ * @parser: the user-agent analysis to apply
+ * @since: (nullable): the first moment of the scans to classify again
+ * @until: (nullable): the moment after the last
+ * @dry_run: count what would change, and change nothing
+ * @result: (out caller-allocates): what was found and changed
+ * @progress: (nullable) (scope call): called as the user agents are
+ *   classified
+ * @user_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: a #GError
+ *
+ * Classifies the stored user agents of the scans in a range again, with
+ * @parser (newer patterns, say), and writes each scan whose device,
+ * operating system, browser or bot flag changes; the daily rollups of the
+ * days where a scan became a bot or stopped being one are counted again.
+ * All in one transaction: it is all done or nothing is.  It needs the
+ * database's owner, as `qrstudio_rebuild_scan_daily` does.
+ *
+ * Returns: %TRUE, or %FALSE with @error set
+ */
+gboolean
+qrs_scan_store_reclassify (QrsScanStore                  *self,
+                           QrsUserAgentParser            *parser,
+                           GDateTime                     *since,
+                           GDateTime                     *until,
+                           gboolean                       dry_run,
+                           QrsScanReclassification       *result,
+                           QrsScanReclassifyProgressFunc  progress,
+                           gpointer                       user_data,
+                           GCancellable                  *cancellable,
+                           GError                       **error)
+{
+  g_autofree char *since_param = NULL;
+  g_autofree char *until_param = NULL;
+  const char *range[2];
+  QrsPgConnection *connection;
+  gboolean ok;
+
+  g_return_val_if_fail (QRS_IS_SCAN_STORE (self), FALSE);
+  g_return_val_if_fail (QRS_IS_USER_AGENT_PARSER (parser), FALSE);
+  g_return_val_if_fail (result != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  memset (result, 0, sizeof *result);
+  since_param = qrs_date_time_to_param (since);
+  until_param = qrs_date_time_to_param (until);
+  range[0] = since_param;
+  range[1] = until_param;
+
+  connection = qrs_database_acquire (self->database, cancellable, error);
+  if (connection == NULL)
+    return FALSE;
+
+  ok = qrs_pg_connection_begin (connection, cancellable, error)
+       && reclassify_in_transaction (connection, range, parser, dry_run, result,
+                                     progress, user_data, cancellable, error);
+  /* A dry run, or a failure part way, leaves everything as it was. */
+  qrs_pg_connection_rollback (connection);
+  qrs_database_release (self->database, connection);
+
+  return ok;
+}
+
+/* ------------------------------------------------------------------ */
 /* CSV export                                                          */
 
 /* RFC 4180 quoting.  Text that came from strangers (user agents,

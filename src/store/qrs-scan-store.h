@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "qrs-database.h"
+#include "qrs-user-agent.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,19 @@ typedef struct
   char    *language;
   GBytes  *visitor_hash;     /* nullable */
 } QrsScan;
+
+/* What qrs_scan_store_reclassify() found and changed. */
+typedef struct
+{
+  guint64 n_scans;           /* in the range */
+  guint64 n_agents;          /* distinct user agents among them */
+  guint64 n_changed;         /* scans whose analysis changed */
+  guint64 n_days;            /* days whose rollups were counted again */
+} QrsScanReclassification;
+
+typedef void (*QrsScanReclassifyProgressFunc) (guint64  n_classified,
+                                               guint64  n_agents,
+                                               gpointer user_data);
 
 typedef struct
 {
@@ -179,6 +193,16 @@ void            qrs_scan_store_count_by_hour_async  (QrsScanStore         *self,
                                                      gpointer              user_data);
 QrsScanHeatmap *qrs_scan_store_count_by_hour_finish (QrsScanStore         *self,
                                                      GAsyncResult         *result,
+                                                     GError              **error);
+gboolean        qrs_scan_store_reclassify           (QrsScanStore         *self,
+                                                     QrsUserAgentParser   *parser,
+                                                     GDateTime            *since,
+                                                     GDateTime            *until,
+                                                     gboolean              dry_run,
+                                                     QrsScanReclassification *result,
+                                                     QrsScanReclassifyProgressFunc progress,
+                                                     gpointer              user_data,
+                                                     GCancellable         *cancellable,
                                                      GError              **error);
 gboolean        qrs_scan_store_export_csv           (QrsScanStore         *self,
                                                      gint64                code_id,

@@ -1481,6 +1481,114 @@ test_scans_export (Fixture       *fixture,
 
 /* Everything else that must be one line and a status */
 
+/* scans reclassify */
+
+static const char reclassify_iphone[] =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+  "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+static const char reclassify_bot[] =
+  "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/* "device is_bot" of the scans of July 2023, which only this test makes. */
+static char *
+july_analyses (void)
+{
+  return qrs_test_sql_value (shared_dbname,
+                             "SELECT string_agg(device || ' ' || is_bot, ', ' ORDER BY scanned_at)"
+                             "  FROM scans WHERE scanned_at >= '2023-07-01Z' AND scanned_at < '2023-08-01Z'");
+}
+
+static void
+test_scans_reclassify (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *title = g_strdup_printf ("Reclassified %s", fixture->word);
+  gint64 code = add_dynamic (fixture, title, "https://example.edu/r", NULL);
+  g_autoptr(GDateTime) t1 = g_date_time_new_utc (2023, 7, 10, 9, 0, 0);
+  g_autoptr(GDateTime) t2 = g_date_time_new_utc (2023, 7, 10, 10, 0, 0);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (shared_database);
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  QrsScan *scan;
+  guint n_inserted = 0;
+
+  /* An iPhone taken for a desktop, Googlebot for a person. */
+  scan = make_scan (code, t1, "Other");
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup (reclassify_iphone);
+  g_free (scan->device);
+  scan->device = g_strdup ("desktop");
+  g_ptr_array_add (scans, scan);
+  scan = make_scan (code, t2, "Other");
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup (reclassify_bot);
+  g_ptr_array_add (scans, scan);
+  qrs_scan_store_insert (store, (QrsScan * const *)scans->pdata, scans->len, &n_inserted, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_inserted, ==, 2);
+  before = july_analyses ();
+  g_assert_cmpstr (before, ==, "desktop false, phone false");
+
+  /* Only the database's owner may: a member of qrstudio_editor is told so. */
+  {
+    g_autofree char *login = qrs_test_create_login ("qrstudio_editor");
+    g_autofree char *conninfo = qrs_test_conninfo_for (shared_dbname, login, QRS_TEST_PASSWORD);
+    g_autoptr(Run) run = run_cli_plain (fixture, NULL, "scans", "reclassify", "--since", "2023-07-10",
+                                        "--until", "2023-07-10", "--database", conninfo);
+    g_autofree char *unchanged = NULL;
+
+    assert_error (run, 1, "owner");
+    g_assert_nonnull (strstr (run->err, "Nothing was changed"));
+    unchanged = july_analyses ();
+    g_assert_cmpstr (unchanged, ==, before);
+  }
+
+  {
+    g_autoptr(Run) run = run_cli (fixture, "scans", "reclassify", "--since", "2023-07-10",
+                                  "--until", "2023-07-10", "--dry-run");
+    g_autofree char *unchanged = NULL;
+
+    assert_success (run);
+    g_assert_cmpstr (run->out, ==,
+                     "2 scans in the range\n"
+                     "2 different user agents classified again\n"
+                     "2 scans would change\n"
+                     "1 day would be counted again\n"
+                     "Nothing was changed: this was a dry run.\n");
+    unchanged = july_analyses ();
+    g_assert_cmpstr (unchanged, ==, before);
+  }
+
+  {
+    g_autoptr(Run) run = run_cli (fixture, "scans", "reclassify", "--since", "2023-07-10",
+                                  "--until", "2023-07-10");
+
+    assert_success (run);
+    g_assert_cmpstr (run->out, ==,
+                     "2 scans in the range\n"
+                     "2 different user agents classified again\n"
+                     "2 scans changed\n"
+                     "1 day counted again\n");
+    after = july_analyses ();
+    g_assert_cmpstr (after, ==, "mobile false, bot true");
+  }
+
+  /* Bad input changes nothing. */
+  {
+    g_autoptr(Run) run = run_cli (fixture, "scans", "reclassify", "--since", "2023-07-10",
+                                  "--until", "2023-07-09");
+
+    assert_error (run, 2, "--until");
+  }
+  {
+    g_autoptr(Run) run = run_cli (fixture, "scans", "reclassify", "--since", "July");
+
+    assert_error (run, 2, "--since");
+  }
+}
+
 static void
 test_bad_input (Fixture       *fixture,
                 gconstpointer  data)
@@ -1615,6 +1723,7 @@ main (int    argc,
   ADD ("/cli-admin/codes/enable-disable", test_codes_enable_disable);
   ADD ("/cli-admin/codes/export", test_codes_export);
   ADD ("/cli-admin/scans/export", test_scans_export);
+  ADD ("/cli-admin/scans/reclassify", test_scans_reclassify);
   ADD ("/cli-admin/bad-input", test_bad_input);
   ADD ("/cli-admin/help", test_help);
 

@@ -751,6 +751,154 @@ test_rebuild_rollups (void)
   g_assert_cmpstr (after, ==, "2024-01-01:3/3/0 2024-01-03:0/0/2");
 }
 
+static const char iphone_agent[] =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+  "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+static const char googlebot_agent[] =
+  "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/* A scan of @agent, stored with whatever analysis the caller gives. */
+static QrsScan *
+make_agent_scan (gint64      code_id,
+                 int         month,
+                 int         day,
+                 const char *agent,
+                 const char *device,
+                 gboolean    is_bot,
+                 guint8      visitor)
+{
+  QrsScan *scan = make_scan (code_id, 2024, month, day, 9, device, "Other", "Other", is_bot, visitor);
+
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup (agent);
+  return scan;
+}
+
+/* One analysis per row: "device os os_version browser browser_version is_bot". */
+static void
+assert_analyses (const char *dbname,
+                 const char *where,
+                 const char *expected)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT string_agg(concat_ws(' ', device, os, os_version, browser,"
+                                          "                            browser_version, is_bot), ', '"
+                                          "                  ORDER BY scanned_at)"
+                                          "  FROM scans WHERE %s", where);
+  g_autofree char *value = qrs_test_sql_value (dbname, sql);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+static void
+assert_daily (const char *dbname,
+              gint64      code_id,
+              const char *expected)
+{
+  g_autofree char *value = daily (dbname, code_id);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+static void
+count_progress (guint64  n_classified,
+                guint64  n_agents,
+                gpointer user_data)
+{
+  guint64 *last = user_data;
+
+  g_assert_cmpuint (n_classified, <=, n_agents);
+  *last = n_classified;
+}
+
+/* Scans stored with an analysis the patterns no longer give: an iPhone
+ * taken for a desktop, Googlebot for a person. */
+static void
+test_reclassify (void)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+  g_autoptr(GDateTime) since = g_date_time_new_utc (2024, 1, 1, 0, 0, 0);
+  g_autoptr(GDateTime) until = g_date_time_new_utc (2024, 2, 1, 0, 0, 0);
+  g_autoptr(QrsUserAgent) iphone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *iphone_row = NULL;
+  g_autofree char *expected = NULL;
+  QrsUserAgentParser *parser;
+  QrsScanReclassification result;
+  QrsScan *right;
+  char os_version[64], browser_version[64];
+  guint64 last_progress = 0;
+  gint64 code = make_code (database, "Classified again");
+
+  parser = qrs_user_agent_parser_get_default (&error);
+  g_assert_no_error (error);
+
+  /* The same iPhone, stored wrong on the 1st and right on the 3rd. */
+  iphone = qrs_user_agent_parser_parse (parser, iphone_agent);
+  g_assert_cmpstr (qrs_device_class_to_string (iphone->device_class), ==, "mobile");
+  g_assert_true (qrs_user_agent_format_os_version (iphone, os_version, sizeof os_version));
+  g_assert_true (qrs_user_agent_format_browser_version (iphone, browser_version, sizeof browser_version));
+  iphone_row = g_strdup_printf ("mobile %s %s %s %s f", iphone->os_family, os_version,
+                                iphone->browser_family, browser_version);
+
+  g_ptr_array_add (scans, make_agent_scan (code, 1, 1, iphone_agent, "desktop", FALSE, 1));
+  g_ptr_array_add (scans, make_agent_scan (code, 1, 1, googlebot_agent, "mobile", FALSE, 2));
+  right = make_agent_scan (code, 1, 3, iphone_agent, "mobile", FALSE, 1);
+  g_free (right->os);
+  right->os = g_strdup (iphone->os_family);
+  g_free (right->os_version);
+  right->os_version = g_strdup (os_version);
+  g_free (right->browser);
+  right->browser = g_strdup (iphone->browser_family);
+  g_free (right->browser_version);
+  right->browser_version = g_strdup (browser_version);
+  g_ptr_array_add (scans, right);
+  /* Outside the range. */
+  g_ptr_array_add (scans, make_agent_scan (code, 2, 10, googlebot_agent, "mobile", FALSE, 3));
+  g_assert_cmpuint (insert (store, scans), ==, 4);
+  assert_daily (name, code, "2024-01-01:2/2/0 2024-01-03:1/1/0 2024-02-10:1/1/0");
+
+  /* A dry run counts and changes nothing. */
+  g_assert_true (qrs_scan_store_reclassify (store, parser, since, until, TRUE, &result,
+                                            count_progress, &last_progress, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.n_scans, ==, 3);
+  g_assert_cmpuint (result.n_agents, ==, 2);
+  g_assert_cmpuint (result.n_changed, ==, 2);
+  g_assert_cmpuint (result.n_days, ==, 1);
+  g_assert_cmpuint (last_progress, ==, 2);
+  assert_analyses (name, "device = 'desktop'", "desktop Other 17.1 Other 120.0 f");
+  assert_daily (name, code, "2024-01-01:2/2/0 2024-01-03:1/1/0 2024-02-10:1/1/0");
+
+  g_assert_true (qrs_scan_store_reclassify (store, parser, since, until, FALSE, &result,
+                                            NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.n_changed, ==, 2);
+  g_assert_cmpuint (result.n_days, ==, 1);
+  expected = g_strdup_printf ("%s, bot Other Googlebot 2.1 t, %s", iphone_row, iphone_row);
+  assert_analyses (name, "scanned_at < '2024-02-01'", expected);
+  /* Googlebot counts as a bot on the 1st; February is left alone. */
+  assert_daily (name, code, "2024-01-01:1/1/1 2024-01-03:1/1/0 2024-02-10:1/1/0");
+  assert_analyses (name, "scanned_at >= '2024-02-01'", "mobile Other 17.1 Other 120.0 f");
+
+  /* Again: nothing left to change. */
+  g_assert_true (qrs_scan_store_reclassify (store, parser, since, until, FALSE, &result,
+                                            NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.n_changed, ==, 0);
+  g_assert_cmpuint (result.n_days, ==, 0);
+
+  /* No range: every scan. */
+  g_assert_true (qrs_scan_store_reclassify (store, parser, NULL, NULL, FALSE, &result,
+                                            NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.n_scans, ==, 4);
+  g_assert_cmpuint (result.n_changed, ==, 1);
+  assert_daily (name, code, "2024-01-01:1/1/1 2024-01-03:1/1/0 2024-02-10:0/0/1");
+}
+
 static void
 done_cb (GObject      *object,
          GAsyncResult *result,
@@ -854,6 +1002,7 @@ main (int   argc,
   g_test_add_func ("/scan-store/count-by-hour", test_count_by_hour);
   g_test_add_func ("/scan-store/export-csv", test_export_csv);
   g_test_add_func ("/scan-store/rebuild-rollups", test_rebuild_rollups);
+  g_test_add_func ("/scan-store/reclassify", test_reclassify);
   g_test_add_func ("/scan-store/async", test_async);
 
   return g_test_run ();
