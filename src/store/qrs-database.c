@@ -395,12 +395,30 @@ set_connect_error (GError      **error,
       return;
     }
 
-  if (strstr (message, "password authentication failed") != NULL
-      || strstr (message, "authentication failed") != NULL)
+  /* md5 and scram-sha-256 both say "password"; the other methods say
+   * their own name, and a password is not what they want. */
+  if (strstr (message, "password authentication failed") != NULL)
     {
       g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED,
                    _("The database server at %s did not accept the password of “%s”. Check the password in ~/.pgpass (or the file PGPASSFILE names)."),
                    server, PQuser (conn));
+      return;
+    }
+
+  if (strstr (message, "Peer authentication failed") != NULL)
+    {
+      g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED,
+                   _("The database server at %s lets “%s” in on its local socket only from the system account of that name (peer authentication). Log in as that account, or connect over TCP (host=localhost) with a password."),
+                   server, PQuser (conn));
+      return;
+    }
+
+  if (strstr (message, "authentication failed") != NULL)
+    {
+      detail = first_line (message);
+      g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED,
+                   _("The database server at %s did not let “%s” in: %s"),
+                   server, PQuser (conn), detail);
       return;
     }
 

@@ -253,6 +253,55 @@ test_connect_bad_password (void)
   assert_connect_error (conninfo, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED, login);
 }
 
+/* A local socket that wants the system account of the same name: the
+ * person is told so, not that a password was wrong.  The cluster's
+ * pg_hba.conf gets a line for one database name no other test uses. */
+static void
+test_connect_peer_refused (void)
+{
+  g_autofree char *hba = qrs_test_sql_value ("postgres", "SHOW hba_file");
+  g_autofree char *sockets = qrs_test_sql_value ("postgres", "SHOW unix_socket_directories");
+  g_autofree char *original = NULL;
+  g_autofree char *with_peer = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autofree char *reloaded = NULL;
+  g_auto(GStrv) socket_dirs = g_strsplit (sockets, ",", 2);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsDatabase) database = NULL;
+  gboolean refused = FALSE;
+
+  g_assert_true (g_file_get_contents (hba, &original, NULL, &error));
+  g_assert_no_error (error);
+  with_peer = g_strconcat ("local qrs_peer_only all peer\n", original, NULL);
+  if (!g_file_set_contents (hba, with_peer, -1, &error))
+    g_error ("cannot add a peer line to %s, which the test cluster's owner should be able to: %s",
+             hba, error->message);
+  reloaded = qrs_test_sql_value ("postgres", "SELECT pg_reload_conf()");
+
+  /* No system account has this name, whoever runs the test. */
+  conninfo = g_strdup_printf ("host=%s dbname=qrs_peer_only user=qrs_no_such_account connect_timeout=5",
+                              g_strstrip (socket_dirs[0]));
+  database = qrs_database_new (conninfo, &error);
+  g_assert_no_error (error);
+  /* The server rereads its configuration when it gets to it. */
+  for (guint i = 0; i < 50 && !refused; i++)
+    {
+      g_clear_error (&error);
+      g_assert_false (qrs_database_connect (database, NULL, &error));
+      refused = strstr (error->message, "peer authentication") != NULL;
+      if (!refused)
+        g_usleep (100 * 1000);
+    }
+
+  g_file_set_contents (hba, original, -1, NULL);
+  g_free (qrs_test_sql_value ("postgres", "SELECT pg_reload_conf()"));
+
+  g_test_message ("%s → %s", conninfo, error->message);
+  g_assert_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_AUTHENTICATION_FAILED);
+  g_assert_nonnull (strstr (error->message, "peer authentication"));
+  g_assert_null (strstr (error->message, "password of"));
+}
+
 static void
 test_connect_missing_database (void)
 {
@@ -704,6 +753,7 @@ main (int   argc,
   g_test_add_func ("/database/schema/too-old", test_schema_too_old);
   g_test_add_func ("/database/connect/refused", test_connect_refused);
   g_test_add_func ("/database/connect/bad-password", test_connect_bad_password);
+  g_test_add_func ("/database/connect/peer-refused", test_connect_peer_refused);
   g_test_add_func ("/database/connect/missing-database", test_connect_missing_database);
   g_test_add_func ("/database/connect/invalid-settings", test_connect_invalid_settings);
   g_test_add_func ("/database/reconnect", test_reconnect);
