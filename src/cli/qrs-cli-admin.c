@@ -344,8 +344,11 @@ qrs_cli_check_target_url (const char  *url,
   if (strlen (url) > TARGET_URL_MAX_BYTES)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("the target address is %zu bytes long; it may have at most 2,048: use a shorter address"),
-                   strlen (url));
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "the target address is %zu byte long; it may have at most %u: use a shorter address",
+                                "the target address is %zu bytes long; it may have at most %u: use a shorter address",
+                                strlen (url)),
+                   strlen (url), (guint)TARGET_URL_MAX_BYTES);
       return FALSE;
     }
 

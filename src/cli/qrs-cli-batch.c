@@ -220,7 +220,8 @@ progress_draw (Progress *progress,
       if (tenth > progress->last_tenth)
         {
           progress->last_tenth = tenth;
-          g_printerr (_("%u of %u rows done"), progress->done, progress->total);
+          g_printerr (g_dngettext (GETTEXT_PACKAGE, "%u of %u row done", "%u of %u rows done", progress->total),
+                      progress->done, progress->total);
           g_printerr ("\n");
         }
       return;

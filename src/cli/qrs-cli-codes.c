@@ -538,7 +538,9 @@ print_codes (GPtrArray    *codes,
         {
           g_autofree char *n = g_strdup_printf ("%" G_GUINT64_FORMAT, total);
 
-          g_print (_("No codes past number %u of %s.\n"), offset, n);
+          g_print (g_dngettext (GETTEXT_PACKAGE, "No codes past number %u of %s.\n",
+                                "No codes past number %u of %s.\n", qrs_cli_plural (total)),
+                   offset, n);
         }
       return;
     }
@@ -546,13 +548,15 @@ print_codes (GPtrArray    *codes,
   print_table (codes);
 
   if (!total_is_exact)
-    g_print (_("%u–%u of more than %u codes\n"), offset + 1, offset + codes->len,
-             QRS_CODE_SEARCH_COUNT_LIMIT);
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%u–%u of more than %u code\n", "%u–%u of more than %u codes\n",
+                          QRS_CODE_SEARCH_COUNT_LIMIT),
+             offset + 1, offset + codes->len, QRS_CODE_SEARCH_COUNT_LIMIT);
   else if (offset > 0 || codes->len < total)
     {
       g_autofree char *n = g_strdup_printf ("%" G_GUINT64_FORMAT, total);
 
-      g_print (_("%u–%u of %s codes\n"), offset + 1, offset + codes->len, n);
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%u–%u of %s code\n", "%u–%u of %s codes\n", qrs_cli_plural (total)),
+               offset + 1, offset + codes->len, n);
     }
   if (limit > 0 && offset + codes->len < total)
     g_print (_("see more with --offset %u\n"), offset + codes->len);

@@ -51,7 +51,9 @@ print_info (QrsDesign *design,
   report (to_stderr, _("version: %s"), version);
   report (to_stderr, _("modules: %u × %u"), qrs_symbol_get_width (symbol), qrs_symbol_get_width (symbol));
   report (to_stderr, _("error correction: %s"), qrs_ec_level_to_string (qrs_symbol_get_ec_level (symbol)));
-  report (to_stderr, _("capacity used: %.0f %% (%zu of %zu bytes)"),
+  report (to_stderr,
+          g_dngettext (GETTEXT_PACKAGE, "capacity used: %.0f %% (%zu of %zu byte)", "capacity used: %.0f %% (%zu of %zu bytes)",
+                       qrs_symbol_get_capacity_bytes (symbol)),
           100 * qrs_symbol_get_capacity_used (symbol),
           g_bytes_get_size (data), qrs_symbol_get_capacity_bytes (symbol));
 

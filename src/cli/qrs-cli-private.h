@@ -90,6 +90,13 @@ int             qrs_cli_output_write               (QrsCliOutputOptions  *self,
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QrsCliOutputOptions, qrs_cli_output_options_clear)
 
+/* For g_dngettext(), which counts in unsigned long. */
+static inline gulong
+qrs_cli_plural (guint64 n)
+{
+  return n > G_MAXULONG ? G_MAXULONG : (gulong)n;
+}
+
 /* What the administration commands share (qrs-cli-admin.c) */
 void            qrs_cli_add_database_option        (GOptionContext       *context,
                                                     char                **conninfo);

@@ -315,7 +315,7 @@ scans_export_run (int    argc,
   {
     g_autofree char *display = g_filename_display_name (options.output);
     g_autofree char *n = g_strdup_printf ("%" G_GUINT64_FORMAT, export.n_rows);
-    gulong plural = export.n_rows > G_MAXULONG ? G_MAXULONG : (gulong)export.n_rows;
+    gulong plural = qrs_cli_plural (export.n_rows);
     g_autofree char *summary = NULL;
 
     if (to_stdout)
@@ -365,13 +365,6 @@ reclassify_progress_cb (guint64  n_classified,
   /* TRANSLATORS: progress, rewritten in place: "1200 of 3400" */
   g_printerr (_("\rClassifying user agents: %s of %s"), done, all);
   *shown = TRUE;
-}
-
-/* For g_dngettext(), which takes an unsigned long. */
-static gulong
-plural_of (guint64 n)
-{
-  return n > G_MAXULONG ? G_MAXULONG : (gulong)n;
 }
 
 static int
@@ -481,23 +474,23 @@ scans_reclassify_run (int    argc,
     g_autofree char *n_days = g_strdup_printf ("%" G_GUINT64_FORMAT, result.n_days);
 
     g_print (g_dngettext (GETTEXT_PACKAGE, "%s scan in the range\n", "%s scans in the range\n",
-                          plural_of (result.n_scans)), n_scans);
+                          qrs_cli_plural (result.n_scans)), n_scans);
     g_print (g_dngettext (GETTEXT_PACKAGE, "%s different user agent classified again\n",
-                          "%s different user agents classified again\n", plural_of (result.n_agents)), n_agents);
+                          "%s different user agents classified again\n", qrs_cli_plural (result.n_agents)), n_agents);
     if (options.dry_run)
       {
         g_print (g_dngettext (GETTEXT_PACKAGE, "%s scan would change\n", "%s scans would change\n",
-                              plural_of (result.n_changed)), n_changed);
+                              qrs_cli_plural (result.n_changed)), n_changed);
         g_print (g_dngettext (GETTEXT_PACKAGE, "%s day would be counted again\n", "%s days would be counted again\n",
-                              plural_of (result.n_days)), n_days);
+                              qrs_cli_plural (result.n_days)), n_days);
         g_print ("%s\n", _("Nothing was changed: this was a dry run."));
       }
     else
       {
         g_print (g_dngettext (GETTEXT_PACKAGE, "%s scan changed\n", "%s scans changed\n",
-                              plural_of (result.n_changed)), n_changed);
+                              qrs_cli_plural (result.n_changed)), n_changed);
         g_print (g_dngettext (GETTEXT_PACKAGE, "%s day counted again\n", "%s days counted again\n",
-                              plural_of (result.n_days)), n_days);
+                              qrs_cli_plural (result.n_days)), n_days);
       }
   }
 
