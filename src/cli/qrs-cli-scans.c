@@ -362,8 +362,9 @@ reclassify_progress_cb (guint64  n_classified,
   g_autofree char *done = g_strdup_printf ("%" G_GUINT64_FORMAT, n_classified);
   g_autofree char *all = g_strdup_printf ("%" G_GUINT64_FORMAT, n_agents);
 
+  g_printerr ("\r");
   /* TRANSLATORS: progress, rewritten in place: "1200 of 3400" */
-  g_printerr (_("\rClassifying user agents: %s of %s"), done, all);
+  g_printerr (_("Classifying user agents: %s of %s"), done, all);
   *shown = TRUE;
 }
 
