@@ -494,7 +494,9 @@ set_conflict_error (GError     **error,
                     const char  *updated_by,
                     GDateTime   *updated_at)
 {
-  g_autofree char *when = updated_at ? g_date_time_format (updated_at, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
+  g_autoptr(GDateTime) local = updated_at ? g_date_time_to_local (updated_at) : NULL;
+  /* TRANSLATORS: when someone else saved a code (g_date_time_format) */
+  g_autofree char *when = local ? g_date_time_format (local, _("%Y-%m-%d %H:%M")) : g_strdup ("?");
 
   g_set_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT,
                _("Someone else (%s, at %s) saved this code after you opened it. Reload it to see their changes, then make yours again."),

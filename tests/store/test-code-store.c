@@ -246,7 +246,10 @@ test_update_conflict (void)
   g_autoptr(QrsCode) refused = NULL;
   g_autoptr(QrsCode) current = NULL;
   g_autoptr(QrsCode) retried = NULL;
+  g_autoptr(GDateTime) saved_local = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *saved_when = NULL;
+  g_autofree char *tz = NULL;
 
   stored = create_ok (store, draft);
 
@@ -261,12 +264,23 @@ test_update_conflict (void)
   g_assert_cmpstr (qrs_code_get_title (saved), ==, "Their title");
   g_assert_true (g_date_time_equal (qrs_code_get_created_at (saved), qrs_code_get_created_at (stored)));
 
+  /* Told in the person's own time, here 13 hours ahead of UTC. */
   qrs_code_set_title (mine, "My title");
+  tz = g_strdup (g_getenv ("TZ"));
+  g_setenv ("TZ", "Pacific/Auckland", TRUE);
   refused = qrs_code_store_update (store, mine, NULL, &error);
+  saved_local = g_date_time_to_local (qrs_code_get_updated_at (saved));
+  saved_when = g_date_time_format (saved_local, "at %Y-%m-%d %H:%M)");
+  if (tz != NULL)
+    g_setenv ("TZ", tz, TRUE);
+  else
+    g_unsetenv ("TZ");
   g_assert_null (refused);
   g_assert_error (error, QRS_DATABASE_ERROR, QRS_DATABASE_ERROR_CONFLICT);
   g_assert_nonnull (strstr (error->message, g_getenv ("PGUSER")));
   g_test_message ("%s", error->message);
+  g_assert_cmpint (g_date_time_get_utc_offset (saved_local) / G_TIME_SPAN_HOUR, >=, 12);
+  g_assert_nonnull (strstr (error->message, saved_when));
   g_clear_error (&error);
 
   /* Nothing was overwritten. */
