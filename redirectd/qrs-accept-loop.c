@@ -31,63 +31,182 @@ struct _QrsAcceptLoop
   GSource      *accept_source;
   GSource      *retry_source;
   gint          client_timeout_s;   /* atomic */
+  gulong        request_started_id;
   gint64        last_warning;
 };
 
 /* What we know of one connection.  It is kept on the connection's
  * remote address, the one object libsoup 3.2 gives back for a message
  * of a connection handed over with soup_server_accept_iostream():
- * soup_server_message_get_socket() is NULL for those. */
+ * soup_server_message_get_socket() is NULL for those.
+ *
+ * libsoup 3.2 never lets go of a kept-alive connection that ends while
+ * it waits for the next request: the message waiting for it learns of
+ * the end, but nobody is told (fixed in libsoup 3.3).  So between an
+ * answer and the next request the connection's descriptor is watched
+ * here, before libsoup's own watch, and a connection that ends, or
+ * idles past its deadline, is taken from libsoup and closed. */
 typedef struct
 {
-  GSocket *socket;
-  GSource *deadline;
-  gint64   timeout_us;
-  gint64   expires;
+  GSocket           *socket;
+  GSource           *source;     /* the deadline, and the idle watch */
+  gpointer           idle_tag;   /* the descriptor's, while idle */
+  SoupServerMessage *message;    /* the connection's first, to take it back */
+  gulong             disconnected_id;
+  gint64             timeout_us; /* 0: none */
+  gint64             expires;
 } Client;
-
-static GQuark client_quark;
 
 static void start_accepting (QrsAcceptLoop *self);
 
+static GQuark
+client_quark (void)
+{
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("qrs-accept-loop-client"));
+  return (GQuark)quark;
+}
+
+static Client *
+client_of (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return remote != NULL ? g_object_get_qdata (G_OBJECT (remote), client_quark ()) : NULL;
+}
+
+static void
+renew_deadline (Client *client)
+{
+  if (client->timeout_us > 0)
+    client->expires = g_get_monotonic_time () + client->timeout_us;
+}
+
+static void
+stop_idling (Client *client)
+{
+  if (client->idle_tag != NULL)
+    g_source_remove_unix_fd (client->source, g_steal_pointer (&client->idle_tag));
+}
+
+/* The connection ended, or timed out, while libsoup waited for its next
+ * request: taken from libsoup, which forgets it, and closed.  @client
+ * may be gone on return. */
+static void
+let_go (Client *client)
+{
+  g_autoptr(SoupServerMessage) message = g_object_ref (client->message);
+  g_autoptr(GIOStream) stream = NULL;
+
+  stop_idling (client);
+  stream = soup_server_message_steal_connection (message);
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
 static gboolean
-deadline_dispatch (GSource     *source,
-                   GSourceFunc  callback,
-                   gpointer     user_data)
+client_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
 {
   return callback (user_data);
 }
 
-/* A source that wakes at its ready time alone, so that renewing the
- * deadline after each request costs one store, not a new timer. */
-static GSourceFuncs deadline_funcs = { NULL, NULL, deadline_dispatch, NULL, NULL, NULL };
+/* A source that wakes at its ready time, or when the descriptor of an
+ * idle connection is readable: renewing the deadline after each request
+ * costs one store, not a new timer. */
+static GSourceFuncs client_funcs = { NULL, NULL, client_dispatch, NULL, NULL, NULL };
 
 static gboolean
-deadline_cb (gpointer data)
+client_cb (gpointer data)
 {
   Client *client = data;
 
-  if (g_get_monotonic_time () < client->expires)
+  if (client->idle_tag != NULL && g_source_query_unix_fd (client->source, client->idle_tag) != 0)
     {
-      /* A request was answered since the timer was set. */
-      g_source_set_ready_time (client->deadline, client->expires);
+      char byte;
+      gssize n = recv (g_socket_get_fd (client->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+      if (n > 0)
+        {
+          /* The next request: libsoup's to read. */
+          stop_idling (client);
+          return G_SOURCE_CONTINUE;
+        }
+      if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        {
+          let_go (client);
+          return G_SOURCE_REMOVE;
+        }
       return G_SOURCE_CONTINUE;
     }
 
-  /* Shut down, not closed under libsoup's feet: the connection reads an
-   * end, and libsoup lets it go as it would one the client dropped. */
+  if (g_source_get_ready_time (client->source) < 0)
+    return G_SOURCE_CONTINUE;
+  if (g_get_monotonic_time () < client->expires)
+    {
+      /* A request was answered since the timer was set. */
+      g_source_set_ready_time (client->source, client->expires);
+      return G_SOURCE_CONTINUE;
+    }
+
   g_debug ("Closing a connection idle or too slow for %" G_GINT64_FORMAT " s",
            client->timeout_us / G_USEC_PER_SEC);
-  g_source_set_ready_time (client->deadline, -1);
+  g_source_set_ready_time (client->source, -1);
+  if (client->idle_tag != NULL)
+    {
+      let_go (client);
+      return G_SOURCE_REMOVE;
+    }
+  /* In the middle of a request: shut down, not closed under libsoup's
+   * feet; the request reads an end, and libsoup lets the connection go. */
   g_socket_shutdown (client->socket, TRUE, TRUE, NULL);
   return G_SOURCE_CONTINUE;
 }
 
 static void
+message_disconnected_cb (SoupServerMessage *message,
+                         gpointer           data)
+{
+  Client *client = data;
+
+  stop_idling (client);
+  g_signal_handler_disconnect (message, client->disconnected_id);
+  client->disconnected_id = 0;
+  /* Last: the message holds the connection, which holds @client. */
+  g_clear_object (&client->message);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  Client *client = client_of (msg);
+
+  if (client == NULL)
+    return;
+
+  stop_idling (client);
+  if (client->message == NULL)
+    {
+      /* Kept for the connection's life: any of its messages can take it
+       * from libsoup, and this one says when libsoup let it go. */
+      client->message = g_object_ref (msg);
+      client->disconnected_id = g_signal_connect (msg, "disconnected",
+                                                  G_CALLBACK (message_disconnected_cb), client);
+    }
+}
+
+static void
 client_free (Client *client)
 {
-  g_source_destroy (client->deadline);
-  g_source_unref (client->deadline);
+  g_assert (client->message == NULL);
+
+  g_source_destroy (client->source);
+  g_source_unref (client->source);
   g_object_unref (client->socket);
   g_free (client);
 }
@@ -100,20 +219,23 @@ watch_client (QrsAcceptLoop  *self,
   Client *client;
   guint timeout_s = g_atomic_int_get (&self->client_timeout_s);
 
-  if (timeout_s == 0)
-    return;
-
   client = g_new0 (Client, 1);
   client->socket = g_object_ref (socket);
   client->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
-  client->expires = g_get_monotonic_time () + client->timeout_us;
-  client->deadline = g_source_new (&deadline_funcs, sizeof (GSource));
-  g_source_set_static_name (client->deadline, "qrs-client-deadline");
-  g_source_set_callback (client->deadline, deadline_cb, client, NULL);
-  g_source_set_ready_time (client->deadline, client->expires);
-  g_source_attach (client->deadline, self->context);
-  /* Freed whenever libsoup lets the connection go. */
-  g_object_set_qdata_full (G_OBJECT (remote), client_quark, client, (GDestroyNotify)client_free);
+  client->source = g_source_new (&client_funcs, sizeof (GSource));
+  g_source_set_static_name (client->source, "qrs-client");
+  /* Before libsoup's watch on the same descriptor, so that an end is
+   * seen here first. */
+  g_source_set_priority (client->source, G_PRIORITY_HIGH);
+  g_source_set_callback (client->source, client_cb, client, NULL);
+  if (timeout_s > 0)
+    {
+      renew_deadline (client);
+      g_source_set_ready_time (client->source, client->expires);
+    }
+  g_source_attach (client->source, self->context);
+  /* Freed when libsoup lets the connection go. */
+  g_object_set_qdata_full (G_OBJECT (remote), client_quark (), client, (GDestroyNotify)client_free);
 }
 
 static void
@@ -292,14 +414,13 @@ qrs_accept_loop_new (SoupServer    *server,
   if (!add_decoy_listener (server, error))
     return NULL;
 
-  if (client_quark == 0)
-    client_quark = g_quark_from_static_string ("qrs-accept-loop-client");
-
   self = g_new0 (QrsAcceptLoop, 1);
   self->server = g_object_ref (server);
   self->socket = g_object_ref (socket);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->client_timeout_s = (gint)MIN (client_timeout_s, G_MAXINT);
+  self->request_started_id = g_signal_connect (server, "request-started",
+                                               G_CALLBACK (request_started_cb), NULL);
   start_accepting (self);
 
   return self;
@@ -319,6 +440,7 @@ qrs_accept_loop_free (QrsAcceptLoop *self)
   g_clear_pointer (&self->retry_source, g_source_unref);
   g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  g_clear_signal_handler (&self->request_started_id, self->server);
   g_clear_object (&self->server);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self);
@@ -362,12 +484,16 @@ qrs_accept_loop_shutdown (QrsAcceptLoop *self)
 void
 qrs_accept_loop_request_finished (SoupServerMessage *msg)
 {
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  Client *client;
+  Client *client = client_of (msg);
 
-  if (remote == NULL || client_quark == 0)
+  if (client == NULL)
     return;
-  client = g_object_get_qdata (G_OBJECT (remote), client_quark);
-  if (client != NULL)
-    client->expires = g_get_monotonic_time () + client->timeout_us;
+
+  renew_deadline (client);
+  /* Kept alive, the connection idles until its next request; not kept,
+   * libsoup disconnects it right after this and the watch goes with
+   * message_disconnected_cb(). */
+  if (client->message != NULL && client->idle_tag == NULL)
+    client->idle_tag = g_source_add_unix_fd (client->source, g_socket_get_fd (client->socket),
+                                             G_IO_IN | G_IO_HUP | G_IO_ERR);
 }

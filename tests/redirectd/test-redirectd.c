@@ -547,6 +547,101 @@ test_client_timeout (Fixture       *fixture,
   g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
 }
 
+/* The daemon's open descriptors, /proc/PID/fd counted. */
+static guint
+daemon_fd_count (Fixture *fixture)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (fixture->process));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+/* Waits up to two seconds more than @timeout_s for the daemon to be
+ * back to @fds descriptors or fewer; returns what it has then. */
+static guint
+wait_for_fd_count (Fixture *fixture,
+                   guint    fds,
+                   guint    timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (timeout_s + 2) * G_USEC_PER_SEC;
+  guint count;
+
+  while ((count = daemon_fd_count (fixture)) > fds && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  return count;
+}
+
+/* One GET on a kept-alive connection, answered. */
+static void
+get_kept_alive (GSocketConnection *connection)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  const char *get = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+
+  g_assert_true (g_output_stream_write_all (out, get, strlen (get), NULL, NULL, NULL));
+  g_assert_true (read_answer (connection, "\r\n\r\nok\n"));
+}
+
+/* libsoup 3.2 never lets go of a kept-alive connection that ends while
+ * it waits for the next request: it reads the end, but the waiting
+ * message has nobody to tell.  Ended by the client or by the client
+ * timeout, each such connection would keep its descriptor for as long
+ * as the daemon runs. */
+static void
+test_connections_let_go (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  guint fds;
+
+  write_config (fixture, "[redirectd]\nclient-timeout=2\n");
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+  g_assert_cmpuint (raw_get (fixture, "/healthz"), ==, 200);
+  g_usleep (200000);
+  fds = daemon_fd_count (fixture);
+
+  /* Thousands of connections ended by the client: after an answer kept
+   * alive, after one with Connection: close, and before any request. */
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autoptr(GSocketConnection) connection = connect_raw (fixture);
+
+      if (i % 3 == 0)
+        get_kept_alive (connection);
+      else if (i % 3 == 1)
+        g_assert_cmpuint (raw_get (fixture, "/healthz"), ==, 200);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  g_assert_cmpuint (wait_for_fd_count (fixture, fds, 0), <=, fds);
+
+  /* Kept alive and left idle: the client timeout ends them. */
+  for (guint i = 0; i < 50; i++)
+    {
+      GSocketConnection *connection = connect_raw (fixture);
+
+      get_kept_alive (connection);
+      g_ptr_array_add (idle, connection);
+    }
+  g_assert_cmpuint (daemon_fd_count (fixture), >=, fds + 50);
+  g_assert_cmpuint (wait_for_fd_count (fixture, fds, 2), <=, fds);
+  for (guint i = 0; i < idle->len; i++)
+    {
+      gsize received;
+
+      g_assert_cmpint (wait_for_close (g_ptr_array_index (idle, i), G_USEC_PER_SEC, &received), >=, 0);
+      g_assert_cmpuint (received, ==, 0);
+    }
+
+  /* Still serving; LeakSanitizer has its say when it stops. */
+  g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+  daemon_stop (fixture, SIGTERM);
+}
+
 /* libsoup reads a request body whole before any handler runs, whatever
  * the answer; the daemon must not keep it. */
 static void
@@ -848,6 +943,7 @@ main (int   argc,
   ADD ("/redirectd/hostile-paths", test_hostile_paths, NULL);
   ADD ("/redirectd/fd-exhaustion", test_fd_exhaustion, NULL);
   ADD ("/redirectd/client-timeout", test_client_timeout, NULL);
+  ADD ("/redirectd/connections-let-go", test_connections_let_go, NULL);
   ADD ("/redirectd/request-body-not-kept", test_request_body_not_kept, NULL);
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
