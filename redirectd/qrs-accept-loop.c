@@ -147,7 +147,7 @@ client_cb (gpointer data)
     return G_SOURCE_CONTINUE;
   if (g_get_monotonic_time () < client->expires)
     {
-      /* A request was answered since the timer was set. */
+      /* A request came or was answered since the timer was set. */
       g_source_set_ready_time (client->source, client->expires);
       return G_SOURCE_CONTINUE;
     }
@@ -190,6 +190,7 @@ request_started_cb (SoupServer        *server,
     return;
 
   stop_idling (client);
+  renew_deadline (client);
   if (client->message == NULL)
     {
       /* Kept for the connection's life: any of its messages can take it
@@ -388,9 +389,9 @@ start_accepting (QrsAcceptLoop *self)
  * qrs_accept_loop_new:
  * @server: the server the connections go to
  * @socket: a listening socket
- * @client_timeout_s: how long a connection may take to send a request
- *   and read its answer, from its start or from the previous answer;
- *   0 for no limit
+ * @client_timeout_s: how long a connection may idle, from its start or
+ *   from the previous answer, and take to send a request and read its
+ *   answer, from the request's first byte; 0 for no limit
  * @context: (nullable): the context @server runs in
  * @error: a #GError
  *

@@ -642,6 +642,32 @@ test_connections_let_go (Fixture       *fixture,
   daemon_stop (fixture, SIGTERM);
 }
 
+/* The client timeout counts from the previous answer while a connection
+ * idles, and from its first byte once a request comes: a request that
+ * starts late in a kept-alive connection's idle time still has its
+ * whole time. */
+static void
+test_client_timeout_per_request (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) kept = NULL;
+  GOutputStream *out;
+  const char *first = "GET /healthz HTTP/1.1\r\n";
+  const char *rest = "Host: qr.example\r\n\r\n";
+
+  write_config (fixture, "[redirectd]\nclient-timeout=2\n");
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  kept = connect_raw (fixture);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (kept));
+  get_kept_alive (kept);
+  g_usleep (1500000);
+  g_assert_true (g_output_stream_write_all (out, first, strlen (first), NULL, NULL, NULL));
+  g_usleep (1000000);
+  g_assert_true (g_output_stream_write_all (out, rest, strlen (rest), NULL, NULL, NULL));
+  g_assert_true (read_answer (kept, "\r\n\r\nok\n"));
+}
+
 /* libsoup reads a request body whole before any handler runs, whatever
  * the answer; the daemon must not keep it. */
 static void
@@ -944,6 +970,7 @@ main (int   argc,
   ADD ("/redirectd/fd-exhaustion", test_fd_exhaustion, NULL);
   ADD ("/redirectd/client-timeout", test_client_timeout, NULL);
   ADD ("/redirectd/connections-let-go", test_connections_let_go, NULL);
+  ADD ("/redirectd/client-timeout-per-request", test_client_timeout_per_request, NULL);
   ADD ("/redirectd/request-body-not-kept", test_request_body_not_kept, NULL);
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
