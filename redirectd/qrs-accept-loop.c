@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,32 @@
  * connections close. */
 #define RETRY_MS          100
 #define WARNING_INTERVAL  (60 * G_USEC_PER_SEC)
+#define HANGUPS_BURST     64
+
+/* The epoll set the loop's connections are in, for their hang-ups only;
+ * shared with the connections, which may outlive the loop. */
+typedef struct
+{
+  gint ref_count;
+  int  fd;
+} Hangups;
+
+static Hangups *
+hangups_ref (Hangups *hangups)
+{
+  hangups->ref_count++;
+  return hangups;
+}
+
+static void
+hangups_unref (Hangups *hangups)
+{
+  if (--hangups->ref_count == 0)
+    {
+      close (hangups->fd);
+      g_free (hangups);
+    }
+}
 
 struct _QrsAcceptLoop
 {
@@ -32,6 +59,8 @@ struct _QrsAcceptLoop
   GSource      *retry_source;
   gint          client_timeout_s;   /* atomic */
   gulong        request_started_id;
+  Hangups      *hangups;
+  GSource      *hangups_source;
   gint64        last_warning;
 };
 
@@ -42,19 +71,25 @@ struct _QrsAcceptLoop
  *
  * libsoup 3.2 never lets go of a kept-alive connection that ends while
  * it waits for the next request: the message waiting for it learns of
- * the end, but nobody is told (fixed in libsoup 3.3).  So between an
- * answer and the next request the connection's descriptor is watched
- * here, before libsoup's own watch, and a connection that ends, or
- * idles past its deadline, is taken from libsoup and closed. */
+ * the end, but nobody is told (fixed in libsoup 3.3).  So each
+ * connection is in the loop's epoll set for the one event of its client
+ * hanging up (EPOLLRDHUP, once until asked again), which a request never
+ * raises: that costs one epoll_ctl() for the connection's life and
+ * nothing per request.  The set is watched above libsoup's priority, so
+ * a hang-up between an answer and the next request is seen here before
+ * libsoup reads it; then, or when the connection idles past its
+ * deadline, it is taken from libsoup and closed. */
 typedef struct
 {
   GSocket           *socket;
-  GSource           *source;     /* the deadline, and the idle watch */
-  gpointer           idle_tag;   /* the descriptor's, while idle */
+  GSource           *source;     /* the deadline */
+  Hangups           *hangups;
   SoupServerMessage *message;    /* the connection's first, to take it back */
   gulong             disconnected_id;
   gint64             timeout_us; /* 0: none */
   gint64             expires;
+  gboolean           idle;       /* between an answer and the next request */
+  gboolean           hung_up;    /* the client said it sends nothing more */
 } Client;
 
 static void start_accepting (QrsAcceptLoop *self);
@@ -84,11 +119,16 @@ renew_deadline (Client *client)
     client->expires = g_get_monotonic_time () + client->timeout_us;
 }
 
+/* Asks for the client's hang-up once more: epoll tells at its next
+ * poll if it has happened already. */
 static void
-stop_idling (Client *client)
+watch_hangup (Client *client,
+              int     op)
 {
-  if (client->idle_tag != NULL)
-    g_source_remove_unix_fd (client->source, g_steal_pointer (&client->idle_tag));
+  struct epoll_event event = { .events = EPOLLRDHUP | EPOLLONESHOT, .data.ptr = client };
+
+  if (epoll_ctl (client->hangups->fd, op, g_socket_get_fd (client->socket), &event) != 0)
+    g_debug ("Cannot watch a connection for its end: %s", g_strerror (errno));
 }
 
 /* The connection ended, or timed out, while libsoup waited for its next
@@ -100,7 +140,7 @@ let_go (Client *client)
   g_autoptr(SoupServerMessage) message = g_object_ref (client->message);
   g_autoptr(GIOStream) stream = NULL;
 
-  stop_idling (client);
+  client->idle = FALSE;
   stream = soup_server_message_steal_connection (message);
   if (stream != NULL)
     g_io_stream_close (stream, NULL, NULL);
@@ -114,34 +154,14 @@ client_dispatch (GSource     *source,
   return callback (user_data);
 }
 
-/* A source that wakes at its ready time, or when the descriptor of an
- * idle connection is readable: renewing the deadline after each request
- * costs one store, not a new timer. */
+/* A source that wakes at its ready time alone, so that renewing the
+ * deadline after each request costs one store, not a new timer. */
 static GSourceFuncs client_funcs = { NULL, NULL, client_dispatch, NULL, NULL, NULL };
 
 static gboolean
 client_cb (gpointer data)
 {
   Client *client = data;
-
-  if (client->idle_tag != NULL && g_source_query_unix_fd (client->source, client->idle_tag) != 0)
-    {
-      char byte;
-      gssize n = recv (g_socket_get_fd (client->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-
-      if (n > 0)
-        {
-          /* The next request: libsoup's to read. */
-          stop_idling (client);
-          return G_SOURCE_CONTINUE;
-        }
-      if (n == 0 || (errno != EAGAIN && errno != EINTR))
-        {
-          let_go (client);
-          return G_SOURCE_REMOVE;
-        }
-      return G_SOURCE_CONTINUE;
-    }
 
   if (g_source_get_ready_time (client->source) < 0)
     return G_SOURCE_CONTINUE;
@@ -155,14 +175,56 @@ client_cb (gpointer data)
   g_debug ("Closing a connection idle or too slow for %" G_GINT64_FORMAT " s",
            client->timeout_us / G_USEC_PER_SEC);
   g_source_set_ready_time (client->source, -1);
-  if (client->idle_tag != NULL)
+  if (client->idle)
     {
       let_go (client);
-      return G_SOURCE_REMOVE;
+      return G_SOURCE_CONTINUE;
     }
   /* In the middle of a request: shut down, not closed under libsoup's
    * feet; the request reads an end, and libsoup lets the connection go. */
   g_socket_shutdown (client->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A client hung up.  Idle, its connection is let go, unless a request
+ * it sent before hanging up waits to be read; in the middle of a
+ * request, libsoup sees the end itself, and if it answers and keeps the
+ * connection, the hang-up is asked for again then. */
+static void
+client_hung_up (Client *client)
+{
+  char byte;
+  gssize n;
+
+  client->hung_up = TRUE;
+  if (!client->idle)
+    return;
+
+  n = recv (g_socket_get_fd (client->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+    let_go (client);
+}
+
+static gboolean
+hangups_dispatch (GSource     *source,
+                  GSourceFunc  callback,
+                  gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs hangups_funcs = { NULL, NULL, hangups_dispatch, NULL, NULL, NULL };
+
+static gboolean
+hangups_cb (gpointer data)
+{
+  QrsAcceptLoop *self = data;
+  struct epoll_event events[HANGUPS_BURST];
+  int n = epoll_wait (self->hangups->fd, events, HANGUPS_BURST, 0);
+
+  for (int i = 0; i < n; i++)
+    client_hung_up (events[i].data.ptr);
+
   return G_SOURCE_CONTINUE;
 }
 
@@ -172,7 +234,7 @@ message_disconnected_cb (SoupServerMessage *message,
 {
   Client *client = data;
 
-  stop_idling (client);
+  client->idle = FALSE;
   g_signal_handler_disconnect (message, client->disconnected_id);
   client->disconnected_id = 0;
   /* Last: the message holds the connection, which holds @client. */
@@ -189,7 +251,7 @@ request_started_cb (SoupServer        *server,
   if (client == NULL)
     return;
 
-  stop_idling (client);
+  client->idle = FALSE;
   renew_deadline (client);
   if (client->message == NULL)
     {
@@ -206,6 +268,11 @@ client_free (Client *client)
 {
   g_assert (client->message == NULL);
 
+  /* Closing the descriptor takes it out of the epoll set; open still, it
+   * must not be left there pointing at a freed client. */
+  if (!g_socket_is_closed (client->socket))
+    epoll_ctl (client->hangups->fd, EPOLL_CTL_DEL, g_socket_get_fd (client->socket), NULL);
+  hangups_unref (client->hangups);
   g_source_destroy (client->source);
   g_source_unref (client->source);
   g_object_unref (client->socket);
@@ -222,12 +289,10 @@ watch_client (QrsAcceptLoop  *self,
 
   client = g_new0 (Client, 1);
   client->socket = g_object_ref (socket);
+  client->hangups = hangups_ref (self->hangups);
   client->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
   client->source = g_source_new (&client_funcs, sizeof (GSource));
   g_source_set_static_name (client->source, "qrs-client");
-  /* Before libsoup's watch on the same descriptor, so that an end is
-   * seen here first. */
-  g_source_set_priority (client->source, G_PRIORITY_HIGH);
   g_source_set_callback (client->source, client_cb, client, NULL);
   if (timeout_s > 0)
     {
@@ -235,6 +300,7 @@ watch_client (QrsAcceptLoop  *self,
       g_source_set_ready_time (client->source, client->expires);
     }
   g_source_attach (client->source, self->context);
+  watch_hangup (client, EPOLL_CTL_ADD);
   /* Freed when libsoup lets the connection go. */
   g_object_set_qdata_full (G_OBJECT (remote), client_quark (), client, (GDestroyNotify)client_free);
 }
@@ -416,12 +482,33 @@ qrs_accept_loop_new (SoupServer    *server,
     return NULL;
 
   self = g_new0 (QrsAcceptLoop, 1);
+  self->hangups = g_new0 (Hangups, 1);
+  self->hangups->ref_count = 1;
+  self->hangups->fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (self->hangups->fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "epoll_create1: %s", g_strerror (saved_errno));
+      g_free (self->hangups);
+      g_free (self);
+      return NULL;
+    }
   self->server = g_object_ref (server);
   self->socket = g_object_ref (socket);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->client_timeout_s = (gint)MIN (client_timeout_s, G_MAXINT);
   self->request_started_id = g_signal_connect (server, "request-started",
                                                G_CALLBACK (request_started_cb), NULL);
+  /* Above libsoup's priority: a hang-up is seen here before libsoup
+   * reads the end of the connection. */
+  self->hangups_source = g_source_new (&hangups_funcs, sizeof (GSource));
+  g_source_set_static_name (self->hangups_source, "qrs-hangups");
+  g_source_set_priority (self->hangups_source, G_PRIORITY_HIGH);
+  g_source_set_callback (self->hangups_source, hangups_cb, self, NULL);
+  g_source_add_unix_fd (self->hangups_source, self->hangups->fd, G_IO_IN);
+  g_source_attach (self->hangups_source, self->context);
   start_accepting (self);
 
   return self;
@@ -442,6 +529,9 @@ qrs_accept_loop_free (QrsAcceptLoop *self)
   g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   g_clear_signal_handler (&self->request_started_id, self->server);
+  g_source_destroy (self->hangups_source);
+  g_clear_pointer (&self->hangups_source, g_source_unref);
+  hangups_unref (self->hangups);
   g_clear_object (&self->server);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self);
@@ -492,9 +582,12 @@ qrs_accept_loop_request_finished (SoupServerMessage *msg)
 
   renew_deadline (client);
   /* Kept alive, the connection idles until its next request; not kept,
-   * libsoup disconnects it right after this and the watch goes with
-   * message_disconnected_cb(). */
-  if (client->message != NULL && client->idle_tag == NULL)
-    client->idle_tag = g_source_add_unix_fd (client->source, g_socket_get_fd (client->socket),
-                                             G_IO_IN | G_IO_HUP | G_IO_ERR);
+   * libsoup disconnects it right after this (message_disconnected_cb()).
+   * A client that hung up during the request is looked at again. */
+  if (client->message != NULL)
+    {
+      client->idle = TRUE;
+      if (client->hung_up)
+        watch_hangup (client, EPOLL_CTL_MOD);
+    }
 }

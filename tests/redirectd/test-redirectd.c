@@ -606,15 +606,25 @@ test_connections_let_go (Fixture       *fixture,
   fds = daemon_fd_count (fixture);
 
   /* Thousands of connections ended by the client: after an answer kept
-   * alive, after one with Connection: close, and before any request. */
+   * alive, after one with Connection: close, before any request, and
+   * right after sending a request, before its answer. */
   for (guint i = 0; i < 3000; i++)
     {
       g_autoptr(GSocketConnection) connection = connect_raw (fixture);
 
-      if (i % 3 == 0)
+      if (i % 4 == 0)
         get_kept_alive (connection);
-      else if (i % 3 == 1)
+      else if (i % 4 == 1)
         g_assert_cmpuint (raw_get (fixture, "/healthz"), ==, 200);
+      else if (i % 4 == 3)
+        {
+          GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+          const char *get = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+
+          g_assert_true (g_output_stream_write_all (out, get, strlen (get), NULL, NULL, NULL));
+          g_assert_true (g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, NULL));
+          g_assert_true (read_answer (connection, "\r\n\r\nok\n"));
+        }
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     }
   g_assert_cmpuint (wait_for_fd_count (fixture, fds, 0), <=, fds);
