@@ -489,12 +489,15 @@ test_config_example (void)
   g_rmdir (dir);
 }
 
-/* The unit keeps its hardening. */
+/* The unit, as this build installs it, keeps its hardening and starts
+ * the daemon where the build installs it. */
 static void
 test_systemd_unit (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *unit = g_build_filename (g_getenv ("QRS_SOURCE_ROOT"), "data", "qrstudio-redirectd.service", NULL);
+  g_autofree char *unit = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "redirectd",
+                                            "qrstudio-redirectd.service", NULL);
+  g_autofree char *exec_start = NULL;
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   const char *expected[][2] = {
     { "DynamicUser", "yes" },
@@ -517,6 +520,10 @@ test_systemd_unit (void)
       g_assert_no_error (error);
       g_assert_cmpstr (value, ==, expected[i][1]);
     }
+
+  exec_start = g_key_file_get_value (key_file, "Service", "ExecStart", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (exec_start, ==, SBINDIR "/qrstudio-redirectd --config=/etc/qrstudio/redirectd.conf");
 }
 
 /* The alert rules and the dashboard speak of metrics that exist. */
