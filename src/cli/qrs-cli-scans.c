@@ -128,6 +128,33 @@ output_commit (Output  *output,
   return TRUE;
 }
 
+/* --since and --until, into a range with room for a scan. */
+static gboolean
+parse_range (const char  *since_text,
+             const char  *until_text,
+             GDateTime  **since,
+             GDateTime  **until,
+             GError     **error)
+{
+  if (since_text != NULL && !(*since = qrs_cli_parse_time (since_text, FALSE, error)))
+    {
+      g_prefix_error (error, "--since: ");
+      return FALSE;
+    }
+  if (until_text != NULL && !(*until = qrs_cli_parse_time (until_text, TRUE, error)))
+    {
+      g_prefix_error (error, "--until: ");
+      return FALSE;
+    }
+  if (*since != NULL && *until != NULL && g_date_time_compare (*since, *until) >= 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--until %s is not after --since %s: no scan is in between"), until_text, since_text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The export runs on a worker thread while the main loop waits for it and
  * for Ctrl+C, which cancels it: nothing is left behind. */
 typedef struct
@@ -243,22 +270,8 @@ scans_export_run (int    argc,
   if (!check_output (options.output, &error))
     return qrs_cli_fail (error);
 
-  if (options.since != NULL && !(since = qrs_cli_parse_time (options.since, FALSE, &error)))
-    {
-      g_prefix_error (&error, "--since: ");
-      return qrs_cli_fail (error);
-    }
-  if (options.until != NULL && !(until = qrs_cli_parse_time (options.until, TRUE, &error)))
-    {
-      g_prefix_error (&error, "--until: ");
-      return qrs_cli_fail (error);
-    }
-  if (since != NULL && until != NULL && g_date_time_compare (since, until) >= 0)
-    {
-      qrs_cli_print_error (_("--until %s is not after --since %s: nothing could be exported"),
-                           options.until, options.since);
-      return QRS_CLI_EXIT_USAGE;
-    }
+  if (!parse_range (options.since, options.until, &since, &until, &error))
+    return qrs_cli_fail (error);
 
   if (!(database = qrs_cli_open_database (options.conninfo, TRUE, &error)))
     return qrs_cli_fail_store (error);
@@ -422,22 +435,8 @@ scans_reclassify_run (int    argc,
       return QRS_CLI_EXIT_USAGE;
     }
 
-  if (options.since != NULL && !(since = qrs_cli_parse_time (options.since, FALSE, &error)))
-    {
-      g_prefix_error (&error, "--since: ");
-      return qrs_cli_fail (error);
-    }
-  if (options.until != NULL && !(until = qrs_cli_parse_time (options.until, TRUE, &error)))
-    {
-      g_prefix_error (&error, "--until: ");
-      return qrs_cli_fail (error);
-    }
-  if (since != NULL && until != NULL && g_date_time_compare (since, until) >= 0)
-    {
-      qrs_cli_print_error (_("--until %s is not after --since %s: no scan is in between"),
-                           options.until, options.since);
-      return QRS_CLI_EXIT_USAGE;
-    }
+  if (!parse_range (options.since, options.until, &since, &until, &error))
+    return qrs_cli_fail (error);
 
   if (!(parser = qrs_user_agent_parser_get_default (&error)))
     {
@@ -452,7 +451,7 @@ scans_reclassify_run (int    argc,
    * back: nothing is changed. */
   scans = qrs_scan_store_new (database);
   ok = qrs_scan_store_reclassify (scans, parser, since, until, options.dry_run, &result,
-                                  isatty (STDERR_FILENO) ? reclassify_progress_cb : NULL,
+                                  qrs_cli_stderr_is_terminal () ? reclassify_progress_cb : NULL,
                                   &progress_shown, NULL, &error);
   if (progress_shown)
     g_printerr ("\n");
