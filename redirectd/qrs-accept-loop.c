@@ -9,11 +9,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "qrs-accept-loop.h"
+#include "qrs-guarded-input-stream.h"
 
 /* One wakeup takes a burst of waiting connections, not all of them: the
  * requests of those already taken want the thread too. */
@@ -23,33 +23,6 @@
  * connections close. */
 #define RETRY_MS          100
 #define WARNING_INTERVAL  (60 * G_USEC_PER_SEC)
-#define HANGUPS_BURST     64
-
-/* The epoll set the loop's connections are in, for their hang-ups only;
- * shared with the connections, which may outlive the loop. */
-typedef struct
-{
-  gint ref_count;
-  int  fd;
-} Hangups;
-
-static Hangups *
-hangups_ref (Hangups *hangups)
-{
-  hangups->ref_count++;
-  return hangups;
-}
-
-static void
-hangups_unref (Hangups *hangups)
-{
-  if (--hangups->ref_count == 0)
-    {
-      close (hangups->fd);
-      g_free (hangups);
-    }
-}
-
 struct _QrsAcceptLoop
 {
   SoupServer   *server;
@@ -59,8 +32,6 @@ struct _QrsAcceptLoop
   GSource      *retry_source;
   gint          client_timeout_s;   /* atomic */
   gulong        request_started_id;
-  Hangups      *hangups;
-  GSource      *hangups_source;
   gint64        last_warning;
 };
 
@@ -69,27 +40,24 @@ struct _QrsAcceptLoop
  * of a connection handed over with soup_server_accept_iostream():
  * soup_server_message_get_socket() is NULL for those.
  *
- * libsoup 3.2 never lets go of a kept-alive connection that ends while
- * it waits for the next request: the message waiting for it learns of
- * the end, but nobody is told (fixed in libsoup 3.3).  So each
- * connection is in the loop's epoll set for the one event of its client
- * hanging up (EPOLLRDHUP, once until asked again), which a request never
- * raises: that costs one epoll_ctl() for the connection's life and
- * nothing per request.  The set is watched above libsoup's priority, so
- * a hang-up between an answer and the next request is seen here before
- * libsoup reads it; then, or when the connection idles past its
- * deadline, it is taken from libsoup and closed. */
+ * libsoup 3.2 never lets go of a kept-alive connection whose client
+ * hangs up while it waits for the next request, and cannot give it back
+ * once it has read the end (qrs-guarded-input-stream.c).  So libsoup
+ * reads through a stream that asks here before it shows the end: while
+ * the connection idles, between an answer and the next request, the end
+ * is held back, and the connection is taken back and closed, as it is
+ * when it idles past its deadline. */
 typedef struct
 {
-  GSocket           *socket;
-  GSource           *source;     /* the deadline */
-  Hangups           *hangups;
-  SoupServerMessage *message;    /* the connection's first, to take it back */
-  gulong             disconnected_id;
-  gint64             timeout_us; /* 0: none */
-  gint64             expires;
-  gboolean           idle;       /* between an answer and the next request */
-  gboolean           hung_up;    /* the client said it sends nothing more */
+  GSocket               *socket;
+  GSource               *source;     /* the deadline */
+  GSource               *end_source; /* taking back a connection that ended */
+  QrsGuardedInputStream *input;
+  SoupServerMessage     *message;    /* the connection's first, to take it back */
+  gulong                 disconnected_id;
+  gint64                 timeout_us; /* 0: none */
+  gint64                 expires;
+  gboolean               idle;       /* between an answer and the next request */
 } Client;
 
 static void start_accepting (QrsAcceptLoop *self);
@@ -117,18 +85,6 @@ renew_deadline (Client *client)
 {
   if (client->timeout_us > 0)
     client->expires = g_get_monotonic_time () + client->timeout_us;
-}
-
-/* Asks for the client's hang-up once more: epoll tells at its next
- * poll if it has happened already. */
-static void
-watch_hangup (Client *client,
-              int     op)
-{
-  struct epoll_event event = { .events = EPOLLRDHUP | EPOLLONESHOT, .data.ptr = client };
-
-  if (epoll_ctl (client->hangups->fd, op, g_socket_get_fd (client->socket), &event) != 0)
-    g_debug ("Cannot watch a connection for its end: %s", g_strerror (errno));
 }
 
 /* The connection ended, or timed out, while libsoup waited for its next
@@ -186,46 +142,38 @@ client_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A client hung up.  Idle, its connection is let go, unless a request
- * it sent before hanging up waits to be read; in the middle of a
- * request, libsoup sees the end itself, and if it answers and keeps the
- * connection, the hang-up is asked for again then. */
-static void
-client_hung_up (Client *client)
+static gboolean
+end_cb (gpointer data)
 {
-  char byte;
-  gssize n;
+  Client *client = data;
 
-  client->hung_up = TRUE;
-  if (!client->idle)
-    return;
-
-  n = recv (g_socket_get_fd (client->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+  g_clear_pointer (&client->end_source, g_source_unref);
+  if (client->idle)
     let_go (client);
+  return G_SOURCE_REMOVE;
 }
 
+/* A read found the client's end.  In the middle of a request libsoup
+ * sees it and lets the connection go; idle, the end is held back until
+ * the connection has been taken back, first thing in the next pass of
+ * the loop. */
 static gboolean
-hangups_dispatch (GSource     *source,
-                  GSourceFunc  callback,
-                  gpointer     user_data)
+client_ended (gpointer data)
 {
-  return callback (user_data);
-}
+  Client *client = data;
 
-static GSourceFuncs hangups_funcs = { NULL, NULL, hangups_dispatch, NULL, NULL, NULL };
+  if (!client->idle)
+    return FALSE;
 
-static gboolean
-hangups_cb (gpointer data)
-{
-  QrsAcceptLoop *self = data;
-  struct epoll_event events[HANGUPS_BURST];
-  int n = epoll_wait (self->hangups->fd, events, HANGUPS_BURST, 0);
-
-  for (int i = 0; i < n; i++)
-    client_hung_up (events[i].data.ptr);
-
-  return G_SOURCE_CONTINUE;
+  if (client->end_source == NULL)
+    {
+      client->end_source = g_idle_source_new ();
+      g_source_set_static_name (client->end_source, "qrs-client-end");
+      g_source_set_priority (client->end_source, G_PRIORITY_HIGH);
+      g_source_set_callback (client->end_source, end_cb, client, NULL);
+      g_source_attach (client->end_source, g_source_get_context (client->source));
+    }
+  return TRUE;
 }
 
 static void
@@ -268,18 +216,23 @@ client_free (Client *client)
 {
   g_assert (client->message == NULL);
 
-  /* Closing the descriptor takes it out of the epoll set; open still, it
-   * must not be left there pointing at a freed client. */
-  if (!g_socket_is_closed (client->socket))
-    epoll_ctl (client->hangups->fd, EPOLL_CTL_DEL, g_socket_get_fd (client->socket), NULL);
-  hangups_unref (client->hangups);
+  if (client->end_source != NULL)
+    {
+      g_source_destroy (client->end_source);
+      g_source_unref (client->end_source);
+    }
+  if (client->input != NULL)
+    {
+      qrs_guarded_input_stream_forget (client->input);
+      g_object_unref (client->input);
+    }
   g_source_destroy (client->source);
   g_source_unref (client->source);
   g_object_unref (client->socket);
   g_free (client);
 }
 
-static void
+static Client *
 watch_client (QrsAcceptLoop  *self,
               GSocket        *socket,
               GSocketAddress *remote)
@@ -289,7 +242,6 @@ watch_client (QrsAcceptLoop  *self,
 
   client = g_new0 (Client, 1);
   client->socket = g_object_ref (socket);
-  client->hangups = hangups_ref (self->hangups);
   client->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
   client->source = g_source_new (&client_funcs, sizeof (GSource));
   g_source_set_static_name (client->source, "qrs-client");
@@ -300,9 +252,10 @@ watch_client (QrsAcceptLoop  *self,
       g_source_set_ready_time (client->source, client->expires);
     }
   g_source_attach (client->source, self->context);
-  watch_hangup (client, EPOLL_CTL_ADD);
   /* Freed when libsoup lets the connection go. */
   g_object_set_qdata_full (G_OBJECT (remote), client_quark (), client, (GDestroyNotify)client_free);
+
+  return client;
 }
 
 static void
@@ -314,6 +267,9 @@ serve (QrsAcceptLoop *self,
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  Client *client;
 
   socket = g_socket_new_from_fd (fd, &error);
   if (socket == NULL)
@@ -331,9 +287,12 @@ serve (QrsAcceptLoop *self,
   if (local == NULL || remote == NULL)
     return;
 
-  watch_client (self, socket, remote);
+  client = watch_client (self, socket, remote);
   connection = g_socket_connection_factory_create_connection (socket);
-  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+  input = qrs_guarded_input_stream_new (G_IO_STREAM (connection), client_ended, client);
+  client->input = QRS_GUARDED_INPUT_STREAM (g_object_ref (input));
+  stream = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (connection)));
+  if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
     g_debug ("Dropping a connection: %s", error->message);
 }
 
@@ -482,33 +441,12 @@ qrs_accept_loop_new (SoupServer    *server,
     return NULL;
 
   self = g_new0 (QrsAcceptLoop, 1);
-  self->hangups = g_new0 (Hangups, 1);
-  self->hangups->ref_count = 1;
-  self->hangups->fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (self->hangups->fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "epoll_create1: %s", g_strerror (saved_errno));
-      g_free (self->hangups);
-      g_free (self);
-      return NULL;
-    }
   self->server = g_object_ref (server);
   self->socket = g_object_ref (socket);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->client_timeout_s = (gint)MIN (client_timeout_s, G_MAXINT);
   self->request_started_id = g_signal_connect (server, "request-started",
                                                G_CALLBACK (request_started_cb), NULL);
-  /* Above libsoup's priority: a hang-up is seen here before libsoup
-   * reads the end of the connection. */
-  self->hangups_source = g_source_new (&hangups_funcs, sizeof (GSource));
-  g_source_set_static_name (self->hangups_source, "qrs-hangups");
-  g_source_set_priority (self->hangups_source, G_PRIORITY_HIGH);
-  g_source_set_callback (self->hangups_source, hangups_cb, self, NULL);
-  g_source_add_unix_fd (self->hangups_source, self->hangups->fd, G_IO_IN);
-  g_source_attach (self->hangups_source, self->context);
   start_accepting (self);
 
   return self;
@@ -529,9 +467,6 @@ qrs_accept_loop_free (QrsAcceptLoop *self)
   g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   g_clear_signal_handler (&self->request_started_id, self->server);
-  g_source_destroy (self->hangups_source);
-  g_clear_pointer (&self->hangups_source, g_source_unref);
-  hangups_unref (self->hangups);
   g_clear_object (&self->server);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self);
@@ -582,12 +517,7 @@ qrs_accept_loop_request_finished (SoupServerMessage *msg)
 
   renew_deadline (client);
   /* Kept alive, the connection idles until its next request; not kept,
-   * libsoup disconnects it right after this (message_disconnected_cb()).
-   * A client that hung up during the request is looked at again. */
+   * libsoup disconnects it right after this (message_disconnected_cb()). */
   if (client->message != NULL)
-    {
-      client->idle = TRUE;
-      if (client->hung_up)
-        watch_hangup (client, EPOLL_CTL_MOD);
-    }
+    client->idle = TRUE;
 }

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -606,17 +607,26 @@ test_connections_let_go (Fixture       *fixture,
   fds = daemon_fd_count (fixture);
 
   /* Thousands of connections ended by the client: after an answer kept
-   * alive, after one with Connection: close, before any request, and
-   * right after sending a request, before its answer. */
+   * alive, after one with Connection: close, before any request, right
+   * after sending a request, before its answer, and reset after an
+   * answer kept alive, as a client closing with an answer unread does. */
   for (guint i = 0; i < 3000; i++)
     {
       g_autoptr(GSocketConnection) connection = connect_raw (fixture);
 
-      if (i % 4 == 0)
+      if (i % 5 == 0)
         get_kept_alive (connection);
-      else if (i % 4 == 1)
+      else if (i % 5 == 1)
         g_assert_cmpuint (raw_get (fixture, "/healthz"), ==, 200);
-      else if (i % 4 == 3)
+      else if (i % 5 == 4)
+        {
+          struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
+          get_kept_alive (connection);
+          g_assert_no_errno (setsockopt (g_socket_get_fd (g_socket_connection_get_socket (connection)),
+                                         SOL_SOCKET, SO_LINGER, &reset, sizeof reset));
+        }
+      else if (i % 5 == 3)
         {
           GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
           const char *get = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\n\r\n";
