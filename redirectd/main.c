@@ -101,7 +101,7 @@ metrics_cb (SoupServer        *server,
 }
 
 static void
-metrics_request_finished_cb (SoupServer        *server,
+metrics_request_done_cb (SoupServer        *server,
                              SoupServerMessage *msg,
                              gpointer           user_data)
 {
@@ -136,7 +136,8 @@ start_metrics (Daemon  *daemon,
   daemon->metrics_server = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_early_handler (daemon->metrics_server, NULL, metrics_early_cb, NULL, NULL);
   soup_server_add_handler (daemon->metrics_server, NULL, metrics_cb, daemon, NULL);
-  g_signal_connect (daemon->metrics_server, "request-finished", G_CALLBACK (metrics_request_finished_cb), NULL);
+  g_signal_connect (daemon->metrics_server, "request-finished", G_CALLBACK (metrics_request_done_cb), NULL);
+  g_signal_connect (daemon->metrics_server, "request-aborted", G_CALLBACK (metrics_request_done_cb), NULL);
 
   /* A socket of our own rather than soup_server_listen(), so that the
    * port bound is read from it: libsoup 3.2 caches the listener's

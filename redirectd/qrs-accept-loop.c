@@ -136,8 +136,11 @@ client_cb (gpointer data)
       let_go (client);
       return G_SOURCE_CONTINUE;
     }
-  /* In the middle of a request: shut down, not closed under libsoup's
-   * feet; the request reads an end, and libsoup lets the connection go. */
+  /* In the middle of a request: its reads fail from now on, and the
+   * connection is shut down, not closed under libsoup's feet, so that
+   * libsoup reads (or writes) once more, fails, and lets it go. */
+  if (client->input != NULL)
+    qrs_guarded_input_stream_time_out (client->input);
   g_socket_shutdown (client->socket, TRUE, TRUE, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -505,7 +508,9 @@ qrs_accept_loop_shutdown (QrsAcceptLoop *self)
  * @msg: a message whose answer was sent
  *
  * Gives the connection of @msg a whole client timeout again, for its
- * next request.  Call it from the server's "request-finished".
+ * next request.  Call it from the server's "request-finished" and
+ * "request-aborted" both: libsoup keeps a connection alive after some
+ * aborted requests too (a complete exchange answered 500).
  */
 void
 qrs_accept_loop_request_finished (SoupServerMessage *msg)

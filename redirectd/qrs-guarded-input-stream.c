@@ -6,9 +6,16 @@
  * reads the end, and nobody is told (fixed in libsoup 3.3).  Once it has
  * read the end, the connection cannot be taken back from libsoup either.
  * So libsoup reads through this stream, which asks before it shows the
- * end of the input: while a connection idles, the end is held back and
- * the connection taken back and closed instead.  It also closes the
- * whole connection, socket and all, when libsoup closes the input.
+ * end of the input, or a failed read (a client that closes with data
+ * unread resets the connection): while a connection idles, they are
+ * held back and the connection taken back and closed instead.  A client
+ * that sends part of a request line and then hangs up is so closed
+ * without the 400 libsoup would answer: the part is still in the
+ * SoupFilterInputStream's buffer, and the request has not started.
+ *
+ * It also fails every read once the client timeout has passed in the
+ * middle of a request, and closes the whole connection, socket and all,
+ * when libsoup closes the input.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +30,7 @@ struct _QrsGuardedInputStream
   GIOStream          *connection;
   QrsGuardedEndFunc   end_func;
   gpointer            user_data;
+  gboolean            timed_out;
 };
 
 static void qrs_guarded_input_stream_pollable_init (GPollableInputStreamInterface *iface);
@@ -51,11 +59,14 @@ qrs_guarded_input_stream_is_readable (GPollableInputStream *stream)
   return G_POLLABLE_INPUT_STREAM_GET_INTERFACE (base)->is_readable (base);
 }
 
-/* The base stream's own source, not one more around it: libsoup, the
- * only reader, puts its own around whatever this returns, and a source
- * less to add and remove each time a request is awaited is two wakeups
- * of the loop less per request.  Its callback would be given the base
- * stream, so a reader that used it directly would have to know that. */
+/* The base stream's own source, not one more around it: libsoup's
+ * SoupFilterInputStream, the only reader, puts a source of its own
+ * around whatever this returns, and one source less is made and
+ * attached each time a request is awaited.  The guard holds for
+ * non-blocking reads alone, the only ones libsoup 3.2's server makes: a
+ * reader that read asynchronously (GLib's default read_async() waits on
+ * this source, which would hand it the base stream) or blocking
+ * (GFilterInputStream's read_fn and skip) would read past it. */
 static GSource *
 qrs_guarded_input_stream_create_source (GPollableInputStream *stream,
                                         GCancellable         *cancellable)
@@ -74,8 +85,14 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
   g_autoptr(GError) local_error = NULL;
   gssize n;
 
-  /* The base's own read: the caller's g_pollable_input_stream_*() has
-   * checked and marked this stream already, and the base is ours alone. */
+  if (G_UNLIKELY (self->timed_out))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "The client took too long");
+      return -1;
+    }
+
+  /* The base's own vfunc: the public call adds only checks of the
+   * arguments and of a cancellable, which a vfunc is not given anyway. */
   n = G_POLLABLE_INPUT_STREAM_GET_INTERFACE (base)->read_nonblocking (base, buffer, count, &local_error);
 
   /* The end is a client's FIN, or its RST: a client closing with an
@@ -172,6 +189,23 @@ qrs_guarded_input_stream_new (GIOStream         *connection,
   self->user_data = user_data;
 
   return G_INPUT_STREAM (self);
+}
+
+/**
+ * qrs_guarded_input_stream_time_out:
+ * @self: a #QrsGuardedInputStream
+ *
+ * Fails every read from now on with %G_IO_ERROR_TIMED_OUT.  Shutting
+ * the connection down alone would let the reader see an end, and an end
+ * after whole header lines reads as the end of the headers: libsoup
+ * would answer a request its client never finished.
+ */
+void
+qrs_guarded_input_stream_time_out (QrsGuardedInputStream *self)
+{
+  g_return_if_fail (QRS_IS_GUARDED_INPUT_STREAM (self));
+
+  self->timed_out = TRUE;
 }
 
 /**

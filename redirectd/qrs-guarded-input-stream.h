@@ -17,9 +17,10 @@ G_DECLARE_FINAL_TYPE (QrsGuardedInputStream, qrs_guarded_input_stream, QRS, GUAR
  * (the read says "would block"), %FALSE lets the reader see it. */
 typedef gboolean (*QrsGuardedEndFunc) (gpointer user_data);
 
-GInputStream *qrs_guarded_input_stream_new    (GIOStream             *connection,
-                                               QrsGuardedEndFunc      end_func,
-                                               gpointer               user_data);
-void          qrs_guarded_input_stream_forget (QrsGuardedInputStream *self);
+GInputStream *qrs_guarded_input_stream_new      (GIOStream             *connection,
+                                                 QrsGuardedEndFunc      end_func,
+                                                 gpointer               user_data);
+void          qrs_guarded_input_stream_time_out (QrsGuardedInputStream *self);
+void          qrs_guarded_input_stream_forget   (QrsGuardedInputStream *self);
 
 G_END_DECLS

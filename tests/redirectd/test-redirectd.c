@@ -511,6 +511,21 @@ test_client_timeout (Fixture       *fixture,
     g_assert_cmpuint (received, ==, 0);
   }
 
+  /* Whole header lines but never the blank one: the end the timeout
+   * makes is not the end of the headers, so nothing is answered, nor a
+   * scan recorded (checked below). */
+  {
+    g_autoptr(GSocketConnection) cut = connect_raw (fixture);
+    const char *lines = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n";
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (cut)),
+                                              lines, strlen (lines), NULL, NULL, NULL));
+    took = wait_for_close (cut, 5 * G_USEC_PER_SEC, &received);
+    g_assert_cmpint (took, >=, 0);
+    g_assert_cmpuint (received, ==, 0);
+    g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"500\"}"), ==, 0);
+  }
+
   /* A header a byte every 100 ms: never finished, never answered. */
   {
     g_autoptr(GSocketConnection) slow = connect_raw (fixture);
