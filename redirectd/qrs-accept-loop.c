@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +24,42 @@
  * connections close. */
 #define RETRY_MS          100
 #define WARNING_INTERVAL  (60 * G_USEC_PER_SEC)
+#define ARRIVALS_BURST    64
+
+/* The epoll set that tells the loop's connections what arrives for
+ * them, so that libsoup's waits on them poll nothing of their own
+ * (qrs_guarded_input_stream_set_told()); shared with the connections,
+ * which may outlive the loop. */
+typedef struct
+{
+  gint ref_count;
+  int  fd;
+} Arrivals;
+
+static Arrivals *
+arrivals_ref (Arrivals *arrivals)
+{
+  arrivals->ref_count++;
+  return arrivals;
+}
+
+static void
+arrivals_unref (Arrivals *arrivals)
+{
+  if (--arrivals->ref_count == 0)
+    {
+      close (arrivals->fd);
+      g_free (arrivals);
+    }
+}
+
+typedef struct
+{
+  GSource   source;
+  Arrivals *arrivals;
+  gpointer  tag;
+} ArrivalsSource;
+
 struct _QrsAcceptLoop
 {
   SoupServer   *server;
@@ -32,6 +69,8 @@ struct _QrsAcceptLoop
   GSource      *retry_source;
   gint          client_timeout_s;   /* atomic */
   gulong        request_started_id;
+  Arrivals     *arrivals;
+  GSource      *arrivals_source;
   gint64        last_warning;
 };
 
@@ -50,6 +89,7 @@ struct _QrsAcceptLoop
 typedef struct
 {
   GSocket               *socket;
+  Arrivals              *arrivals;
   GSource               *source;     /* the deadline */
   GSource               *end_source; /* taking back a connection that ended */
   QrsGuardedInputStream *input;
@@ -229,6 +269,11 @@ client_free (Client *client)
       qrs_guarded_input_stream_forget (client->input);
       g_object_unref (client->input);
     }
+  /* Closing the descriptor takes it out of the epoll set; open still, it
+   * must not be left there pointing at a freed client. */
+  if (!g_socket_is_closed (client->socket))
+    epoll_ctl (client->arrivals->fd, EPOLL_CTL_DEL, g_socket_get_fd (client->socket), NULL);
+  arrivals_unref (client->arrivals);
   g_source_destroy (client->source);
   g_source_unref (client->source);
   g_object_unref (client->socket);
@@ -245,6 +290,7 @@ watch_client (QrsAcceptLoop  *self,
 
   client = g_new0 (Client, 1);
   client->socket = g_object_ref (socket);
+  client->arrivals = arrivals_ref (self->arrivals);
   client->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
   client->source = g_source_new (&client_funcs, sizeof (GSource));
   g_source_set_static_name (client->source, "qrs-client");
@@ -294,6 +340,16 @@ serve (QrsAcceptLoop *self,
   connection = g_socket_connection_factory_create_connection (socket);
   input = qrs_guarded_input_stream_new (G_IO_STREAM (connection), client_ended, client);
   client->input = QRS_GUARDED_INPUT_STREAM (g_object_ref (input));
+  /* Edge-triggered: each arrival is told once, and the stream knows when
+   * a read has drained the socket.  Already readable, it is told at once. */
+  {
+    struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = client };
+
+    if (epoll_ctl (self->arrivals->fd, EPOLL_CTL_ADD, fd, &event) == 0)
+      qrs_guarded_input_stream_set_told (client->input);
+    else
+      g_debug ("Polling a connection itself: %s", g_strerror (errno));
+  }
   stream = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (connection)));
   if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
     g_debug ("Dropping a connection: %s", error->message);
@@ -404,6 +460,53 @@ add_decoy_listener (SoupServer  *server,
   return g_socket_shutdown (decoy, TRUE, TRUE, error);
 }
 
+/* Checked before the sources of the connections, which come after it in
+ * its priority: it tells them what arrived, and they are ready in the
+ * same pass of the loop. */
+static gboolean
+arrivals_check (GSource *source)
+{
+  ArrivalsSource *self = (ArrivalsSource *)source;
+  struct epoll_event events[ARRIVALS_BURST];
+  int n;
+
+  if ((g_source_query_unix_fd (source, self->tag) & G_IO_IN) == 0)
+    return FALSE;
+
+  do
+    {
+      n = epoll_wait (self->arrivals->fd, events, ARRIVALS_BURST, 0);
+      for (int i = 0; i < n; i++)
+        {
+          Client *client = events[i].data.ptr;
+
+          qrs_guarded_input_stream_tell (client->input,
+                                         (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+        }
+    }
+  while (n == ARRIVALS_BURST);
+
+  return FALSE;
+}
+
+/* GLib dispatches a source whose descriptor polled ready whatever its
+ * check said; there is nothing left to do then. */
+static gboolean
+arrivals_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+arrivals_finalize (GSource *source)
+{
+  arrivals_unref (((ArrivalsSource *)source)->arrivals);
+}
+
+static GSourceFuncs arrivals_funcs = { NULL, arrivals_check, arrivals_dispatch, arrivals_finalize, NULL, NULL };
+
 static void
 start_accepting (QrsAcceptLoop *self)
 {
@@ -444,12 +547,35 @@ qrs_accept_loop_new (SoupServer    *server,
     return NULL;
 
   self = g_new0 (QrsAcceptLoop, 1);
+  self->arrivals = g_new0 (Arrivals, 1);
+  self->arrivals->ref_count = 1;
+  self->arrivals->fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (self->arrivals->fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "epoll_create1: %s", g_strerror (saved_errno));
+      g_free (self->arrivals);
+      g_free (self);
+      return NULL;
+    }
   self->server = g_object_ref (server);
   self->socket = g_object_ref (socket);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->client_timeout_s = (gint)MIN (client_timeout_s, G_MAXINT);
   self->request_started_id = g_signal_connect (server, "request-started",
                                                G_CALLBACK (request_started_cb), NULL);
+  /* First of its priority in the context, so checked before any
+   * connection's source; never blocked while dispatched, since blocking
+   * a source with a descriptor is what costs a wakeup write. */
+  self->arrivals_source = g_source_new (&arrivals_funcs, sizeof (ArrivalsSource));
+  g_source_set_static_name (self->arrivals_source, "qrs-arrivals");
+  g_source_set_can_recurse (self->arrivals_source, TRUE);
+  ((ArrivalsSource *)self->arrivals_source)->arrivals = arrivals_ref (self->arrivals);
+  ((ArrivalsSource *)self->arrivals_source)->tag =
+    g_source_add_unix_fd (self->arrivals_source, self->arrivals->fd, G_IO_IN);
+  g_source_attach (self->arrivals_source, self->context);
   start_accepting (self);
 
   return self;
@@ -470,6 +596,9 @@ qrs_accept_loop_free (QrsAcceptLoop *self)
   g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
   g_clear_signal_handler (&self->request_started_id, self->server);
+  g_source_destroy (self->arrivals_source);
+  g_clear_pointer (&self->arrivals_source, g_source_unref);
+  arrivals_unref (self->arrivals);
   g_clear_object (&self->server);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self);

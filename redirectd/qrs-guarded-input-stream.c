@@ -31,7 +31,19 @@ struct _QrsGuardedInputStream
   QrsGuardedEndFunc   end_func;
   gpointer            user_data;
   gboolean            timed_out;
+  /* Told rather than polled (qrs_guarded_input_stream_set_told()). */
+  gboolean            told;
+  gboolean            readable;   /* data may wait: cleared by a read that drains */
+  gboolean            ended;      /* the client sends nothing more, for good */
 };
+
+/* A source ready while the stream may have something to read: no file
+ * descriptor of its own, so that waiting costs the context nothing. */
+typedef struct
+{
+  GSource                source;
+  QrsGuardedInputStream *stream;
+} ToldSource;
 
 static void qrs_guarded_input_stream_pollable_init (GPollableInputStreamInterface *iface);
 
@@ -54,10 +66,80 @@ qrs_guarded_input_stream_can_poll (GPollableInputStream *stream)
 static gboolean
 qrs_guarded_input_stream_is_readable (GPollableInputStream *stream)
 {
-  GPollableInputStream *base = get_base (QRS_GUARDED_INPUT_STREAM (stream));
+  QrsGuardedInputStream *self = QRS_GUARDED_INPUT_STREAM (stream);
+  GPollableInputStream *base;
 
+  if (self->told)
+    return self->readable || self->ended;
+
+  base = get_base (self);
   return G_POLLABLE_INPUT_STREAM_GET_INTERFACE (base)->is_readable (base);
 }
+
+static gboolean
+told_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  QrsGuardedInputStream *stream = ((ToldSource *)source)->stream;
+
+  *timeout = -1;
+  return stream->readable || stream->ended;
+}
+
+static gboolean
+told_source_check (GSource *source)
+{
+  QrsGuardedInputStream *stream = ((ToldSource *)source)->stream;
+
+  return stream->readable || stream->ended;
+}
+
+static gboolean
+told_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  GPollableSourceFunc func = (GPollableSourceFunc)callback;
+
+  return func != NULL ? func (G_OBJECT (((ToldSource *)source)->stream), user_data) : G_SOURCE_REMOVE;
+}
+
+static void
+told_source_finalize (GSource *source)
+{
+  g_object_unref (((ToldSource *)source)->stream);
+}
+
+/* For g_source_set_dummy_callback(), which libsoup's
+ * SoupFilterInputStream sets on the source it waits on. */
+static gboolean
+told_source_closure_callback (GObject  *stream,
+                              gpointer  data)
+{
+  GClosure *closure = data;
+  GValue param = G_VALUE_INIT;
+  GValue result = G_VALUE_INIT;
+  gboolean ret;
+
+  g_value_init (&result, G_TYPE_BOOLEAN);
+  g_value_init (&param, G_TYPE_OBJECT);
+  g_value_set_object (&param, stream);
+  g_closure_invoke (closure, &result, 1, &param, NULL);
+  ret = g_value_get_boolean (&result);
+  g_value_unset (&result);
+  g_value_unset (&param);
+
+  return ret;
+}
+
+static GSourceFuncs told_source_funcs = {
+  told_source_prepare,
+  told_source_check,
+  told_source_dispatch,
+  told_source_finalize,
+  (GSourceFunc)told_source_closure_callback,
+  NULL,
+};
 
 /* The base stream's own source, not one more around it: libsoup's
  * SoupFilterInputStream, the only reader, puts a source of its own
@@ -71,7 +153,24 @@ static GSource *
 qrs_guarded_input_stream_create_source (GPollableInputStream *stream,
                                         GCancellable         *cancellable)
 {
-  return g_pollable_input_stream_create_source (get_base (QRS_GUARDED_INPUT_STREAM (stream)), cancellable);
+  QrsGuardedInputStream *self = QRS_GUARDED_INPUT_STREAM (stream);
+  GSource *source;
+
+  if (!self->told)
+    return g_pollable_input_stream_create_source (get_base (self), cancellable);
+
+  source = g_source_new (&told_source_funcs, sizeof (ToldSource));
+  g_source_set_static_name (source, "qrs-told-input");
+  ((ToldSource *)source)->stream = g_object_ref (self);
+  if (cancellable != NULL)
+    {
+      GSource *cancellable_source = g_cancellable_source_new (cancellable);
+
+      g_source_set_dummy_callback (cancellable_source);
+      g_source_add_child_source (source, cancellable_source);
+      g_source_unref (cancellable_source);
+    }
+  return source;
 }
 
 static gssize
@@ -104,6 +203,11 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The end is held back");
       return -1;
     }
+
+  /* Drained: what comes next is told anew.  A short read drains a
+   * stream socket as surely as one that would block. */
+  if (self->told && (n < 0 || (gsize)n < count))
+    self->readable = FALSE;
 
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -206,6 +310,43 @@ qrs_guarded_input_stream_time_out (QrsGuardedInputStream *self)
   g_return_if_fail (QRS_IS_GUARDED_INPUT_STREAM (self));
 
   self->timed_out = TRUE;
+}
+
+/**
+ * qrs_guarded_input_stream_set_told:
+ * @self: a #QrsGuardedInputStream
+ *
+ * From now on the stream's sources wait to be told that there is
+ * something to read, with qrs_guarded_input_stream_tell(), instead of
+ * polling the socket.  GLib 2.74 writes to a context's wakeup descriptor
+ * each time a source polling a descriptor is attached, dispatched or
+ * destroyed: eight writes for each request libsoup reads.  The caller
+ * must tell of every arrival after this call (an edge-triggered epoll
+ * set does), and of the data already waiting.
+ */
+void
+qrs_guarded_input_stream_set_told (QrsGuardedInputStream *self)
+{
+  g_return_if_fail (QRS_IS_GUARDED_INPUT_STREAM (self));
+
+  self->told = TRUE;
+  self->readable = TRUE;
+}
+
+/**
+ * qrs_guarded_input_stream_tell:
+ * @self: a #QrsGuardedInputStream
+ * @ended: whether the client has ended its side or reset the connection
+ *
+ * Says that something came to read: data, or with @ended the end.
+ */
+void
+qrs_guarded_input_stream_tell (QrsGuardedInputStream *self,
+                               gboolean               ended)
+{
+  self->readable = TRUE;
+  if (ended)
+    self->ended = TRUE;
 }
 
 /**

@@ -20,6 +20,9 @@ typedef gboolean (*QrsGuardedEndFunc) (gpointer user_data);
 GInputStream *qrs_guarded_input_stream_new      (GIOStream             *connection,
                                                  QrsGuardedEndFunc      end_func,
                                                  gpointer               user_data);
+void          qrs_guarded_input_stream_set_told (QrsGuardedInputStream *self);
+void          qrs_guarded_input_stream_tell     (QrsGuardedInputStream *self,
+                                                 gboolean               ended);
 void          qrs_guarded_input_stream_time_out (QrsGuardedInputStream *self);
 void          qrs_guarded_input_stream_forget   (QrsGuardedInputStream *self);
 
