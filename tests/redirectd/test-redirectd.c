@@ -677,6 +677,57 @@ test_connections_let_go (Fixture       *fixture,
   daemon_stop (fixture, SIGTERM);
 }
 
+/* Requests sent together, then more later and some cut in pieces, on
+ * one kept-alive connection: each is answered, in order.  libsoup reads
+ * them from its buffer, and waits on the connection only when the
+ * buffer has no whole request; every arrival after that must wake it. */
+static void
+test_pipelined (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GString) burst = g_string_new (NULL);
+  g_autoptr(GString) answers = g_string_new (NULL);
+  GOutputStream *out;
+  GInputStream *in;
+  const char *get = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+  const char *last = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\nConnection: close\r\n\r\n";
+  const char *at;
+  guint found = 0;
+  char buffer[4096];
+  gssize n;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+  connection = connect_raw (fixture);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  /* A request the daemon never notices fails the count, not the run. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 5);
+
+  for (guint i = 0; i < 50; i++)
+    g_string_append (burst, get);
+  g_assert_true (g_output_stream_write_all (out, burst->str, burst->len, NULL, NULL, NULL));
+  g_usleep (100000);
+  g_assert_true (g_output_stream_write_all (out, burst->str, burst->len, NULL, NULL, NULL));
+  /* Then one request a few bytes at a time, pausing between pieces. */
+  for (gsize i = 0; i < strlen (get); i += 7)
+    {
+      g_assert_true (g_output_stream_write_all (out, get + i, MIN (7, strlen (get) - i), NULL, NULL, NULL));
+      g_usleep (20000);
+    }
+  g_assert_true (g_output_stream_write_all (out, last, strlen (last), NULL, NULL, NULL));
+
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (answers, buffer, n);
+
+  for (at = answers->str; (at = strstr (at, "HTTP/1.1 302 ")) != NULL; at++)
+    found++;
+  g_assert_cmpuint (found, ==, 101);
+  g_assert_nonnull (strstr (answers->str, "HTTP/1.1 200 "));
+  g_assert_true (g_str_has_suffix (answers->str, "ok\n"));
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 101);
+}
+
 /* The client timeout counts from the previous answer while a connection
  * idles, and from its first byte once a request comes: a request that
  * starts late in a kept-alive connection's idle time still has its
@@ -1006,6 +1057,7 @@ main (int   argc,
   ADD ("/redirectd/client-timeout", test_client_timeout, NULL);
   ADD ("/redirectd/connections-let-go", test_connections_let_go, NULL);
   ADD ("/redirectd/client-timeout-per-request", test_client_timeout_per_request, NULL);
+  ADD ("/redirectd/pipelined", test_pipelined, NULL);
   ADD ("/redirectd/request-body-not-kept", test_request_body_not_kept, NULL);
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
