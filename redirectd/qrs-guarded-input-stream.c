@@ -13,9 +13,11 @@
  * without the 400 libsoup would answer: the part is still in the
  * SoupFilterInputStream's buffer, and the request has not started.
  *
- * It also fails every read once the client timeout has passed in the
- * middle of a request, and closes the whole connection, socket and all,
- * when libsoup closes the input.
+ * In the middle of a request, an end reads as an error, and so does
+ * every read once the client timeout has passed.  The stream closes the
+ * whole connection, socket and all, when libsoup closes the input; and
+ * it can be told what arrives instead of polling for it
+ * (qrs_guarded_input_stream_set_told()).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -196,12 +198,27 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
 
   /* The end is a client's FIN, or its RST: a client closing with an
    * answer unread resets the connection, and the read fails instead. */
-  if (((n == 0 && count > 0) ||
-       (n < 0 && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))) &&
-      self->end_func != NULL && self->end_func (self->user_data))
+  if ((n == 0 && count > 0) ||
+      (n < 0 && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The end is held back");
-      return -1;
+      if (self->end_func != NULL && self->end_func (self->user_data))
+        {
+          g_clear_error (&local_error);
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The end is held back");
+          return -1;
+        }
+      /* Shown, an end is always in the middle of a request: libsoup reads
+       * a request up to its blank line and no further.  libsoup 3.2 takes
+       * an end after whole header lines for the end of the headers
+       * (soup_message_io_data_read_headers()), and would answer a request
+       * its client never finished, and record its scan.  An error drops
+       * the request unparsed. */
+      if (n == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                               "The client ended the connection in the middle of a request");
+          return -1;
+        }
     }
 
   /* Drained: what comes next is told anew.  A short read drains a

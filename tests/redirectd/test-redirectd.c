@@ -728,6 +728,42 @@ test_pipelined (Fixture       *fixture,
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 101);
 }
 
+/* A request whose client ends the connection after whole header lines,
+ * but before the blank line that ends them, was never sent: it is not
+ * answered, nor its scan recorded.  libsoup alone takes that end for the
+ * end of the headers. */
+static void
+test_truncated_request (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  const char *lines = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nUser-Agent: cut/1.0\r\n";
+  const char *whole = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  /* The first request of a connection, and one after a request answered. */
+  for (guint kept = 0; kept < 2; kept++)
+    {
+      g_autoptr(GSocketConnection) connection = connect_raw (fixture);
+      GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+      gsize received;
+
+      if (kept)
+        {
+          g_assert_true (g_output_stream_write_all (out, whole, strlen (whole), NULL, NULL, NULL));
+          g_assert_true (read_answer (connection, "\r\n\r\nok\n"));
+        }
+      g_assert_true (g_output_stream_write_all (out, lines, strlen (lines), NULL, NULL, NULL));
+      g_usleep (50000);
+      g_assert_true (g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, NULL));
+      g_assert_cmpint (wait_for_close (connection, 3 * G_USEC_PER_SEC, &received), >=, 0);
+      g_assert_cmpuint (received, ==, 0);
+    }
+
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
+  g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+}
+
 /* The client timeout counts from the previous answer while a connection
  * idles, and from its first byte once a request comes: a request that
  * starts late in a kept-alive connection's idle time still has its
@@ -1058,6 +1094,7 @@ main (int   argc,
   ADD ("/redirectd/connections-let-go", test_connections_let_go, NULL);
   ADD ("/redirectd/client-timeout-per-request", test_client_timeout_per_request, NULL);
   ADD ("/redirectd/pipelined", test_pipelined, NULL);
+  ADD ("/redirectd/truncated-request", test_truncated_request, NULL);
   ADD ("/redirectd/request-body-not-kept", test_request_body_not_kept, NULL);
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
