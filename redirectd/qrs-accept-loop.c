@@ -343,7 +343,7 @@ serve (QrsAcceptLoop *self,
   /* Edge-triggered: each arrival is told once, and the stream knows when
    * a read has drained the socket.  Already readable, it is told at once. */
   {
-    struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = client };
+    struct epoll_event event = { .events = EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLET, .data.ptr = client };
 
     if (epoll_ctl (self->arrivals->fd, EPOLL_CTL_ADD, fd, &event) == 0)
       qrs_guarded_input_stream_set_told (client->input);
@@ -462,7 +462,9 @@ add_decoy_listener (SoupServer  *server,
 
 /* Checked before the sources of the connections, which come after it in
  * its priority: it tells them what arrived, and they are ready in the
- * same pass of the loop. */
+ * same pass of the loop.  Should a source of higher priority be ready,
+ * neither this nor they are checked, and the epoll set, still readable,
+ * is read in the next pass. */
 static gboolean
 arrivals_check (GSource *source)
 {
@@ -481,7 +483,8 @@ arrivals_check (GSource *source)
           Client *client = events[i].data.ptr;
 
           qrs_guarded_input_stream_tell (client->input,
-                                         (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+                                         (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0,
+                                         (events[i].events & EPOLLPRI) != 0);
         }
     }
   while (n == ARRIVALS_BURST);
@@ -566,9 +569,11 @@ qrs_accept_loop_new (SoupServer    *server,
   self->client_timeout_s = (gint)MIN (client_timeout_s, G_MAXINT);
   self->request_started_id = g_signal_connect (server, "request-started",
                                                G_CALLBACK (request_started_cb), NULL);
-  /* First of its priority in the context, so checked before any
-   * connection's source; never blocked while dispatched, since blocking
-   * a source with a descriptor is what costs a wakeup write. */
+  /* Attached before any connection's source, so checked before theirs
+   * in its priority: what it tells is seen in the same pass of the loop
+   * (and if not, at the next prepare).  Never blocked while dispatched,
+   * since blocking a source with a descriptor is what costs a wakeup
+   * write. */
   self->arrivals_source = g_source_new (&arrivals_funcs, sizeof (ArrivalsSource));
   g_source_set_static_name (self->arrivals_source, "qrs-arrivals");
   g_source_set_can_recurse (self->arrivals_source, TRUE);

@@ -37,6 +37,7 @@ struct _QrsGuardedInputStream
   gboolean            told;
   gboolean            readable;   /* data may wait: cleared by a read that drains */
   gboolean            ended;      /* the client sends nothing more, for good */
+  gboolean            urgent;     /* the client sent urgent data, once at least */
 };
 
 /* A source ready while the stream may have something to read: no file
@@ -78,6 +79,9 @@ qrs_guarded_input_stream_is_readable (GPollableInputStream *stream)
   return G_POLLABLE_INPUT_STREAM_GET_INTERFACE (base)->is_readable (base);
 }
 
+/* The flags are read again before every poll: told after this source
+ * was checked, it is ready at the next prepare, and the poll does not
+ * block although the epoll set that told it is drained. */
 static gboolean
 told_source_prepare (GSource *source,
                      gint    *timeout)
@@ -143,7 +147,8 @@ static GSourceFuncs told_source_funcs = {
   NULL,
 };
 
-/* The base stream's own source, not one more around it: libsoup's
+/* Told, a source that polls nothing (above).  Otherwise the base
+ * stream's own source, not one more around it: libsoup's
  * SoupFilterInputStream, the only reader, puts a source of its own
  * around whatever this returns, and one source less is made and
  * attached each time a request is awaited.  The guard holds for
@@ -221,9 +226,12 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
         }
     }
 
-  /* Drained: what comes next is told anew.  A short read drains a
-   * stream socket as surely as one that would block. */
-  if (self->told && (n < 0 || (gsize)n < count))
+  /* Drained: what comes next is told anew.  A short read drains a TCP
+   * socket too, but for one thing: a read stops at urgent data's mark
+   * with more to read, and no new arrival would tell of it.  Waiting
+   * after a short read saves a read that would block each request: libsoup
+   * waits for the next request right after an answer, without reading. */
+  if (self->told && (n < 0 || ((gsize)n < count && !self->urgent)))
     self->readable = FALSE;
 
   if (local_error != NULL)
@@ -354,16 +362,20 @@ qrs_guarded_input_stream_set_told (QrsGuardedInputStream *self)
  * qrs_guarded_input_stream_tell:
  * @self: a #QrsGuardedInputStream
  * @ended: whether the client has ended its side or reset the connection
+ * @urgent: whether urgent data waits (EPOLLPRI)
  *
  * Says that something came to read: data, or with @ended the end.
  */
 void
 qrs_guarded_input_stream_tell (QrsGuardedInputStream *self,
-                               gboolean               ended)
+                               gboolean               ended,
+                               gboolean               urgent)
 {
   self->readable = TRUE;
   if (ended)
     self->ended = TRUE;
+  if (urgent)
+    self->urgent = TRUE;
 }
 
 /**

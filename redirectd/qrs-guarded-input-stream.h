@@ -22,7 +22,8 @@ GInputStream *qrs_guarded_input_stream_new      (GIOStream             *connecti
                                                  gpointer               user_data);
 void          qrs_guarded_input_stream_set_told (QrsGuardedInputStream *self);
 void          qrs_guarded_input_stream_tell     (QrsGuardedInputStream *self,
-                                                 gboolean               ended);
+                                                 gboolean               ended,
+                                                 gboolean               urgent);
 void          qrs_guarded_input_stream_time_out (QrsGuardedInputStream *self);
 void          qrs_guarded_input_stream_forget   (QrsGuardedInputStream *self);
 
