@@ -18,6 +18,7 @@ static const gint64 buckets[] = { 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50
 struct _QrsRedirectMetrics
 {
   _Atomic guint64 requests[N_STATUSES];
+  _Atomic guint64 aborted;
   _Atomic guint64 latency[N_BUCKETS];
   _Atomic guint64 latency_sum_us;
   _Atomic guint64 latency_count;
@@ -35,6 +36,13 @@ qrs_redirect_metrics_free (QrsRedirectMetrics *self)
   g_free (self);
 }
 
+/**
+ * qrs_redirect_metrics_observe:
+ * @status: the status of the answer, sent whole
+ * @duration_us: from the request read to the answer sent
+ *
+ * Counts an answered request and its time.
+ */
 void
 qrs_redirect_metrics_observe (QrsRedirectMetrics *self,
                               guint               status,
@@ -60,6 +68,21 @@ qrs_redirect_metrics_observe (QrsRedirectMetrics *self,
   atomic_fetch_add_explicit (&self->latency[b], 1, memory_order_relaxed);
   atomic_fetch_add_explicit (&self->latency_sum_us, duration_us, memory_order_relaxed);
   atomic_fetch_add_explicit (&self->latency_count, 1, memory_order_relaxed);
+}
+
+/**
+ * qrs_redirect_metrics_observe_aborted:
+ *
+ * Counts a request whose answer was never sent whole: the connection
+ * failed or was closed under it.  It has no status, and its time is the
+ * client's, not ours, so the histogram does not see it.
+ */
+void
+qrs_redirect_metrics_observe_aborted (QrsRedirectMetrics *self)
+{
+  g_return_if_fail (self != NULL);
+
+  atomic_fetch_add_explicit (&self->aborted, 1, memory_order_relaxed);
 }
 
 static void
@@ -89,7 +112,7 @@ qrs_redirect_metrics_render (QrsRedirectMetrics      *self,
   g_return_val_if_fail (gauges != NULL, NULL);
 
   g_string_append (out,
-                   "# HELP qrstudio_redirect_requests_total Requests answered on the public listener, by status.\n"
+                   "# HELP qrstudio_redirect_requests_total Requests answered on the public listener, by the status sent.\n"
                    "# TYPE qrstudio_redirect_requests_total counter\n");
   for (guint i = 0; i < N_STATUSES; i++)
     {
@@ -99,8 +122,14 @@ qrs_redirect_metrics_render (QrsRedirectMetrics      *self,
                               label, atomic_load (&self->requests[i]));
     }
 
+  append_counter (out, "qrstudio_redirect_requests_aborted_total",
+                  "Requests not answered: the client reset or closed the connection, or the client timeout "
+                  "ended it, before the answer was sent whole. Counted in no status.", "counter",
+                  atomic_load (&self->aborted));
+
   g_string_append (out,
-                   "# HELP qrstudio_redirect_request_duration_seconds From the request read to the answer sent.\n"
+                   "# HELP qrstudio_redirect_request_duration_seconds From the request read to the answer sent, "
+                   "answered requests only.\n"
                    "# TYPE qrstudio_redirect_request_duration_seconds histogram\n");
   for (guint i = 0; i < N_BUCKETS; i++)
     {

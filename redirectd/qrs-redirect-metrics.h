@@ -30,12 +30,13 @@ typedef struct
   gint64   last_reload;        /* µs since the epoch, 0 when never */
 } QrsRedirectGauges;
 
-QrsRedirectMetrics *qrs_redirect_metrics_new     (void);
-void                qrs_redirect_metrics_free    (QrsRedirectMetrics      *self);
-void                qrs_redirect_metrics_observe (QrsRedirectMetrics      *self,
-                                                  guint                    status,
-                                                  gint64                   duration_us);
-char               *qrs_redirect_metrics_render  (QrsRedirectMetrics      *self,
-                                                  const QrsRedirectGauges *gauges);
+QrsRedirectMetrics *qrs_redirect_metrics_new             (void);
+void                qrs_redirect_metrics_free            (QrsRedirectMetrics      *self);
+void                qrs_redirect_metrics_observe         (QrsRedirectMetrics      *self,
+                                                          guint                    status,
+                                                          gint64                   duration_us);
+void                qrs_redirect_metrics_observe_aborted (QrsRedirectMetrics      *self);
+char               *qrs_redirect_metrics_render          (QrsRedirectMetrics      *self,
+                                                          const QrsRedirectGauges *gauges);
 
 G_END_DECLS

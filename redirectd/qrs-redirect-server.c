@@ -630,12 +630,13 @@ request_cb (SoupServer        *soup,
     }
 }
 
-static void
-request_done_cb (SoupServer        *soup,
-                 SoupServerMessage *msg,
-                 gpointer           user_data)
+/* The end of a request, answered or not: it leaves the in-flight count
+ * and its connection gets a whole client timeout again.  Returns how
+ * long it took, 0 when the early handler never saw it. */
+static gint64
+request_done (Worker            *worker,
+              SoupServerMessage *msg)
 {
-  Worker *worker = user_data;
   guint32 started = GPOINTER_TO_UINT (g_object_steal_qdata (G_OBJECT (msg), started_quark));
   gint64 duration = 0;
 
@@ -645,7 +646,50 @@ request_done_cb (SoupServer        *soup,
       atomic_fetch_sub (&worker->in_flight, 1);
     }
   qrs_accept_loop_request_finished (msg);
+  return duration;
+}
+
+/* The answer went out whole, with the status it has. */
+static void
+request_finished_cb (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Worker *worker = user_data;
+  gint64 duration = request_done (worker, msg);
+
   qrs_redirect_metrics_observe (worker->server->metrics, soup_server_message_get_status (msg), duration);
+}
+
+/* libsoup 3.2.3 says "request-aborted" for two things, both with status
+ * 500 (request_finished(), soup-server.c:1077): a read or write that
+ * failed, after which io_run() has set the status to 500 and the reason
+ * phrase to the error's message (soup-server-message-io-http1.c:950),
+ * and nothing was answered whole; and an answer whose status is 500,
+ * sent whole, with the reason phrase it was given.  A 500 of ours, or
+ * libsoup's for a request no handler answered (write_headers(), :346),
+ * has the standard phrase: that phrase tells an answer from a client
+ * that hung up, reset, or ran out of its client timeout. */
+static gboolean
+was_answered (SoupServerMessage *msg)
+{
+  return soup_server_message_get_status (msg) == SOUP_STATUS_INTERNAL_SERVER_ERROR &&
+         g_strcmp0 (soup_server_message_get_reason_phrase (msg),
+                    soup_status_get_phrase (SOUP_STATUS_INTERNAL_SERVER_ERROR)) == 0;
+}
+
+static void
+request_aborted_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  Worker *worker = user_data;
+  gint64 duration = request_done (worker, msg);
+
+  if (was_answered (msg))
+    qrs_redirect_metrics_observe (worker->server->metrics, SOUP_STATUS_INTERNAL_SERVER_ERROR, duration);
+  else
+    qrs_redirect_metrics_observe_aborted (worker->server->metrics);
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,8 +709,8 @@ worker_thread (gpointer data)
   worker->soup = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_early_handler (worker->soup, NULL, early_request_cb, worker, NULL);
   soup_server_add_handler (worker->soup, NULL, request_cb, worker, NULL);
-  g_signal_connect (worker->soup, "request-finished", G_CALLBACK (request_done_cb), worker);
-  g_signal_connect (worker->soup, "request-aborted", G_CALLBACK (request_done_cb), worker);
+  g_signal_connect (worker->soup, "request-finished", G_CALLBACK (request_finished_cb), worker);
+  g_signal_connect (worker->soup, "request-aborted", G_CALLBACK (request_aborted_cb), worker);
 
   socket = g_socket_new_from_fd (worker->fd, &error);
   if (socket != NULL)

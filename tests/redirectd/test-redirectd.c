@@ -1074,6 +1074,114 @@ test_bad_configuration (Fixture       *fixture,
   g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
 }
 
+/* Polls the metrics until @name is @value; returns what it is at the
+ * end of a few seconds otherwise. */
+static guint64
+wait_for_metric (Fixture    *fixture,
+                 const char *name,
+                 guint64     value)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  guint64 now;
+
+  while ((now = metric (fixture, name)) != value && g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  return now;
+}
+
+/* Sends @head, which asks for "100 Continue", on a new connection, and
+ * waits for it: the daemon has read the headers and waits for the body. */
+static GSocketConnection *
+start_request_with_body (Fixture    *fixture,
+                         const char *head)
+{
+  GSocketConnection *connection = connect_raw (fixture);
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  char buffer[256];
+  gssize n;
+
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            head, strlen (head), NULL, NULL, NULL));
+  n = g_input_stream_read (in, buffer, sizeof buffer - 1, NULL, NULL);
+  g_assert_cmpint (n, >, 0);
+  buffer[n] = '\0';
+  g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 100 "));
+  return connection;
+}
+
+/* Closes @connection with a reset, as a phone losing its network or a
+ * client giving up does: SO_LINGER 0. */
+static void
+reset_connection (GSocketConnection *connection)
+{
+  struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+  int fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
+
+  g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger), ==, 0);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+/* When a read or write fails, libsoup 3.2 sets the status to 500 and
+ * emits "request-aborted": a client that hangs up is no 500 the daemon
+ * sent, and must not count as one (nor raise the 5xx alert). */
+static void
+test_client_aborts_are_not_500 (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  const char *head = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nExpect: 100-continue\r\n"
+                     "Content-Length: 10\r\n\r\n";
+  const char *get = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+  const char *aborted = "qrstudio_redirect_requests_aborted_total";
+  const char *found = "qrstudio_redirect_requests_total{status=\"302\"}";
+  guint64 answered;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  /* Cut in the middle of the body, by a reset or by a plain close: the
+   * daemon's read fails, every time, before anything is answered. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr(GSocketConnection) connection = start_request_with_body (fixture, head);
+
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                                "abc", 3, NULL, NULL, NULL));
+      if (i % 2 == 0)
+        reset_connection (connection);
+      else
+        g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  g_usleep (300000);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"500\"}"), ==, 0);
+  g_assert_cmpuint (wait_for_metric (fixture, aborted, 6), ==, 6);
+  g_assert_cmpuint (metric (fixture, found), ==, 0);
+
+  /* A whole request and a reset right behind it, on a connection the
+   * daemon has taken already: the answer's write fails, unless it went
+   * out before the reset came. */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GSocketConnection) connection = connect_raw (fixture);
+
+      get_kept_alive (connection);
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                                get, strlen (get), NULL, NULL, NULL));
+      reset_connection (connection);
+    }
+  for (guint i = 0; i < 250 && metric (fixture, aborted) + metric (fixture, found) < 16; i++)
+    g_usleep (20000);
+  g_test_message ("%" G_GUINT64_FORMAT " of 10 answers beat the reset", metric (fixture, found));
+  g_assert_cmpuint (metric (fixture, aborted) + metric (fixture, found), ==, 16);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"500\"}"), ==, 0);
+
+  /* The answers' times alone: an aborted request was never answered. */
+  answered = metric (fixture, "qrstudio_redirect_requests_total{status=\"200\"}") + metric (fixture, found);
+  g_assert_cmpuint (answered, ==, 10 + metric (fixture, found));
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_request_duration_seconds_count"), ==, answered);
+
+  /* And the daemon serves on. */
+  g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1103,6 +1211,7 @@ main (int   argc,
   ADD ("/redirectd/stop-under-load", test_stop_under_load, NULL);
   ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
   ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
+  ADD ("/redirectd/client-aborts-are-not-500", test_client_aborts_are_not_500, NULL);
 
   return g_test_run ();
 }
