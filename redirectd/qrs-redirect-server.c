@@ -542,6 +542,64 @@ is_known_path (const char *path)
   return g_str_has_prefix (path, "/r/") || g_str_equal (path, "/healthz") || g_str_equal (path, "/readyz");
 }
 
+/* libsoup 3.2 reads Content-Length with g_ascii_strtoull(), so "-5",
+ * "-1" or anything past G_MAXINT64 becomes a negative length
+ * (soup_message_headers_set(), soup-message-headers.c:157), and hands it
+ * to the body stream it makes right after the early handler
+ * (io_read(), soup-server-message-io-http1.c:781 and 790), whose
+ * "content-length" property refuses it with a GObject warning
+ * (soup-body-input-stream.c:406 and 525): one log line for any client
+ * that asks, an abort under fatal warnings.  An answer set here does
+ * not stop that read; taking the connection back does: io_run() looks
+ * whether the message still has its connection before each step and
+ * stops there (soup-server-message-io-http1.c:861, 878 and 929), as
+ * for a connection taken back in a handler (libsoup's CONNECT test). */
+static gboolean
+has_negative_length (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+
+  return soup_message_headers_get_encoding (request) == SOUP_ENCODING_CONTENT_LENGTH &&
+         soup_message_headers_get_content_length (request) < 0;
+}
+
+/* Answers 400 on the connection taken from libsoup, and closes it.  The
+ * answer is small and written once, without waiting: a client that does
+ * not read has nothing to say to us anyway. */
+static void
+refuse_without_libsoup (Worker            *worker,
+                        SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GString) answer = g_string_new ("HTTP/1.1 400 Bad Request\r\n");
+  g_autoptr(GIOStream) stream = NULL;
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+  GOutputStream *out;
+
+  add_common_headers (worker, msg);
+  soup_message_headers_replace (headers, "Connection", "close");
+  soup_message_headers_replace (headers, "Content-Length", "0");
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_string_append_printf (answer, "%s: %s\r\n", name, value);
+  g_string_append (answer, "\r\n");
+
+  /* No "request-finished" or "request-aborted" follows a message whose
+   * connection is taken: counted here. */
+  qrs_redirect_metrics_observe (worker->server->metrics, SOUP_STATUS_BAD_REQUEST, 0);
+
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  out = g_io_stream_get_output_stream (stream);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (out))
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), answer->str, answer->len,
+                                                NULL, NULL);
+  g_io_stream_close (stream, NULL, NULL);
+}
+
 /* Before the body is read: a method we do not serve gets its 405 without
  * the server reading a body nobody wants.  Every request passes here
  * once, so this is also where its time starts (a signal handler on
@@ -557,6 +615,12 @@ early_request_cb (SoupServer        *soup,
   /* The low bits of the clock, never 0: enough for durations under an
    * hour without an allocation per request. */
   guint32 started = (guint32)g_get_monotonic_time () | 1;
+
+  if (has_negative_length (msg))
+    {
+      refuse_without_libsoup (worker, msg);
+      return;
+    }
 
   /* Marks the message in flight until it is finished or aborted; a
    * connection idling in keep-alive has a message that was never read. */

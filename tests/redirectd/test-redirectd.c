@@ -1182,6 +1182,117 @@ test_client_aborts_are_not_500 (Fixture       *fixture,
   g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
 }
 
+/* Started as daemon_start() does, but with the tests' G_DEBUG kept:
+ * a warning the daemon logs aborts it. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+daemon_start_fatal_warnings (Fixture            *fixture,
+                             const char * const *extra)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port_file = g_build_filename (fixture->dir, "port", NULL);
+  g_autofree char *log_file = g_build_filename (fixture->dir, "log", NULL);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_ptr_array_add (argv, g_strdup (g_getenv ("QRS_REDIRECTD")));
+  g_ptr_array_add (argv, g_strdup_printf ("--config=%s", fixture->config_path));
+  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
+  g_ptr_array_add (argv, g_strdup ("--metrics-listen=127.0.0.1:0"));
+  g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", fixture->dir));
+  g_ptr_array_add (argv, g_strdup_printf ("--port-file=%s", port_file));
+  for (guint i = 0; extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-warnings", TRUE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log_file);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  fixture->process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
+  g_assert_no_error (error);
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (g_file_get_contents (port_file, &text, NULL, NULL) &&
+          (lines = g_strsplit (text, "\n", 3)) != NULL && g_strv_length (lines) >= 2)
+        {
+          fixture->port = (guint16)g_ascii_strtoull (lines[0], NULL, 10);
+          fixture->metrics_port = (guint16)g_ascii_strtoull (lines[1], NULL, 10);
+          break;
+        }
+      if (g_subprocess_get_identifier (fixture->process) == NULL || g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *log = read_log (fixture);
+          g_error ("qrstudio-redirectd did not start:\n%s", log);
+        }
+      g_usleep (20000);
+    }
+}
+
+/* libsoup 3.2 reads "Content-Length: -5" as a length of -5 and hands it
+ * to its body stream, whose property refuses it with a GObject warning:
+ * one log line per request for any client to send, and an abort under
+ * fatal warnings.  The daemon refuses such a request first. */
+static void
+test_negative_content_length (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  /* The last two are 2^64 - 5 and 2^63: negative once libsoup has them. */
+  const char *lengths[] = { "-5", "-1", "18446744073709551611", "9223372036854775808" };
+  const char *methods[] = { "GET", "POST" };
+  g_autofree char *log = NULL;
+
+  daemon_start_fatal_warnings (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+    for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+      {
+        g_autofree char *raw = g_strdup_printf ("%s /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n"
+                                                "Content-Length: %s\r\n\r\n", methods[m], lengths[i]);
+
+        g_assert_cmpuint (raw_request (fixture, raw, strlen (raw)), ==, 400);
+      }
+
+  /* A length of its own on a kept-alive connection: refused too, and
+   * the connection closed. */
+  {
+    g_autoptr(GSocketConnection) connection = connect_raw (fixture);
+    const char *bad = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nContent-Length: -5\r\n\r\n";
+    char answer[4096];
+    gsize received = 0;
+    gssize n;
+
+    get_kept_alive (connection);
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                              bad, strlen (bad), NULL, NULL, NULL));
+    while (received < sizeof answer - 1 &&
+           (n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                     answer + received, sizeof answer - 1 - received, NULL, NULL)) > 0)
+      received += n;
+    answer[received] = '\0';
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400 "));
+    g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
+    g_assert_nonnull (strstr (answer, "\r\nCache-Control: no-store\r\n"));
+  }
+
+  /* Alive, nothing scanned or logged, each refusal counted. */
+  g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 1);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"400\"}"), ==, 9);
+  log = read_log (fixture);
+  if (strstr (log, "WARNING") != NULL || strstr (log, "CRITICAL") != NULL)
+    g_error ("The daemon logged:\n%s", log);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1212,6 +1323,7 @@ main (int   argc,
   ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
   ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
   ADD ("/redirectd/client-aborts-are-not-500", test_client_aborts_are_not_500, NULL);
+  ADD ("/redirectd/negative-content-length", test_negative_content_length, NULL);
 
   return g_test_run ();
 }
