@@ -1293,6 +1293,128 @@ test_negative_content_length (Fixture       *fixture,
     g_error ("The daemon logged:\n%s", log);
 }
 
+typedef struct
+{
+  guint  signals;
+  char  *aborted_500;   /* the reason phrase of /500 at "request-aborted" */
+  char  *aborted_cut;   /* the reason phrase of /cut at "request-aborted" */
+} Seen;
+
+static void
+contract_handler_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  soup_server_message_set_status (msg, g_str_equal (path, "/500") ? 500 : 200, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "x\n", 2);
+}
+
+static void
+contract_finished_cb (SoupServer        *server,
+                      SoupServerMessage *msg,
+                      gpointer           user_data)
+{
+  Seen *seen = user_data;
+
+  seen->signals++;
+}
+
+static void
+contract_aborted_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Seen *seen = user_data;
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+
+  seen->signals++;
+  g_assert_cmpuint (soup_server_message_get_status (msg), ==, 500);
+  if (g_str_equal (path, "/500"))
+    seen->aborted_500 = g_strdup (soup_server_message_get_reason_phrase (msg));
+  else
+    seen->aborted_cut = g_strdup (soup_server_message_get_reason_phrase (msg));
+}
+
+/* Hands one end of a socket pair to @server, as the daemon hands it the
+ * connections it accepts; returns the other end, the client's. */
+static GSocketConnection *
+contract_connect (SoupServer *server)
+{
+  g_autoptr(GSocket) ours = NULL;
+  g_autoptr(GSocket) theirs = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  ours = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  theirs = g_socket_new_from_fd (fds[1], &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (theirs, &error);
+  g_assert_no_error (error);
+  remote = g_socket_get_remote_address (theirs, &error);
+  g_assert_no_error (error);
+  connection = g_socket_connection_factory_create_connection (theirs);
+  g_assert_true (soup_server_accept_iostream (server, G_IO_STREAM (connection), local, remote, &error));
+  g_assert_no_error (error);
+  return g_socket_connection_factory_create_connection (ours);
+}
+
+/* What the daemon's metrics rely on (was_answered() in
+ * qrs-redirect-server.c), held to libsoup itself: a 500 sent whole comes
+ * as "request-aborted" with the standard reason phrase; a request whose
+ * read fails comes as "request-aborted" with status 500 and another
+ * phrase.  A libsoup that changes either fails here, not in production. */
+static void
+test_libsoup_aborted_contract (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  const char *whole = "GET /500 HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+  const char *cut = "GET /cut HTTP/1.1\r\nHost: qr.example\r\nContent-Length: 10\r\n\r\nabc";
+  Seen seen = { 0 };
+
+  soup_server_add_handler (server, NULL, contract_handler_cb, NULL, NULL);
+  g_signal_connect (server, "request-finished", G_CALLBACK (contract_finished_cb), &seen);
+  g_signal_connect (server, "request-aborted", G_CALLBACK (contract_aborted_cb), &seen);
+
+  {
+    g_autoptr(GSocketConnection) client = contract_connect (server);
+    char answer[64] = "";
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (client)),
+                                              whole, strlen (whole), NULL, NULL, NULL));
+    while (seen.signals < 1)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (client)),
+                                          answer, sizeof answer - 1, NULL, NULL), >, 12);
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 500 Internal Server Error\r\n"));
+    g_assert_cmpstr (seen.aborted_500, ==, soup_status_get_phrase (500));
+  }
+  {
+    g_autoptr(GSocketConnection) client = contract_connect (server);
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (client)),
+                                              cut, strlen (cut), NULL, NULL, NULL));
+    g_io_stream_close (G_IO_STREAM (client), NULL, NULL);
+    while (seen.signals < 2)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_nonnull (seen.aborted_cut);
+    g_test_message ("A request cut mid-body: \"%s\"", seen.aborted_cut);
+    g_assert_cmpstr (seen.aborted_cut, !=, soup_status_get_phrase (500));
+  }
+
+  soup_server_disconnect (server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_free (seen.aborted_500);
+  g_free (seen.aborted_cut);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1324,6 +1446,7 @@ main (int   argc,
   ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
   ADD ("/redirectd/client-aborts-are-not-500", test_client_aborts_are_not_500, NULL);
   ADD ("/redirectd/negative-content-length", test_negative_content_length, NULL);
+  g_test_add_func ("/redirectd/libsoup-aborted-contract", test_libsoup_aborted_contract);
 
   return g_test_run ();
 }
