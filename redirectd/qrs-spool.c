@@ -60,6 +60,8 @@ struct _QrsSpool
   guint64          written_bytes;   /* appended by this process */
   guint64          synced_bytes;
   int              retired_fd;      /* a segment left, for the writer to sync */
+  int              syncing_fd;      /* in the writer's fdatasync(), -1 when none */
+  gboolean         close_after_sync;  /* syncing_fd was let go: the writer closes it */
   gboolean         dir_unsynced;    /* a segment created since the last sync */
   gboolean         half_logged;
   gint64           last_trouble_warning;  /* monotonic µs, 0 for never */
@@ -399,6 +401,8 @@ qrs_spool_finalize (GObject *object)
   QrsSpool *self = (QrsSpool *)object;
 
   qrs_spool_close (self);
+  /* A sync holds a reference: none can be under way. */
+  g_assert (self->syncing_fd < 0);
   if (self->read_fd >= 0)
     close (self->read_fd);
   if (self->dir_fd >= 0)
@@ -427,6 +431,7 @@ qrs_spool_init (QrsSpool *self)
   self->dir_fd = -1;
   self->active_fd = -1;
   self->retired_fd = -1;
+  self->syncing_fd = -1;
   self->read_fd = -1;
 }
 
@@ -469,6 +474,21 @@ load_ledger (QrsSpool  *self,
   return TRUE;
 }
 
+/* With the lock held: the spool has no more use for segment descriptor
+ * @fd.  The one qrs_spool_sync() is in fdatasync() on stays open, and
+ * so keeps its number, until the writer closes it after the call. */
+static void
+release_segment_fd (QrsSpool *self,
+                    int       fd)
+{
+  g_assert (fd >= 0);
+
+  if (fd == self->syncing_fd)
+    self->close_after_sync = TRUE;
+  else
+    close (fd);
+}
+
 /* With the lock held, or before any other thread has the spool.  With
  * @sync_directory FALSE the new name is made durable by the next
  * qrs_spool_sync(), on the writer thread, not by the request that
@@ -507,7 +527,7 @@ open_new_segment (QrsSpool  *self,
            * segments, or a stalled disk): sync the older one here. */
           if (fdatasync (self->retired_fd) < 0)
             g_warning ("Cannot sync the spool segment: %s", g_strerror (errno));
-          close (self->retired_fd);
+          release_segment_fd (self, self->retired_fd);
         }
       self->retired_fd = self->active_fd;
     }
@@ -775,6 +795,48 @@ qrs_spool_append (QrsSpool            *self,
  *
  * Makes every record appended so far durable: the group fsync, called by
  * the writer thread every few tens of milliseconds, not per request.
+ * One caller at a time.
+ *
+ * It syncs the active segment's own descriptor, outside the lock, and
+ * needs no new one: a process out of descriptors (a flood of
+ * connections) still answers scans on the connections it holds, and
+ * they must still become durable.  A dup() here failed with EMFILE,
+ * sync after sync, for as long as that lasted.  Instead the descriptor
+ * is marked as syncing_fd under the lock, and whoever would close it
+ * while it is marked leaves that to us (release_segment_fd()).  Why that is sound, with rotations by
+ * requests and qrs_spool_close() at any point of the call:
+ *
+ * - Every close of a segment descriptor but ours goes through
+ *   release_segment_fd() with the lock held, so the marked descriptor
+ *   stays open, under the same number and on the same file, until we
+ *   unmark it.  Our fdatasync() never lands on a closed or reused
+ *   number, and `fd == syncing_fd` cannot match another segment.
+ *
+ * - A rotation during the call makes the marked descriptor retired_fd
+ *   and closes nothing of ours.  We leave it there: the next call syncs
+ *   it as the retired segment and closes it, as for any other.
+ *
+ * - A second rotation during the call finds the marked descriptor as
+ *   retired_fd.  It fdatasync()s it as before, covering the records
+ *   appended to it after we took @target, and marks it to be closed by
+ *   us.  It is then in no field of the spool, so nothing else touches
+ *   it; we close it after unmarking.  A third rotation finds a newer
+ *   retired_fd, never ours, and closes that itself as before.
+ *
+ * - qrs_spool_close() during the call fdatasync()s the marked one as
+ *   retired_fd or as active_fd and leaves it to us the same way.
+ *
+ * - The retired descriptor we take is out of the spool once taken:
+ *   ours alone to sync and close, as before.
+ *
+ * What counts as durable is unchanged: @target was read under the lock
+ * together with which segments to sync.  Records up to it are in older
+ * segments already synced (by an earlier call, or by the rotation that
+ * dropped their descriptor), in the retired segment or in the active
+ * one, and both are fdatasync()ed, the older first, with the directory
+ * fsync() for segments created since the last call, before synced_bytes
+ * moves.  Records after @target wait for the next call.  An error keeps
+ * synced_bytes and puts dir_unsynced back, so the next call tries again.
  */
 gboolean
 qrs_spool_sync (QrsSpool  *self,
@@ -782,6 +844,7 @@ qrs_spool_sync (QrsSpool  *self,
 {
   guint64 target;
   gboolean sync_directory;
+  gboolean close_fd = FALSE;
   int retired;
   int fd = -1;
   int saved_errno = 0;
@@ -789,21 +852,21 @@ qrs_spool_sync (QrsSpool  *self,
   g_return_val_if_fail (QRS_IS_SPOOL (self), FALSE);
 
   g_mutex_lock (&self->lock);
+  g_assert (self->syncing_fd < 0);
   retired = self->retired_fd;
   self->retired_fd = -1;
   sync_directory = self->dir_unsynced;
   self->dir_unsynced = FALSE;
   target = self->written_bytes;
-  /* Sync outside the lock; a duplicate stays valid across a rotation. */
   if (self->written_bytes != self->synced_bytes && self->active_fd >= 0)
     {
-      fd = dup (self->active_fd);
-      if (fd < 0)
-        saved_errno = errno;
+      fd = self->active_fd;
+      self->syncing_fd = fd;
+      self->close_after_sync = FALSE;
     }
   g_mutex_unlock (&self->lock);
 
-  if (retired < 0 && !sync_directory && fd < 0 && saved_errno == 0)
+  if (retired < 0 && !sync_directory && fd < 0)
     return TRUE;
 
   /* The segment left first: its records are older. */
@@ -815,25 +878,31 @@ qrs_spool_sync (QrsSpool  *self,
     }
   if (sync_directory && fsync (self->dir_fd) < 0 && saved_errno == 0)
     saved_errno = errno;
-  if (fd >= 0)
-    {
-      if (fdatasync (fd) < 0 && saved_errno == 0)
-        saved_errno = errno;
-      close (fd);
-    }
-
-  if (saved_errno != 0)
-    {
-      g_mutex_lock (&self->lock);
-      /* Tried again next time: a new segment's name is not durable yet. */
-      self->dir_unsynced |= sync_directory;
-      g_mutex_unlock (&self->lock);
-      return set_io_error (error, saved_errno, _("Cannot sync the spool in"), self->directory);
-    }
+  if (fd >= 0 && fdatasync (fd) < 0 && saved_errno == 0)
+    saved_errno = errno;
 
   g_mutex_lock (&self->lock);
-  self->synced_bytes = MAX (self->synced_bytes, target);
+  if (fd >= 0)
+    {
+      close_fd = self->close_after_sync;
+      self->syncing_fd = -1;
+      self->close_after_sync = FALSE;
+    }
+  /* On failure tried again next time: a new segment's name is not
+   * durable yet. */
+  if (saved_errno != 0)
+    self->dir_unsynced |= sync_directory;
+  else
+    self->synced_bytes = MAX (self->synced_bytes, target);
   g_mutex_unlock (&self->lock);
+
+  /* Unmarked and in no field: nobody else closes it, and its number is
+   * not reused before this. */
+  if (close_fd)
+    close (fd);
+
+  if (saved_errno != 0)
+    return set_io_error (error, saved_errno, _("Cannot sync the spool in"), self->directory);
 
   return TRUE;
 }
@@ -1216,7 +1285,7 @@ qrs_spool_close (QrsSpool *self)
     {
       if (fdatasync (self->retired_fd) < 0)
         g_warning ("Cannot sync the spool segment: %s", g_strerror (errno));
-      close (self->retired_fd);
+      release_segment_fd (self, self->retired_fd);
       self->retired_fd = -1;
     }
   if (self->dir_unsynced && fsync (self->dir_fd) < 0)
@@ -1226,7 +1295,7 @@ qrs_spool_close (QrsSpool *self)
     {
       if (fdatasync (self->active_fd) < 0)
         g_warning ("Cannot sync the spool segment: %s", g_strerror (errno));
-      close (self->active_fd);
+      release_segment_fd (self, self->active_fd);
       self->active_fd = -1;
       self->synced_bytes = self->written_bytes;
     }

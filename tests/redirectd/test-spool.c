@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -435,6 +436,103 @@ test_spool_segments (Fixture       *fixture,
   g_assert_cmpuint (count_open_fds (), ==, fds_before);
 }
 
+typedef struct
+{
+  QrsSpool *spool;
+  guint     n;
+  gint      done;   /* atomic */
+} Appender;
+
+static gpointer
+appender_thread (gpointer data)
+{
+  Appender *appender = data;
+
+  append_n (appender->spool, 0, appender->n);
+  g_atomic_int_set (&appender->done, TRUE);
+  return NULL;
+}
+
+/* Requests rotate the spool while the writer syncs the segment they
+ * leave, twice over with segments this small: the writer's descriptor
+ * is neither closed under it nor left open, and every record is kept. */
+static void
+test_spool_rotations_during_sync (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = NULL;
+  g_autoptr(GArray) records = new_records ();
+  g_autoptr(GThread) thread = NULL;
+  Appender appender = { NULL, 3000, FALSE };
+  QrsSpoolPosition position;
+  guint fds_before = count_open_fds ();
+  guint syncs = 0;
+
+  /* A segment holds a dozen records. */
+  spool = qrs_spool_open (fixture->dir, 1 << 24, 1, &error);
+  g_assert_no_error (error);
+  appender.spool = spool;
+  thread = g_thread_new ("appender", appender_thread, &appender);
+  while (!g_atomic_int_get (&appender.done))
+    {
+      g_assert_true (qrs_spool_sync (spool, &error));
+      g_assert_no_error (error);
+      syncs++;
+    }
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_true (qrs_spool_sync (spool, &error));
+  g_assert_cmpuint (syncs, >, 1);
+
+  qrs_spool_get_ledger (spool, &position);
+  g_assert_cmpuint (qrs_spool_read (spool, &position, appender.n + 1, records, &error), ==, appender.n);
+  g_assert_no_error (error);
+  for (guint i = 0; i < appender.n; i++)
+    g_assert_cmpint (g_array_index (records, QrsScanRecord, i).code_id, ==, 1000 + i);
+
+  g_clear_object (&spool);
+  g_assert_cmpuint (count_open_fds (), ==, fds_before);
+}
+
+/* Descriptors run out under a flood of connections, and that is just
+ * when scans keep coming: the group sync must not need one of its own,
+ * or answered scans are never made durable for as long as it lasts. */
+static void
+test_spool_sync_without_descriptors (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrsSpool) spool = NULL;
+  g_autoptr(GArray) fillers = g_array_new (FALSE, FALSE, sizeof (int));
+  struct rlimit saved;
+  struct rlimit lowered;
+  gboolean synced;
+  int fd;
+
+  spool = qrs_spool_open (fixture->dir, 1 << 20, 1 << 20, &error);
+  g_assert_no_error (error);
+  append_n (spool, 0, 10);
+
+  /* A low limit, so that filling the table takes few descriptors. */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  lowered = saved;
+  lowered.rlim_cur = MIN (saved.rlim_cur, 256);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &lowered), ==, 0);
+  while ((fd = dup (STDERR_FILENO)) >= 0)
+    g_array_append_val (fillers, fd);
+  g_assert_cmpint (errno, ==, EMFILE);
+
+  append_n (spool, 10, 10);
+  synced = qrs_spool_sync (spool, &error);
+
+  for (guint i = 0; i < fillers->len; i++)
+    close (g_array_index (fillers, int, i));
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  g_assert_no_error (error);
+  g_assert_true (synced);
+}
+
 static void
 test_spool_damaged_ledger (Fixture       *fixture,
                            gconstpointer  data)
@@ -609,6 +707,10 @@ main (int   argc,
   g_test_add ("/spool/full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
   g_test_add ("/spool/segments", Fixture, NULL, fixture_set_up, test_spool_segments, fixture_tear_down);
   g_test_add ("/spool/damaged-ledger", Fixture, NULL, fixture_set_up, test_spool_damaged_ledger, fixture_tear_down);
+  g_test_add ("/spool/sync-without-descriptors", Fixture, NULL, fixture_set_up,
+              test_spool_sync_without_descriptors, fixture_tear_down);
+  g_test_add ("/spool/rotations-during-sync", Fixture, NULL, fixture_set_up,
+              test_spool_rotations_during_sync, fixture_tear_down);
 
   g_test_add ("/spool/failing-disk-warns-once", Fixture, NULL, fixture_set_up,
               test_spool_failing_disk_warns_once, fixture_tear_down);
