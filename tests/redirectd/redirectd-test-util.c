@@ -87,8 +87,12 @@ daemon_start (Fixture            *fixture,
     g_ptr_array_add (argv, g_strdup (extra[i]));
   g_ptr_array_add (argv, NULL);
 
-  /* The daemon's warnings are for its log, not fatal as in the tests. */
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  /* The daemon's warnings are for its log, not fatal as in the tests,
+   * unless the test is about one. */
+  if (fixture->fatal_warnings)
+    g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-warnings", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   if (fixture->asan_options != NULL)
     {
       const char *ours = g_getenv ("ASAN_OPTIONS");

@@ -20,6 +20,7 @@ typedef struct
   SoupSession *session;
   guint        fd_limit;        /* RLIMIT_NOFILE of the daemon; 0: as ours */
   const char  *asan_options;    /* ASAN_OPTIONS of the daemon; NULL: as ours */
+  gboolean     fatal_warnings;  /* a warning the daemon logs aborts it */
 } Fixture;
 
 typedef struct

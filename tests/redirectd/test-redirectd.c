@@ -1236,62 +1236,6 @@ test_client_aborts_are_not_500 (Fixture       *fixture,
   g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
 }
 
-/* Started as daemon_start() does, but with the tests' G_DEBUG kept:
- * a warning the daemon logs aborts it. */
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-daemon_start_fatal_warnings (Fixture            *fixture,
-                             const char * const *extra)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *port_file = g_build_filename (fixture->dir, "port", NULL);
-  g_autofree char *log_file = g_build_filename (fixture->dir, "log", NULL);
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  g_ptr_array_add (argv, g_strdup (g_getenv ("QRS_REDIRECTD")));
-  g_ptr_array_add (argv, g_strdup_printf ("--config=%s", fixture->config_path));
-  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
-  g_ptr_array_add (argv, g_strdup ("--metrics-listen=127.0.0.1:0"));
-  g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", fixture->dir));
-  g_ptr_array_add (argv, g_strdup_printf ("--port-file=%s", port_file));
-  for (guint i = 0; extra[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (extra[i]));
-  g_ptr_array_add (argv, NULL);
-
-  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-warnings", TRUE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log_file);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  fixture->process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
-  g_assert_no_error (error);
-
-  for (;;)
-    {
-      g_autofree char *text = NULL;
-      g_auto(GStrv) lines = NULL;
-
-      if (g_file_get_contents (port_file, &text, NULL, NULL) &&
-          (lines = g_strsplit (text, "\n", 3)) != NULL && g_strv_length (lines) >= 2)
-        {
-          fixture->port = (guint16)g_ascii_strtoull (lines[0], NULL, 10);
-          fixture->metrics_port = (guint16)g_ascii_strtoull (lines[1], NULL, 10);
-          break;
-        }
-      if (g_subprocess_get_identifier (fixture->process) == NULL || g_get_monotonic_time () > deadline)
-        {
-          g_autofree char *log = read_log (fixture);
-          g_error ("qrstudio-redirectd did not start:\n%s", log);
-        }
-      g_usleep (20000);
-    }
-}
-
 /* libsoup 3.2 reads "Content-Length: -5" as a length of -5 and hands it
  * to its body stream, whose property refuses it with a GObject warning:
  * one log line per request for any client to send, and an abort under
@@ -1305,7 +1249,8 @@ test_negative_content_length (Fixture       *fixture,
   const char *methods[] = { "GET", "POST" };
   g_autofree char *log = NULL;
 
-  daemon_start_fatal_warnings (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+  fixture->fatal_warnings = TRUE;
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
 
   for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
     for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
