@@ -1283,6 +1283,7 @@ dynamic_active_cb (QrsEditor *self)
                                  "the short link no longer leads anywhere and those copies stop working."));
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
+                                    /* Translators: the underlined letter must differ from Cancel's */
                                     "static", _("_Make Static"),
                                     NULL);
   adw_message_dialog_set_response_appearance (dialog, "static", ADW_RESPONSE_DESTRUCTIVE);
@@ -1739,7 +1740,9 @@ logo_choose_cb (QrsEditor *self)
   self->logo_chooser = gtk_file_chooser_native_new (_("Choose a Logo"),
                                                     GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                     GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                    _("_Choose"), _("_Cancel"));
+                                                    /* Translators: the file chooser's button: the
+                                                     * underlined letter must differ from Cancel's */
+                                                    _("C_hoose"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->logo_chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->logo_chooser), filter);
   g_signal_connect_object (self->logo_chooser, "response",

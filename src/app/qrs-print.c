@@ -140,7 +140,10 @@ qrs_print_operation_create_custom_widget (GtkPrintOperation *operation)
 
   self->rows_spin = GTK_SPIN_BUTTON (make_spin_row (GTK_GRID (grid), 0, _("_Rows of labels"),
                                                     1, MAX_LABELS, 1, 0, self->rows));
-  self->columns_spin = GTK_SPIN_BUTTON (make_spin_row (GTK_GRID (grid), 1, _("_Columns of labels"),
+  /* Translators: the underlined letter must differ from those of the
+   * other rows here and of the print dialog's buttons (Cancel, Print,
+   * Preview) */
+  self->columns_spin = GTK_SPIN_BUTTON (make_spin_row (GTK_GRID (grid), 1, _("Co_lumns of labels"),
                                                        1, MAX_LABELS, 1, 0, self->columns));
   self->margin_spin = GTK_SPIN_BUTTON (make_spin_row (GTK_GRID (grid), 2, _("_Margin around each (mm)"),
                                                       0, 50, 0.5, 1, self->margin_mm));
