@@ -1188,8 +1188,12 @@ set_aside_undo_cb (QrsEditor *self)
 static void
 forget_set_aside (QrsEditor *self)
 {
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
   g_clear_object (&self->set_aside);
-  if (self->set_aside_toast != NULL)
+  if (self->set_aside_toast != NULL && QRS_IS_WINDOW (root))
+    _qrs_window_dismiss_toast (QRS_WINDOW (root), self->set_aside_toast);
+  else if (self->set_aside_toast != NULL)
     adw_toast_dismiss (self->set_aside_toast);
   g_clear_weak_pointer (&self->set_aside_toast);
 }

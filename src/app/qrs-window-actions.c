@@ -1176,7 +1176,7 @@ undo_delete_action (GtkWidget  *widget,
   g_array_set_size (self->deleted_ids, 0);
   g_array_set_size (self->deleted_versions, 0);
   if (self->delete_toast != NULL)
-    adw_toast_dismiss (self->delete_toast);
+    _qrs_window_dismiss_toast (self, self->delete_toast);
 
   _qrs_window_actions_update (self);
 }

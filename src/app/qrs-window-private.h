@@ -39,7 +39,13 @@ struct _QrsWindow
   GArray               *deleted_ids;  /* gint64: the database's codes deleted, for undo */
   GArray               *deleted_versions; /* int, one per id: the version the window knew */
   AdwToast             *delete_toast; /* weak: the last delete's toast */
-  AdwToast             *last_toast;   /* weak: the toast on screen */
+  AdwToast             *last_toast;   /* weak: the newest toast, on screen or next */
+  AdwToast             *shown_toast;  /* weak: the toast the overlay shows */
+  AdwToast             *queued_toast; /* weak: the one to show once it has gone */
+  gint64                shown_at;     /* its frame time when it began to show */
+  gboolean              shown_settled; /* a frame showed its show animation over */
+  gboolean              dismiss_shown; /* it goes once its show animation is over */
+  guint                 toast_tick_id; /* on toast_overlay, until then */
   GCancellable         *search_cancellable;
   GCancellable         *batch_cancellable;
   QrsDocument          *document;
@@ -105,6 +111,8 @@ void      _qrs_window_show_failure       (QrsWindow      *self,
 gboolean  _qrs_window_search_database    (QrsWindow      *self,
                                           const char     *query);
 void      _qrs_window_add_toast          (QrsWindow      *self,
+                                          AdwToast       *toast);
+void      _qrs_window_dismiss_toast      (QrsWindow      *self,
                                           AdwToast       *toast);
 void      _qrs_window_delete_stored      (QrsWindow      *self,
                                           const gint64   *ids,

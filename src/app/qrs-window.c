@@ -1062,6 +1062,11 @@ qrs_window_dispose (GObject *object)
   g_clear_object (&self->store_cancellable);
   g_clear_weak_pointer (&self->delete_toast);
   g_clear_weak_pointer (&self->last_toast);
+  g_clear_weak_pointer (&self->shown_toast);
+  g_clear_weak_pointer (&self->queued_toast);
+  if (self->toast_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->toast_overlay), self->toast_tick_id);
+  self->toast_tick_id = 0;
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
   g_cancellable_cancel (self->tags_cancellable);
@@ -1405,17 +1410,136 @@ qrs_window_set_library (QrsWindow  *self,
   _qrs_window_rebuild_library (self);
 }
 
+/* Toasts ------------------------------------------------------------- */
+
+/* libadwaita 1.2's AdwToastOverlay frees a toast's record (its ToastInfo)
+ * when the toast's hide animation ends, in hide_done_cb(), even if the
+ * toast's show animation is still playing: that animation's "done"
+ * handler, show_done_cb(), then unrefs through the freed record, and the
+ * app crashes when the show animation ends, or is skipped as the window
+ * closes.  The show animation lasts 300 ms, 500 ms when the toast
+ * replaced one still hiding; the hide, 300 ms.  So a toast dismissed in
+ * its first 200 ms after replacing another is enough, and one dismissed
+ * in the frame it appeared in can be: both animations end in one frame
+ * (libadwaita 1.2.2, src/adw-toast-overlay.c).  Two saves in a row do
+ * it.  The window therefore lets the toast on screen go only once a
+ * frame has shown that its show animation is over; a toast still queued
+ * has no animation and goes at once. */
+#define TOAST_SHOW_USEC (500 * G_TIME_SPAN_MILLISECOND) /* REPLACE_DURATION */
+
+static gint64
+toast_frame_time (QrsWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->toast_overlay));
+
+  return clock != NULL ? gdk_frame_clock_get_frame_time (clock) : g_get_monotonic_time ();
+}
+
+static gboolean
+toast_tick_cb (GtkWidget     *overlay,
+               GdkFrameClock *clock,
+               gpointer       data)
+{
+  QrsWindow *self = data;
+
+  if (self->shown_toast != NULL
+      && gdk_frame_clock_get_frame_time (clock) < self->shown_at + TOAST_SHOW_USEC)
+    return G_SOURCE_CONTINUE;
+
+  /* The show animation ended in this frame at the latest, before or
+   * after this callback: a hide started now ends frames later. */
+  self->toast_tick_id = 0;
+  self->shown_settled = TRUE;
+  if (self->shown_toast != NULL && self->dismiss_shown)
+    adw_toast_dismiss (self->shown_toast);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* @toast is the one the overlay shows from now on. */
+static void
+set_shown_toast (QrsWindow *self,
+                 AdwToast  *toast)
+{
+  g_set_weak_pointer (&self->shown_toast, toast);
+  self->dismiss_shown = FALSE;
+  self->shown_settled = FALSE;
+  if (toast == NULL)
+    return;
+
+  /* Read after libadwaita read it for the show animation: never earlier. */
+  self->shown_at = toast_frame_time (self);
+  if (self->toast_tick_id == 0)
+    self->toast_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->toast_overlay),
+                                                        toast_tick_cb, self, NULL);
+}
+
+/* Connected after the overlay's own handler, which has by now shown the
+ * toast queued, if any. */
+static void
+toast_dismissed_cb (AdwToast  *toast,
+                    QrsWindow *self)
+{
+  if (toast == self->queued_toast)
+    g_clear_weak_pointer (&self->queued_toast);
+  else if (toast == self->shown_toast)
+    {
+      AdwToast *next = self->queued_toast;
+
+      g_clear_weak_pointer (&self->queued_toast);
+      set_shown_toast (self, next);
+    }
+}
+
+/**
+ * _qrs_window_dismiss_toast:
+ *
+ * adw_toast_dismiss(), or, for the toast on screen while its show
+ * animation may still be playing, as soon as it is over (see above).
+ */
+void
+_qrs_window_dismiss_toast (QrsWindow *self,
+                           AdwToast  *toast)
+{
+  g_return_if_fail (QRS_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  /* An overlay that is not mapped has skipped its animations, and skips
+   * any it starts. */
+  if (toast == self->shown_toast
+      && !self->shown_settled
+      && self->toast_overlay != NULL
+      && gtk_widget_get_mapped (GTK_WIDGET (self->toast_overlay)))
+    {
+      self->dismiss_shown = TRUE;
+      return;
+    }
+
+  adw_toast_dismiss (toast);
+}
+
 /* The newest news replaces what is on screen rather than queueing behind
  * it.  (Toast priorities would do it, but libadwaita 1.2 trips over a
- * displaced toast that comes back.) */
+ * displaced toast that comes back.)  Until the toast on screen may go,
+ * the new one waits next in the overlay's queue, alone. */
 void
 _qrs_window_add_toast (QrsWindow *self,
                        AdwToast  *toast)
 {
-  if (self->last_toast != NULL)
-    adw_toast_dismiss (self->last_toast);
   g_set_weak_pointer (&self->last_toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, 0);
+
+  if (self->shown_toast == NULL)
+    {
+      set_shown_toast (self, toast);
+      return;
+    }
+
+  if (self->queued_toast != NULL)
+    adw_toast_dismiss (self->queued_toast);
+  g_set_weak_pointer (&self->queued_toast, toast);
+  _qrs_window_dismiss_toast (self, self->shown_toast);
 }
 
 void

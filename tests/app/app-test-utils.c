@@ -670,6 +670,32 @@ app_test_assert_connected (void)
              qrs_application_get_connection_error (app)->message);
 }
 
+static gboolean
+no_toast_on_screen (gpointer data)
+{
+  QrsWindow *window = data;
+  GtkWidget *content = adw_toast_overlay_get_child (window->toast_overlay);
+
+  /* Besides its content, the overlay holds the toasts shown or hiding. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (window->toast_overlay));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (child != content)
+      return FALSE;
+
+  return TRUE;
+}
+
+void
+app_test_clear_toasts (QrsWindow *window)
+{
+  if (window->queued_toast != NULL)
+    _qrs_window_dismiss_toast (window, window->queued_toast);
+  if (window->shown_toast != NULL)
+    _qrs_window_dismiss_toast (window, window->shown_toast);
+  app_test_wait_until (no_toast_on_screen, window, 10000);
+}
+
 AdwMessageDialog *
 app_test_find_dialog (void)
 {

@@ -52,6 +52,10 @@ char       *app_test_install_default_handler (const char         *xdg_dir,
 /* Waits for the application's database to open; fails the test if it
  * cannot be. */
 void        app_test_assert_connected  (void);
+/* Dismisses the window's toasts as the app does (so not before they
+ * have finished sliding in: see _qrs_window_dismiss_toast()) and waits
+ * until none is on screen. */
+void        app_test_clear_toasts      (QrsWindow    *window);
 /* The message dialog on screen, if any, and the waits for one. */
 AdwMessageDialog *app_test_find_dialog (void);
 gboolean    app_test_dialog_shown      (gpointer      data);

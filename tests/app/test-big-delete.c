@@ -142,7 +142,7 @@ test_big_delete_all (void)
   g_assert_cmpint (count_deletes (), ==, 0);
 
   /* The toast goes: the database's codes go, each on the audit trail. */
-  adw_toast_dismiss (window->delete_toast);
+  _qrs_window_dismiss_toast (window, window->delete_toast);
   app_test_wait_until (database_count_is, GINT_TO_POINTER (0), 60000);
   g_test_message ("%u codes: read in %.2f s, out of the library %.2f s later, "
                   "out of the database %.2f s after the toast went",
@@ -276,7 +276,7 @@ test_big_delete_changed_elsewhere (void)
 
   app_test_sql ("UPDATE codes SET title = 'Changed elsewhere'"
                 " WHERE title IN ('" TITLE " 002000', '" TITLE " 004000')");
-  adw_toast_dismiss (window->delete_toast);
+  _qrs_window_dismiss_toast (window, window->delete_toast);
   app_test_wait_until (database_count_is, GINT_TO_POINTER (2), 60000);
   wait_for_toast (window, "2 codes were changed elsewhere meanwhile and were kept");
   g_assert_cmpint (count_deletes (), ==, n_codes - 2);
@@ -312,7 +312,7 @@ test_big_delete_changed_elsewhere_one (void)
   app_test_wait_for_library (window, 0, 10000);
 
   app_test_sql (AS_ALICE "UPDATE codes SET title = 'Changed elsewhere' WHERE title = '" TITLE " 002000'");
-  adw_toast_dismiss (window->delete_toast);
+  _qrs_window_dismiss_toast (window, window->delete_toast);
   app_test_wait_until (database_count_is, GINT_TO_POINTER (1), 60000);
   app_test_wait_until (toast_names_alice, window, 30000);
   toast = adw_toast_get_title (window->last_toast);
@@ -370,7 +370,7 @@ test_big_delete_partly (void)
                 " $$ BEGIN RAISE EXCEPTION 'this one is under legal hold'; END $$;"
                 "CREATE TRIGGER refuse_one BEFORE DELETE ON codes FOR EACH ROW"
                 " WHEN (OLD.title = '" TITLE " 002250') EXECUTE FUNCTION refuse_one ()");
-  adw_toast_dismiss (window->delete_toast);
+  _qrs_window_dismiss_toast (window, window->delete_toast);
   app_test_wait_until (toast_says_only, window, 60000);
   app_test_sql ("DROP TRIGGER refuse_one ON codes; DROP FUNCTION refuse_one ()");
 
@@ -403,7 +403,7 @@ test_big_delete_database_error (void)
                 " $$ BEGIN RAISE EXCEPTION 'deletes are paused for maintenance'; END $$;"
                 "CREATE TRIGGER pause_deletes BEFORE DELETE ON codes"
                 " FOR EACH STATEMENT EXECUTE FUNCTION pause_deletes ()");
-  adw_toast_dismiss (window->delete_toast);
+  _qrs_window_dismiss_toast (window, window->delete_toast);
   app_test_wait_until (nothing_hidden, window, 30000);
   toast = adw_toast_get_title (window->last_toast);
   g_test_message ("toast: %s", toast);

@@ -372,8 +372,7 @@ test_mnemonics_window_toasts (void)
   app_test_wait_until (toast_shown, window, 5000);
   app_test_iterate (100);
   assert_no_clash (GTK_WIDGET (window), "The window with the set-aside toast", 16);
-  adw_toast_dismiss (window->last_toast);
-  app_test_iterate (100);
+  app_test_clear_toasts (window);
 
   /* An unsaved dynamic code cannot be exported yet: Save, on a toast. */
   app_test_type_into (window, "url", "https://example.edu/toast");

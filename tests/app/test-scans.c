@@ -429,8 +429,7 @@ shoot_editor (QrsWindow  *window,
   g_autoptr(GdkTexture) texture = NULL;
 
   /* The "Saved" toast would cover the breakdown. */
-  if (window->last_toast != NULL)
-    adw_toast_dismiss (window->last_toast);
+  app_test_clear_toasts (window);
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
   app_test_iterate (500);
   texture = app_test_snapshot (GTK_WIDGET (window));

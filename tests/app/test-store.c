@@ -316,7 +316,7 @@ test_store_delete (void)
   }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-selected", NULL);
   g_assert_nonnull (window->delete_toast);
-  adw_toast_dismiss (window->delete_toast);
+  _qrs_window_dismiss_toast (window, window->delete_toast);
   app_test_wait_until (row_gone, GINT_TO_POINTER (id), 30000);
 
   app_test_close_window (window);
