@@ -506,6 +506,50 @@ test_window_delete_undo (void)
   app_test_close_window (window);
 }
 
+static gboolean
+toast_settled (gpointer data)
+{
+  return ((QrsWindow *)data)->shown_settled;
+}
+
+static gboolean
+toast_shown_is_newest (gpointer data)
+{
+  QrsWindow *window = data;
+
+  return window->shown_toast != NULL && window->shown_toast == window->last_toast;
+}
+
+/* Toasts faster than one slides in.  libadwaita 1.2 freed a toast
+ * dismissed while it slid in once it had hidden, and crashed when the
+ * slide ended or the window closed: the window holds the toast on
+ * screen until it is in, the newest next, and lets those between go. */
+static void
+test_window_toasts_in_a_row (void)
+{
+  QrsWindow *window = app_test_new_window (1200, 800);
+
+  qrs_window_show_toast (window, "One");
+  app_test_wait_until (toast_settled, window, 5000);
+  /* Two replaces One, so slides in for 500 ms; Three comes at once. */
+  qrs_window_show_toast (window, "Two");
+  qrs_window_show_toast (window, "Three");
+  g_assert_cmpstr (adw_toast_get_title (window->shown_toast), ==, "Two");
+  g_assert_cmpstr (adw_toast_get_title (window->queued_toast), ==, "Three");
+  app_test_wait_until (toast_shown_is_newest, window, 5000);
+  g_assert_cmpstr (adw_toast_get_title (window->shown_toast), ==, "Three");
+  app_test_iterate (1000);
+
+  /* Closed with one sliding in and another waiting. */
+  qrs_window_show_toast (window, "Four");
+  app_test_iterate (100);
+  qrs_window_show_toast (window, "Five");
+  qrs_window_show_toast (window, "Six");
+  g_assert_cmpstr (adw_toast_get_title (window->shown_toast), ==, "Four");
+  g_assert_cmpstr (adw_toast_get_title (window->queued_toast), ==, "Six");
+  app_test_close_window (window);
+}
+
 static int
 compare_gint64 (gconstpointer a,
                 gconstpointer b)
@@ -585,6 +629,7 @@ main (int   argc,
   g_test_add_func ("/app/window/objects-finalize", test_window_objects_finalize);
   g_test_add_func ("/app/window/batch-export", test_window_batch_export);
   g_test_add_func ("/app/window/delete-undo", test_window_delete_undo);
+  g_test_add_func ("/app/window/toasts-in-a-row", test_window_toasts_in_a_row);
   g_test_add_func ("/app/window/keystroke-latency", test_window_keystroke_latency);
 
   return app_test_run_tests ();
