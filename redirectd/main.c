@@ -108,7 +108,10 @@ metrics_request_done_cb (SoupServer        *server,
   qrs_accept_loop_request_finished (msg);
 }
 
-/* As on the public listener: a request body is never kept. */
+/* As on the public listener: a request body is never kept, and a
+ * negative Content-Length, which would have libsoup log a warning for
+ * each such request, is refused before libsoup reads on.  No scraper
+ * sends one: the connection is closed without an answer. */
 static void
 metrics_early_cb (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -116,6 +119,14 @@ metrics_early_cb (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
+  if (qrs_redirect_has_negative_length (msg))
+    {
+      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+      if (stream != NULL)
+        g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 }
 

@@ -553,9 +553,10 @@ is_known_path (const char *path)
  * not stop that read; taking the connection back does: io_run() looks
  * whether the message still has its connection before each step and
  * stops there (soup-server-message-io-http1.c:861, 878 and 929), as
- * for a connection taken back in a handler (libsoup's CONNECT test). */
-static gboolean
-has_negative_length (SoupServerMessage *msg)
+ * for a connection taken back in a handler (libsoup's CONNECT test).
+ * The metrics listener uses it too (main.c). */
+gboolean
+qrs_redirect_has_negative_length (SoupServerMessage *msg)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
 
@@ -616,7 +617,7 @@ early_request_cb (SoupServer        *soup,
    * hour without an allocation per request. */
   guint32 started = (guint32)g_get_monotonic_time () | 1;
 
-  if (has_negative_length (msg))
+  if (qrs_redirect_has_negative_length (msg))
     {
       refuse_without_libsoup (worker, msg);
       return;

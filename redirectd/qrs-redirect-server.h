@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "qrs-redirect-config.h"
 #include "qrs-redirect-metrics.h"
@@ -47,5 +48,6 @@ char              *qrs_redirect_referrer_host     (const char         *referer);
 GInetAddress      *qrs_redirect_client_address    (QrsRedirectConfig  *config,
                                                    GInetAddress       *peer,
                                                    const char         *forwarded_for);
+gboolean           qrs_redirect_has_negative_length (SoupServerMessage *msg);
 
 G_END_DECLS

@@ -248,9 +248,9 @@ test_not_ready_without_routes (Fixture       *fixture,
 /* Sends @raw as it is and returns the status of the answer, or 0 when the
  * server closed the connection without one. */
 static guint
-raw_request (Fixture    *fixture,
-             const char *raw,
-             gsize       length)
+raw_request_to (guint16     port,
+                const char *raw,
+                gsize       length)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
@@ -263,7 +263,7 @@ raw_request (Fixture    *fixture,
   guint status = 0;
 
   g_socket_client_set_timeout (client, 10);
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", fixture->port, NULL, &error);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_no_error (error);
   out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
@@ -277,6 +277,15 @@ raw_request (Fixture    *fixture,
   if (answer->len > 12 && memcmp (answer->data, "HTTP/1.", 7) == 0)
     status = (guint)g_ascii_strtoull ((const char *)answer->data + 9, NULL, 10);
   return status;
+}
+
+/* The same, to the public listener. */
+static guint
+raw_request (Fixture    *fixture,
+             const char *raw,
+             gsize       length)
+{
+  return raw_request_to (fixture->port, raw, length);
 }
 
 static guint
@@ -1281,6 +1290,13 @@ test_negative_content_length (Fixture       *fixture,
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400 "));
     g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
     g_assert_nonnull (strstr (answer, "\r\nCache-Control: no-store\r\n"));
+  }
+
+  /* The metrics listener closes such a connection unanswered. */
+  {
+    const char *bad = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: -5\r\n\r\n";
+
+    g_assert_cmpuint (raw_request_to (fixture->metrics_port, bad, strlen (bad)), ==, 0);
   }
 
   /* Alive, nothing scanned or logged, each refusal counted. */
