@@ -696,6 +696,39 @@ app_test_clear_toasts (QrsWindow *window)
   app_test_wait_until (no_toast_on_screen, window, 10000);
 }
 
+/* A shown (mapped) toplevel of @type, or NULL. */
+GtkWindow *
+app_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (top, type) && gtk_widget_get_mapped (GTK_WIDGET (top)))
+        return GTK_WINDOW (top);
+    }
+
+  return NULL;
+}
+
+static gboolean
+toplevel_shown (gpointer data)
+{
+  return app_test_find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
+}
+
+/* Waits for a toplevel of @type to be shown, and for it to draw. */
+GtkWindow *
+app_test_wait_for_toplevel (GType type)
+{
+  app_test_wait_until (toplevel_shown, GSIZE_TO_POINTER (type), 30000);
+  app_test_iterate (50);
+
+  return app_test_find_toplevel (type);
+}
+
 AdwMessageDialog *
 app_test_find_dialog (void)
 {

@@ -58,6 +58,8 @@ void        app_test_assert_connected  (void);
 void        app_test_clear_toasts      (QrsWindow    *window);
 /* The message dialog on screen, if any, and the waits for one. */
 AdwMessageDialog *app_test_find_dialog (void);
+GtkWindow        *app_test_find_toplevel     (GType type);
+GtkWindow        *app_test_wait_for_toplevel (GType type);
 gboolean    app_test_dialog_shown      (gpointer      data);
 gboolean    app_test_no_dialog         (gpointer      data);
 /* As a click on a response button does: respond, then close. */

@@ -129,33 +129,6 @@ assert_all_named (GtkWidget *root,
     g_error ("Controls a screen reader cannot name:%s", unnamed->str);
 }
 
-static GtkWindow *
-find_toplevel (GType type)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
-      return l->data;
-
-  return NULL;
-}
-
-static gboolean
-toplevel_shown (gpointer data)
-{
-  return find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
-}
-
-static GtkWindow *
-wait_for_toplevel (GType type)
-{
-  app_test_wait_until (toplevel_shown, GSIZE_TO_POINTER (type), 10000);
-  app_test_iterate (50);
-
-  return find_toplevel (type);
-}
-
 static void
 test_a11y_names_window (void)
 {
@@ -181,12 +154,12 @@ test_a11y_names_dialogs (void)
   GtkWindow *dialog;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
-  dialog = wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
+  dialog = app_test_wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
   assert_all_named (GTK_WIDGET (dialog), 3);
   gtk_window_destroy (dialog);
 
   g_action_group_activate_action (G_ACTION_GROUP (app_test_get_application ()), "preferences", NULL);
-  dialog = wait_for_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  dialog = app_test_wait_for_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
   assert_all_named (GTK_WIDGET (dialog), 4);
   gtk_window_destroy (dialog);
 
@@ -224,7 +197,7 @@ test_a11y_export_dialog_focus (void)
   GtkWidget *format_row;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
-  dialog = wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
+  dialog = app_test_wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
 
   /* Enter anywhere that does not take it itself is Export…, the
    * suggested button, and the file name row passes it on. */
@@ -321,7 +294,7 @@ press_escape (GtkWidget *window)
 static gboolean
 toplevel_gone (gpointer data)
 {
-  return find_toplevel (GPOINTER_TO_SIZE (data)) == NULL;
+  return app_test_find_toplevel (GPOINTER_TO_SIZE (data)) == NULL;
 }
 
 static void
@@ -346,7 +319,7 @@ test_a11y_escape_closes (void)
         gtk_widget_activate_action (GTK_WIDGET (window), dialogs[i].action, NULL);
       else
         g_action_group_activate_action (G_ACTION_GROUP (app), dialogs[i].action + 4, NULL);
-      dialog = wait_for_toplevel (dialogs[i].type);
+      dialog = app_test_wait_for_toplevel (dialogs[i].type);
       g_test_message ("Escape in %s", G_OBJECT_TYPE_NAME (dialog));
       g_assert_true (press_escape (GTK_WIDGET (dialog)));
       app_test_wait_until (toplevel_gone, GSIZE_TO_POINTER (dialogs[i].type), 10000);
@@ -515,7 +488,7 @@ test_a11y_shortcuts_window (void)
   /* What the Keyboard Shortcuts window (Ctrl+?) says they do. */
   g_assert_true (g_hash_table_contains (bound, "<Control>question"));
   g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
-  shortcuts = wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  shortcuts = app_test_wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
   g_assert_true (gtk_window_get_transient_for (shortcuts) == GTK_WINDOW (window));
   add_listed_keys (GTK_WIDGET (shortcuts), listed);
 

@@ -278,38 +278,7 @@ assert_no_clash_in_popovers (GtkWidget  *root,
   return n_with_mnemonics;
 }
 
-/* Toplevels ----------------------------------------------------------- */
-
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (top, type) && gtk_widget_get_mapped (GTK_WIDGET (top)))
-        return GTK_WINDOW (top);
-    }
-
-  return NULL;
-}
-
-static gboolean
-toplevel_shown (gpointer data)
-{
-  return find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
-}
-
-static GtkWindow *
-wait_for_toplevel (GType type)
-{
-  app_test_wait_until (toplevel_shown, GSIZE_TO_POINTER (type), 30000);
-  app_test_iterate (50);
-
-  return find_toplevel (type);
-}
+/* Waits --------------------------------------------------------------- */
 
 static gboolean
 toast_shown (gpointer data)
@@ -454,7 +423,7 @@ test_mnemonics_export_dialog (void)
   GtkWindow *dialog;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
-  dialog = wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
+  dialog = app_test_wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
   g_assert_nonnull (dialog);
   assert_no_clash (GTK_WIDGET (dialog), "The export dialog", 5);
   assert_no_clash_in_popovers (GTK_WIDGET (dialog), "The export dialog");
@@ -471,7 +440,7 @@ test_mnemonics_preferences (void)
   g_autoptr(GPtrArray) pages = g_ptr_array_new ();
 
   g_action_group_activate_action (G_ACTION_GROUP (app_test_get_application ()), "preferences", NULL);
-  preferences = ADW_PREFERENCES_WINDOW (wait_for_toplevel (ADW_TYPE_PREFERENCES_WINDOW));
+  preferences = ADW_PREFERENCES_WINDOW (app_test_wait_for_toplevel (ADW_TYPE_PREFERENCES_WINDOW));
   g_assert_nonnull (preferences);
 
   /* Each page, shown in its turn. */
@@ -509,7 +478,7 @@ assert_no_clash_in_file_chooser (GtkWidget  *button,
   GtkWindow *chooser;
 
   g_signal_emit_by_name (button, "clicked");
-  chooser = wait_for_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  chooser = app_test_wait_for_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
   g_assert_nonnull (chooser);
   assert_no_clash (GTK_WIDGET (chooser), where, 2);
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
@@ -537,7 +506,7 @@ test_mnemonics_file_choosers (void)
                                    "The logo's file chooser");
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL);
-  dialog = wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
+  dialog = app_test_wait_for_toplevel (QRS_TYPE_EXPORT_DIALOG);
   g_assert_nonnull (dialog);
   assert_no_clash_in_file_chooser (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (dialog), QRS_TYPE_EXPORT_DIALOG,
                                                                                "export_button")),
@@ -554,7 +523,7 @@ test_mnemonics_shortcuts_window (void)
   GtkWindow *shortcuts;
 
   g_action_group_activate_action (G_ACTION_GROUP (app_test_get_application ()), "shortcuts", NULL);
-  shortcuts = wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  shortcuts = app_test_wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
   g_assert_nonnull (shortcuts);
   assert_no_clash (GTK_WIDGET (shortcuts), "Keyboard Shortcuts", 0);
   gtk_window_destroy (shortcuts);
@@ -574,7 +543,7 @@ test_mnemonics_print_dialog (void)
   app_test_iterate (100);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.print", NULL);
   /* GtkPrintUnixDialog, by name: its header is in gtk4-unix-print. */
-  dialog = wait_for_toplevel (g_type_from_name ("GtkPrintUnixDialog"));
+  dialog = app_test_wait_for_toplevel (g_type_from_name ("GtkPrintUnixDialog"));
   g_assert_nonnull (dialog);
 
   /* The notebook's page whose tab says Layout. */
