@@ -25,6 +25,16 @@
 #define RETRY_MS          100
 #define WARNING_INTERVAL  (60 * G_USEC_PER_SEC)
 #define ARRIVALS_BURST    64
+/* The most a request's head may take, request line and header lines: a
+ * little more than nginx's default four 8 KiB buffers, half libsoup's
+ * own limit, past which it drops the connection unanswered. */
+#define HEAD_LIMIT        (32 * 1024)
+/* After refusing a request, what the client still sends is read and
+ * dropped before the connection closes, for this long at most: closed
+ * with data unread, the connection would be reset, and a reset can
+ * lose the answer on its way. */
+#define LINGER_MS         2000
+#define LINGER_BYTES      (1024 * 1024)
 
 /* The epoll set that tells the loop's connections what arrives for
  * them, so that libsoup's waits on them poll nothing of their own
@@ -72,6 +82,8 @@ struct _QrsAcceptLoop
   Arrivals     *arrivals;
   GSource      *arrivals_source;
   gint64        last_warning;
+  QrsAcceptLoopRefuseFunc refuse_func;
+  gpointer      refuse_data;
 };
 
 /* What we know of one connection.  It is kept on the connection's
@@ -92,6 +104,9 @@ typedef struct
   Arrivals              *arrivals;
   GSource               *source;     /* the deadline */
   GSource               *end_source; /* taking back a connection that ended */
+  GSource               *refuse_source; /* taking back one whose request's head is too large */
+  QrsAcceptLoopRefuseFunc refuse_func;
+  gpointer               refuse_data;
   QrsGuardedInputStream *input;
   SoupServerMessage     *message;    /* the connection's first, to take it back */
   gulong                 disconnected_id;
@@ -219,6 +234,61 @@ client_ended (gpointer data)
   return TRUE;
 }
 
+/* A request's head passed the limit: the connection is taken back and
+ * the request refused, first thing in the next pass of the loop.  By
+ * then libsoup has said the request started (the limit is larger than a
+ * read), so the connection has its message. */
+static gboolean
+refuse_cb (gpointer data)
+{
+  Client *client = data;
+  g_autoptr(SoupServerMessage) message = NULL;
+  guint status;
+
+  g_clear_pointer (&client->refuse_source, g_source_unref);
+  if (client->message == NULL)
+    {
+      /* Never seen: then libsoup is left to fail and let it go. */
+      qrs_guarded_input_stream_time_out (client->input);
+      g_socket_shutdown (client->socket, TRUE, TRUE, NULL);
+      return G_SOURCE_REMOVE;
+    }
+
+  status = qrs_guarded_input_stream_get_head (client->input) == QRS_GUARDED_HEAD_LINE_TOO_LONG
+             ? SOUP_STATUS_REQUEST_URI_TOO_LONG
+             : QRS_STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE;
+  message = g_object_ref (client->message);
+  client->idle = FALSE;
+  /* @client may be gone from here on. */
+  if (client->refuse_func != NULL)
+    client->refuse_func (message, status, client->refuse_data);
+  else
+    {
+      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (message);
+
+      if (stream != NULL)
+        g_io_stream_close (stream, NULL, NULL);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+client_too_large (gpointer data)
+{
+  Client *client = data;
+
+  if (client->refuse_source == NULL)
+    {
+      g_debug ("Refusing a request whose head passed %d bytes", HEAD_LIMIT);
+      client->refuse_source = g_idle_source_new ();
+      g_source_set_static_name (client->refuse_source, "qrs-client-refuse");
+      g_source_set_priority (client->refuse_source, G_PRIORITY_HIGH);
+      g_source_set_callback (client->refuse_source, refuse_cb, client, NULL);
+      g_source_attach (client->refuse_source, g_source_get_context (client->source));
+    }
+  return TRUE;
+}
+
 static void
 message_disconnected_cb (SoupServerMessage *message,
                          gpointer           data)
@@ -264,6 +334,11 @@ client_free (Client *client)
       g_source_destroy (client->end_source);
       g_source_unref (client->end_source);
     }
+  if (client->refuse_source != NULL)
+    {
+      g_source_destroy (client->refuse_source);
+      g_source_unref (client->refuse_source);
+    }
   if (client->input != NULL)
     {
       qrs_guarded_input_stream_forget (client->input);
@@ -292,6 +367,8 @@ watch_client (QrsAcceptLoop  *self,
   client->socket = g_object_ref (socket);
   client->arrivals = arrivals_ref (self->arrivals);
   client->timeout_us = (gint64)timeout_s * G_USEC_PER_SEC;
+  client->refuse_func = self->refuse_func;
+  client->refuse_data = self->refuse_data;
   client->source = g_source_new (&client_funcs, sizeof (GSource));
   g_source_set_static_name (client->source, "qrs-client");
   g_source_set_callback (client->source, client_cb, client, NULL);
@@ -340,6 +417,7 @@ serve (QrsAcceptLoop *self,
   connection = g_socket_connection_factory_create_connection (socket);
   input = qrs_guarded_input_stream_new (G_IO_STREAM (connection), client_ended, client);
   client->input = QRS_GUARDED_INPUT_STREAM (g_object_ref (input));
+  qrs_guarded_input_stream_limit_head (client->input, HEAD_LIMIT, client_too_large);
   /* Edge-triggered: each arrival is told once, and the stream knows when
    * a read has drained the socket.  Already readable, it is told at once. */
   {
@@ -655,8 +733,138 @@ qrs_accept_loop_request_finished (SoupServerMessage *msg)
     return;
 
   renew_deadline (client);
+  if (client->input != NULL)
+    qrs_guarded_input_stream_next_head (client->input);
   /* Kept alive, the connection idles until its next request; not kept,
    * libsoup disconnects it right after this (message_disconnected_cb()). */
   if (client->message != NULL)
     client->idle = TRUE;
+}
+
+/**
+ * qrs_accept_loop_request_read:
+ * @msg: a message whose request's head was read whole
+ *
+ * Stops counting what is read of @msg's connection against the limit of
+ * a request's head, until the request is finished.  Call it from an
+ * early handler.
+ */
+void
+qrs_accept_loop_request_read (SoupServerMessage *msg)
+{
+  Client *client = client_of (msg);
+
+  if (client != NULL && client->input != NULL)
+    qrs_guarded_input_stream_head_read (client->input);
+}
+
+/**
+ * qrs_accept_loop_set_refuse_func:
+ * @self: a #QrsAcceptLoop
+ * @func: (nullable): called with a message whose request's head passed
+ *   the limit, and the status to refuse it with
+ *   (%SOUP_STATUS_REQUEST_URI_TOO_LONG, %QRS_STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE)
+ * @user_data: data for @func
+ *
+ * @func answers, with qrs_accept_loop_refuse().  Without it, such a
+ * connection is closed unanswered.  For the connections accepted from
+ * now on.
+ */
+void
+qrs_accept_loop_set_refuse_func (QrsAcceptLoop           *self,
+                                 QrsAcceptLoopRefuseFunc  func,
+                                 gpointer                 user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->refuse_func = func;
+  self->refuse_data = user_data;
+}
+
+typedef struct
+{
+  GIOStream *stream;
+  GSocket   *socket;
+  gsize      dropped;
+} Linger;
+
+static void
+linger_free (Linger *linger)
+{
+  g_io_stream_close (linger->stream, NULL, NULL);
+  g_object_unref (linger->stream);
+  g_object_unref (linger->socket);
+  g_free (linger);
+}
+
+static gboolean
+linger_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      data)
+{
+  Linger *linger = data;
+  g_autoptr(GError) error = NULL;
+  char buffer[16 * 1024];
+  gssize n;
+
+  if (g_source_get_ready_time (g_main_current_source ()) <= g_get_monotonic_time ())
+    return G_SOURCE_REMOVE;
+  while ((n = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL, &error)) > 0)
+    {
+      linger->dropped += n;
+      if (linger->dropped > LINGER_BYTES)
+        return G_SOURCE_REMOVE;
+    }
+  /* Done at the client's end or a failure; waiting if nothing came yet. */
+  return n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/**
+ * qrs_accept_loop_refuse:
+ * @msg: a message of a connection accepted by a #QrsAcceptLoop, whose
+ *   request is refused before libsoup answers it
+ * @answer: the whole answer, status line, headers and body
+ * @length: its length
+ *
+ * Takes the connection of @msg from libsoup, writes @answer without
+ * waiting, and closes the connection gracefully: the sending side at
+ * once, the receiving side when the client has sent everything, or
+ * after a while (nginx's lingering close).  Closed outright with data
+ * unread, the connection would be reset, and a reset that reaches the
+ * client before it read the answer can lose it.  No "request-finished"
+ * or "request-aborted" follows.
+ */
+void
+qrs_accept_loop_refuse (SoupServerMessage *msg,
+                        const char        *answer,
+                        gsize              length)
+{
+  Client *client = client_of (msg);
+  g_autoptr(GSocket) socket = client != NULL ? g_object_ref (client->socket) : NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  GOutputStream *out;
+  Linger *linger;
+  GSource *source;
+
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  out = g_io_stream_get_output_stream (stream);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (out))
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), answer, length, NULL, NULL);
+  if (socket == NULL || !g_socket_shutdown (socket, FALSE, TRUE, NULL))
+    {
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+
+  linger = g_new0 (Linger, 1);
+  linger->stream = g_steal_pointer (&stream);
+  linger->socket = g_steal_pointer (&socket);
+  source = g_socket_create_source (linger->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_static_name (source, "qrs-linger");
+  g_source_set_ready_time (source, g_get_monotonic_time () + LINGER_MS * 1000);
+  g_source_set_callback (source, G_SOURCE_FUNC (linger_cb), linger, (GDestroyNotify)linger_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
 }

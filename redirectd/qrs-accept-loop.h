@@ -18,6 +18,13 @@ G_BEGIN_DECLS
 
 typedef struct _QrsAcceptLoop QrsAcceptLoop;
 
+/* RFC 6585's, which libsoup 3.2 has no name for. */
+#define QRS_STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE 431
+
+typedef void (*QrsAcceptLoopRefuseFunc) (SoupServerMessage *msg,
+                                         guint              status,
+                                         gpointer           user_data);
+
 QrsAcceptLoop *qrs_accept_loop_new                (SoupServer        *server,
                                                    GSocket           *socket,
                                                    guint              client_timeout_s,
@@ -28,6 +35,13 @@ void           qrs_accept_loop_set_client_timeout (QrsAcceptLoop     *self,
                                                    guint              client_timeout_s);
 void           qrs_accept_loop_shutdown           (QrsAcceptLoop     *self);
 void           qrs_accept_loop_request_finished   (SoupServerMessage *msg);
+void           qrs_accept_loop_request_read       (SoupServerMessage *msg);
+void           qrs_accept_loop_set_refuse_func    (QrsAcceptLoop     *self,
+                                                   QrsAcceptLoopRefuseFunc func,
+                                                   gpointer           user_data);
+void           qrs_accept_loop_refuse             (SoupServerMessage *msg,
+                                                   const char        *answer,
+                                                   gsize              length);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrsAcceptLoop, qrs_accept_loop_free)
 

@@ -19,9 +19,16 @@
  * it can be told what arrives instead of polling for it
  * (qrs_guarded_input_stream_set_told()).
  *
+ * It also counts what a request's head takes, the request line and the
+ * header lines, and stops at a limit (qrs_guarded_input_stream_limit_head()):
+ * libsoup 3.2 reads up to 64 KiB of them and then drops the connection
+ * unanswered, where a client is owed a 414 or a 431.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "qrs-guarded-input-stream.h"
 
@@ -38,6 +45,13 @@ struct _QrsGuardedInputStream
   gboolean            readable;   /* data may wait: cleared by a read that drains */
   gboolean            ended;      /* the client sends nothing more, for good */
   gboolean            urgent;     /* the client sent urgent data, once at least */
+  /* The request's head, counted (qrs_guarded_input_stream_limit_head()). */
+  gsize               head_limit; /* 0: none */
+  gsize               head_bytes;
+  gboolean            in_head;    /* reads are of a request's head */
+  gboolean            line_ended; /* the head's request line is whole */
+  QrsGuardedHead      too_large;  /* the limit was passed: no reads from then on */
+  QrsGuardedEndFunc   too_large_func;
 };
 
 /* A source ready while the stream may have something to read: no file
@@ -72,6 +86,8 @@ qrs_guarded_input_stream_is_readable (GPollableInputStream *stream)
   QrsGuardedInputStream *self = QRS_GUARDED_INPUT_STREAM (stream);
   GPollableInputStream *base;
 
+  if (self->too_large != QRS_GUARDED_HEAD_FITS)
+    return FALSE;
   if (self->told)
     return self->readable || self->ended;
 
@@ -89,7 +105,7 @@ told_source_prepare (GSource *source,
   QrsGuardedInputStream *stream = ((ToldSource *)source)->stream;
 
   *timeout = -1;
-  return stream->readable || stream->ended;
+  return (stream->readable || stream->ended) && stream->too_large == QRS_GUARDED_HEAD_FITS;
 }
 
 static gboolean
@@ -97,7 +113,7 @@ told_source_check (GSource *source)
 {
   QrsGuardedInputStream *stream = ((ToldSource *)source)->stream;
 
-  return stream->readable || stream->ended;
+  return (stream->readable || stream->ended) && stream->too_large == QRS_GUARDED_HEAD_FITS;
 }
 
 static gboolean
@@ -196,6 +212,11 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "The client took too long");
       return -1;
     }
+  if (G_UNLIKELY (self->too_large != QRS_GUARDED_HEAD_FITS))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The request's head is too large");
+      return -1;
+    }
 
   /* The base's own vfunc: the public call adds only checks of the
    * arguments and of a cancellable, which a vfunc is not given anyway. */
@@ -233,6 +254,24 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
    * waits for the next request right after an answer, without reading. */
   if (self->told && (n < 0 || ((gsize)n < count && !self->urgent)))
     self->readable = FALSE;
+
+  if (n > 0 && self->in_head && self->head_limit > 0)
+    {
+      if (!self->line_ended && memchr (buffer, '\n', n) != NULL)
+        self->line_ended = TRUE;
+      self->head_bytes += n;
+      /* Past the limit, the head is not read on: what was read is
+       * dropped, and the owner refuses the request without libsoup. */
+      if (self->head_bytes > self->head_limit)
+        {
+          self->too_large = self->line_ended ? QRS_GUARDED_HEAD_FIELDS_TOO_LARGE : QRS_GUARDED_HEAD_LINE_TOO_LONG;
+          self->readable = FALSE;
+          if (self->too_large_func != NULL)
+            self->too_large_func (self->user_data);
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The request's head is too large");
+          return -1;
+        }
+    }
 
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -288,6 +327,7 @@ qrs_guarded_input_stream_pollable_init (GPollableInputStreamInterface *iface)
 static void
 qrs_guarded_input_stream_init (QrsGuardedInputStream *self)
 {
+  self->in_head = TRUE;
 }
 
 /**
@@ -391,5 +431,74 @@ qrs_guarded_input_stream_forget (QrsGuardedInputStream *self)
   g_return_if_fail (QRS_IS_GUARDED_INPUT_STREAM (self));
 
   self->end_func = NULL;
+  self->too_large_func = NULL;
   self->user_data = NULL;
+}
+
+/**
+ * qrs_guarded_input_stream_limit_head:
+ * @self: a #QrsGuardedInputStream
+ * @limit: the most bytes a request's head may take, request line and
+ *   header lines together; 0 for no limit
+ * @too_large_func: (nullable): called, with the @user_data given at
+ *   construction, by the read that passes @limit
+ *
+ * Counts what the reads of each request's head return, from the start
+ * and from each qrs_guarded_input_stream_next_head() to the following
+ * qrs_guarded_input_stream_head_read().  A read that passes @limit
+ * drops what it read and says "would block", and so does every read
+ * after it: the owner takes the connection back and answers
+ * (qrs_guarded_input_stream_get_head()).
+ */
+void
+qrs_guarded_input_stream_limit_head (QrsGuardedInputStream *self,
+                                     gsize                  limit,
+                                     QrsGuardedEndFunc      too_large_func)
+{
+  g_return_if_fail (QRS_IS_GUARDED_INPUT_STREAM (self));
+
+  self->head_limit = limit;
+  self->too_large_func = too_large_func;
+}
+
+/**
+ * qrs_guarded_input_stream_head_read:
+ * @self: a #QrsGuardedInputStream
+ *
+ * The request's head is whole: what follows (a body, the next requests)
+ * is not counted.
+ */
+void
+qrs_guarded_input_stream_head_read (QrsGuardedInputStream *self)
+{
+  self->in_head = FALSE;
+}
+
+/**
+ * qrs_guarded_input_stream_next_head:
+ * @self: a #QrsGuardedInputStream
+ *
+ * A request was answered: the next read may be of the next request's
+ * head, counted from 0.
+ */
+void
+qrs_guarded_input_stream_next_head (QrsGuardedInputStream *self)
+{
+  self->in_head = TRUE;
+  self->head_bytes = 0;
+  self->line_ended = FALSE;
+}
+
+/**
+ * qrs_guarded_input_stream_get_head:
+ * @self: a #QrsGuardedInputStream
+ *
+ * Returns: whether a request's head passed the limit, and where
+ */
+QrsGuardedHead
+qrs_guarded_input_stream_get_head (QrsGuardedInputStream *self)
+{
+  g_return_val_if_fail (QRS_IS_GUARDED_INPUT_STREAM (self), QRS_GUARDED_HEAD_FITS);
+
+  return self->too_large;
 }

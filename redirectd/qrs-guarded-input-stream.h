@@ -17,6 +17,13 @@ G_DECLARE_FINAL_TYPE (QrsGuardedInputStream, qrs_guarded_input_stream, QRS, GUAR
  * (the read says "would block"), %FALSE lets the reader see it. */
 typedef gboolean (*QrsGuardedEndFunc) (gpointer user_data);
 
+typedef enum
+{
+  QRS_GUARDED_HEAD_FITS,
+  QRS_GUARDED_HEAD_LINE_TOO_LONG,     /* the request line alone passed the limit */
+  QRS_GUARDED_HEAD_FIELDS_TOO_LARGE,  /* the request line and header lines */
+} QrsGuardedHead;
+
 GInputStream *qrs_guarded_input_stream_new      (GIOStream             *connection,
                                                  QrsGuardedEndFunc      end_func,
                                                  gpointer               user_data);
@@ -26,5 +33,11 @@ void          qrs_guarded_input_stream_tell     (QrsGuardedInputStream *self,
                                                  gboolean               urgent);
 void          qrs_guarded_input_stream_time_out (QrsGuardedInputStream *self);
 void          qrs_guarded_input_stream_forget   (QrsGuardedInputStream *self);
+void          qrs_guarded_input_stream_limit_head (QrsGuardedInputStream *self,
+                                                   gsize                  limit,
+                                                   QrsGuardedEndFunc      too_large_func);
+void          qrs_guarded_input_stream_head_read  (QrsGuardedInputStream *self);
+void          qrs_guarded_input_stream_next_head  (QrsGuardedInputStream *self);
+QrsGuardedHead qrs_guarded_input_stream_get_head  (QrsGuardedInputStream *self);
 
 G_END_DECLS

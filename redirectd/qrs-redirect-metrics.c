@@ -8,7 +8,7 @@
 
 #include "qrs-redirect-metrics.h"
 
-static const guint statuses[] = { 200, 302, 400, 404, 405, 410, 413, 500, 503 };
+static const guint statuses[] = { 200, 302, 400, 404, 405, 410, 413, 414, 431, 500, 503 };
 #define N_STATUSES (G_N_ELEMENTS (statuses) + 1)   /* and "other" */
 
 /* Upper bounds in µs; one more bucket is +Inf. */

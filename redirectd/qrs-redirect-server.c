@@ -564,21 +564,24 @@ qrs_redirect_has_negative_length (SoupServerMessage *msg)
          soup_message_headers_get_content_length (request) < 0;
 }
 
-/* Answers 400 on the connection taken from libsoup, and closes it.  The
- * answer is small and written once, without waiting: a client that does
- * not read has nothing to say to us anyway. */
+/* Refuses @msg's request with @status (a 4xx) before libsoup answers
+ * it: on the connection taken from libsoup, which closes after the
+ * answer (qrs_accept_loop_refuse()).  For a request libsoup cannot read
+ * safely, or whose head is too large (qrs-accept-loop.c). */
 static void
 refuse_without_libsoup (Worker            *worker,
-                        SoupServerMessage *msg)
+                        SoupServerMessage *msg,
+                        guint              status)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  g_autoptr(GString) answer = g_string_new ("HTTP/1.1 400 Bad Request\r\n");
-  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
   SoupMessageHeadersIter iter;
   const char *name;
   const char *value;
-  GOutputStream *out;
 
+  g_string_printf (answer, "HTTP/1.1 %u %s\r\n", status,
+                   status == QRS_STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE ? "Request Header Fields Too Large"
+                                                                       : soup_status_get_phrase (status));
   add_common_headers (worker, msg);
   soup_message_headers_replace (headers, "Connection", "close");
   soup_message_headers_replace (headers, "Content-Length", "0");
@@ -588,17 +591,20 @@ refuse_without_libsoup (Worker            *worker,
   g_string_append (answer, "\r\n");
 
   /* No "request-finished" or "request-aborted" follows a message whose
-   * connection is taken: counted here. */
-  qrs_redirect_metrics_observe (worker->server->metrics, SOUP_STATUS_BAD_REQUEST, 0);
+   * connection is taken: counted here.  In flight, it leaves too. */
+  if (g_object_steal_qdata (G_OBJECT (msg), started_quark) != NULL)
+    atomic_fetch_sub (&worker->in_flight, 1);
+  qrs_redirect_metrics_observe (worker->server->metrics, status, 0);
 
-  stream = soup_server_message_steal_connection (msg);
-  if (stream == NULL)
-    return;
-  out = g_io_stream_get_output_stream (stream);
-  if (G_IS_POLLABLE_OUTPUT_STREAM (out))
-    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), answer->str, answer->len,
-                                                NULL, NULL);
-  g_io_stream_close (stream, NULL, NULL);
+  qrs_accept_loop_refuse (msg, answer->str, answer->len);
+}
+
+static void
+refuse_head_cb (SoupServerMessage *msg,
+                guint              status,
+                gpointer           user_data)
+{
+  refuse_without_libsoup (user_data, msg, status);
 }
 
 /* Before the body is read: a method we do not serve gets its 405 without
@@ -617,9 +623,10 @@ early_request_cb (SoupServer        *soup,
    * hour without an allocation per request. */
   guint32 started = (guint32)g_get_monotonic_time () | 1;
 
+  qrs_accept_loop_request_read (msg);
   if (qrs_redirect_has_negative_length (msg))
     {
-      refuse_without_libsoup (worker, msg);
+      refuse_without_libsoup (worker, msg, SOUP_STATUS_BAD_REQUEST);
       return;
     }
 
@@ -784,6 +791,8 @@ worker_thread (gpointer data)
       worker->fd = -1;
       worker->accept_loop = qrs_accept_loop_new (worker->soup, socket, worker->config->client_timeout_s,
                                                  worker->context, &error);
+      if (worker->accept_loop != NULL)
+        qrs_accept_loop_set_refuse_func (worker->accept_loop, refuse_head_cb, worker);
     }
 
   g_mutex_lock (&self->start_lock);
