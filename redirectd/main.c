@@ -102,16 +102,18 @@ metrics_cb (SoupServer        *server,
 
 static void
 metrics_request_done_cb (SoupServer        *server,
-                             SoupServerMessage *msg,
-                             gpointer           user_data)
+                         SoupServerMessage *msg,
+                         gpointer           user_data)
 {
   qrs_accept_loop_request_finished (msg);
 }
 
-/* As on the public listener: a request body is never kept, and a
+/* As on the public listener: the head is whole (what follows is not
+ * counted against its limit), a request body is never kept, and a
  * negative Content-Length, which would have libsoup log a warning for
  * each such request, is refused before libsoup reads on.  No scraper
- * sends one: the connection is closed without an answer. */
+ * sends one, nor a head too large: such a connection is closed without
+ * an answer. */
 static void
 metrics_early_cb (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -119,6 +121,7 @@ metrics_early_cb (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
+  qrs_accept_loop_request_read (msg);
   if (qrs_redirect_has_negative_length (msg))
     {
       g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
