@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "qrs-accept-loop.h"
 #include "qrs-guarded-input-stream.h"
 
@@ -248,7 +250,8 @@ refuse_cb (gpointer data)
   g_clear_pointer (&client->refuse_source, g_source_unref);
   if (client->message == NULL)
     {
-      /* Never seen: then libsoup is left to fail and let it go. */
+      /* Never seen: then libsoup is left to fail and let it go (a timed
+       * out stream is ready, and fails every read). */
       qrs_guarded_input_stream_time_out (client->input);
       g_socket_shutdown (client->socket, TRUE, TRUE, NULL);
       return G_SOURCE_REMOVE;
@@ -784,7 +787,8 @@ qrs_accept_loop_set_refuse_func (QrsAcceptLoop           *self,
 typedef struct
 {
   GIOStream *stream;
-  GSocket   *socket;
+  int        fd;
+  gint64     deadline;
   gsize      dropped;
 } Linger;
 
@@ -793,30 +797,31 @@ linger_free (Linger *linger)
 {
   g_io_stream_close (linger->stream, NULL, NULL);
   g_object_unref (linger->stream);
-  g_object_unref (linger->socket);
   g_free (linger);
 }
 
+/* A GUnixFDSource, not a GSocket's: a GSocket source forgets its ready
+ * time each time it is dispatched (socket_source_dispatch()), and the
+ * deadline with it. */
 static gboolean
-linger_cb (GSocket      *socket,
+linger_cb (gint          fd,
            GIOCondition  condition,
            gpointer      data)
 {
   Linger *linger = data;
-  g_autoptr(GError) error = NULL;
   char buffer[16 * 1024];
   gssize n;
 
-  if (g_source_get_ready_time (g_main_current_source ()) <= g_get_monotonic_time ())
+  if (g_get_monotonic_time () >= linger->deadline)
     return G_SOURCE_REMOVE;
-  while ((n = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL, &error)) > 0)
+  while ((n = recv (fd, buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
     {
       linger->dropped += n;
       if (linger->dropped > LINGER_BYTES)
         return G_SOURCE_REMOVE;
     }
-  /* Done at the client's end or a failure; waiting if nothing came yet. */
-  return n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  /* Done at the client's end or a failure; waiting while nothing came. */
+  return n < 0 && (errno == EAGAIN || errno == EINTR) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 /**
@@ -860,10 +865,11 @@ qrs_accept_loop_refuse (SoupServerMessage *msg,
 
   linger = g_new0 (Linger, 1);
   linger->stream = g_steal_pointer (&stream);
-  linger->socket = g_steal_pointer (&socket);
-  source = g_socket_create_source (linger->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  linger->fd = g_socket_get_fd (socket);
+  linger->deadline = g_get_monotonic_time () + LINGER_MS * 1000;
+  source = g_unix_fd_source_new (linger->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_static_name (source, "qrs-linger");
-  g_source_set_ready_time (source, g_get_monotonic_time () + LINGER_MS * 1000);
+  g_source_set_ready_time (source, linger->deadline);
   g_source_set_callback (source, G_SOURCE_FUNC (linger_cb), linger, (GDestroyNotify)linger_free);
   g_source_attach (source, g_main_context_get_thread_default ());
   g_source_unref (source);

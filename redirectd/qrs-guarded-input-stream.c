@@ -48,8 +48,9 @@ struct _QrsGuardedInputStream
   /* The request's head, counted (qrs_guarded_input_stream_limit_head()). */
   gsize               head_limit; /* 0: none */
   gsize               head_bytes;
+  gsize               line_end;   /* where the request line ended, 1-based; 0: not yet */
+  guint               blank;      /* 1: a line just ended; 2: and a CR followed */
   gboolean            in_head;    /* reads are of a request's head */
-  gboolean            line_ended; /* the head's request line is whole */
   QrsGuardedHead      too_large;  /* the limit was passed: no reads from then on */
   QrsGuardedEndFunc   too_large_func;
 };
@@ -86,6 +87,8 @@ qrs_guarded_input_stream_is_readable (GPollableInputStream *stream)
   QrsGuardedInputStream *self = QRS_GUARDED_INPUT_STREAM (stream);
   GPollableInputStream *base;
 
+  if (self->timed_out)
+    return TRUE;
   if (self->too_large != QRS_GUARDED_HEAD_FITS)
     return FALSE;
   if (self->told)
@@ -93,6 +96,16 @@ qrs_guarded_input_stream_is_readable (GPollableInputStream *stream)
 
   base = get_base (self);
   return G_POLLABLE_INPUT_STREAM_GET_INTERFACE (base)->is_readable (base);
+}
+
+/* Timed out, every read fails at once, and libsoup lets the connection
+ * go; a head too large is not read on. */
+static gboolean
+told_source_ready (QrsGuardedInputStream *stream)
+{
+  if (stream->timed_out)
+    return TRUE;
+  return (stream->readable || stream->ended) && stream->too_large == QRS_GUARDED_HEAD_FITS;
 }
 
 /* The flags are read again before every poll: told after this source
@@ -105,15 +118,13 @@ told_source_prepare (GSource *source,
   QrsGuardedInputStream *stream = ((ToldSource *)source)->stream;
 
   *timeout = -1;
-  return (stream->readable || stream->ended) && stream->too_large == QRS_GUARDED_HEAD_FITS;
+  return told_source_ready (stream);
 }
 
 static gboolean
 told_source_check (GSource *source)
 {
-  QrsGuardedInputStream *stream = ((ToldSource *)source)->stream;
-
-  return (stream->readable || stream->ended) && stream->too_large == QRS_GUARDED_HEAD_FITS;
+  return told_source_ready (((ToldSource *)source)->stream);
 }
 
 static gboolean
@@ -196,6 +207,62 @@ qrs_guarded_input_stream_create_source (GPollableInputStream *stream,
   return source;
 }
 
+/* Counts what @data holds of the request's head, up to its blank line
+ * (LF LF or LF CR LF, as libsoup takes it): what follows in the same
+ * read, a body or the next request, is not the head's.  Returns whether
+ * the head passed the limit.  Newline to newline, so that a head costs
+ * a memchr() a line. */
+static gboolean
+count_head (QrsGuardedInputStream *self,
+            const char            *data,
+            gsize                  length)
+{
+  const char *p = data;
+  const char *end = data + length;
+
+  while (p < end && self->in_head)
+    {
+      if (self->blank == 0)
+        {
+          const char *lf = memchr (p, '\n', end - p);
+
+          if (lf == NULL)
+            {
+              self->head_bytes += end - p;
+              break;
+            }
+          self->head_bytes += lf + 1 - p;
+          if (self->line_end == 0)
+            self->line_end = self->head_bytes;
+          self->blank = 1;
+          p = lf + 1;
+          continue;
+        }
+
+      self->head_bytes++;
+      if (*p == '\n')
+        {
+          /* libsoup reads on past an empty line with nothing before it
+           * (soup_message_io_data_read_headers()). */
+          if (self->head_bytes >= (self->blank == 1 ? 3u : 5u))
+            self->in_head = FALSE;
+          else
+            self->blank = 1;
+        }
+      else if (*p == '\r' && self->blank == 1)
+        self->blank = 2;
+      else
+        {
+          /* A header line starts: look for its end as for any. */
+          self->blank = 0;
+          self->head_bytes--;
+          continue;
+        }
+      p++;
+    }
+  return self->head_bytes > self->head_limit;
+}
+
 static gssize
 qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
                                            void                  *buffer,
@@ -255,22 +322,18 @@ qrs_guarded_input_stream_read_nonblocking (GPollableInputStream  *stream,
   if (self->told && (n < 0 || ((gsize)n < count && !self->urgent)))
     self->readable = FALSE;
 
-  if (n > 0 && self->in_head && self->head_limit > 0)
+  if (n > 0 && self->in_head && self->head_limit > 0 && count_head (self, buffer, n))
     {
-      if (!self->line_ended && memchr (buffer, '\n', n) != NULL)
-        self->line_ended = TRUE;
-      self->head_bytes += n;
       /* Past the limit, the head is not read on: what was read is
        * dropped, and the owner refuses the request without libsoup. */
-      if (self->head_bytes > self->head_limit)
-        {
-          self->too_large = self->line_ended ? QRS_GUARDED_HEAD_FIELDS_TOO_LARGE : QRS_GUARDED_HEAD_LINE_TOO_LONG;
-          self->readable = FALSE;
-          if (self->too_large_func != NULL)
-            self->too_large_func (self->user_data);
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The request's head is too large");
-          return -1;
-        }
+      self->too_large = self->line_end > 0 && self->line_end <= self->head_limit
+                          ? QRS_GUARDED_HEAD_FIELDS_TOO_LARGE
+                          : QRS_GUARDED_HEAD_LINE_TOO_LONG;
+      self->readable = FALSE;
+      if (self->too_large_func != NULL)
+        self->too_large_func (self->user_data);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The request's head is too large");
+      return -1;
     }
 
   if (local_error != NULL)
@@ -486,7 +549,8 @@ qrs_guarded_input_stream_next_head (QrsGuardedInputStream *self)
 {
   self->in_head = TRUE;
   self->head_bytes = 0;
-  self->line_ended = FALSE;
+  self->line_end = 0;
+  self->blank = 0;
 }
 
 /**

@@ -402,11 +402,9 @@ compute_visitor_hash (Worker       *worker,
 /* Answers                                                             */
 
 static void
-add_common_headers (Worker            *worker,
-                    SoupServerMessage *msg)
+add_common_headers (Worker             *worker,
+                    SoupMessageHeaders *headers)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
   /* Called once per answer, on headers of ours alone: append, not replace. */
   soup_message_headers_append (headers, "Cache-Control", "no-store");
   soup_message_headers_append (headers, "X-Content-Type-Options", "nosniff");
@@ -433,7 +431,7 @@ answer_page (Worker            *worker,
   body = qrs_redirect_pages_get (page, language, &length);
 
   soup_server_message_set_status (msg, status, NULL);
-  add_common_headers (worker, msg);
+  add_common_headers (worker, soup_server_message_get_response_headers (msg));
   soup_message_headers_replace (headers, "Content-Security-Policy", QRS_REDIRECT_PAGE_CSP);
   soup_message_headers_replace (headers, "Content-Language", language);
   soup_message_headers_replace (headers, "Vary", "Accept-Language");
@@ -449,7 +447,7 @@ answer_text (Worker            *worker,
              const char        *text)
 {
   soup_server_message_set_status (msg, status, NULL);
-  add_common_headers (worker, msg);
+  add_common_headers (worker, soup_server_message_get_response_headers (msg));
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
                                     text, strlen (text));
 }
@@ -523,7 +521,7 @@ answer_redirect (Worker            *worker,
   record_scan (worker, msg, route, now);
 
   soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
-  add_common_headers (worker, msg);
+  add_common_headers (worker, soup_server_message_get_response_headers (msg));
   soup_message_headers_append (soup_server_message_get_response_headers (msg), "Location", location);
   soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
 }
@@ -573,8 +571,12 @@ refuse_without_libsoup (Worker            *worker,
                         SoupServerMessage *msg,
                         guint              status)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  /* Headers of its own: @msg may be a kept-alive connection's first
+   * message, answered long ago (qrs_accept_loop_set_refuse_func()). */
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
   g_autoptr(GString) answer = g_string_new (NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
   SoupMessageHeadersIter iter;
   const char *name;
   const char *value;
@@ -582,7 +584,8 @@ refuse_without_libsoup (Worker            *worker,
   g_string_printf (answer, "HTTP/1.1 %u %s\r\n", status,
                    status == QRS_STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE ? "Request Header Fields Too Large"
                                                                        : soup_status_get_phrase (status));
-  add_common_headers (worker, msg);
+  soup_message_headers_append (headers, "Date", date);
+  add_common_headers (worker, headers);
   soup_message_headers_replace (headers, "Connection", "close");
   soup_message_headers_replace (headers, "Content-Length", "0");
   soup_message_headers_iter_init (&iter, headers);

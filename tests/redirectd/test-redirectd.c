@@ -1306,20 +1306,47 @@ test_negative_content_length (Fixture       *fixture,
     g_error ("The daemon logged:\n%s", log);
 }
 
+/* Reads what the daemon sends on @connection until it closes it. */
+static char *
+read_to_close (GSocketConnection *connection)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GString *answer = g_string_new (NULL);
+  char buffer[4096];
+  gssize n;
+
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (answer, buffer, n);
+  return g_string_free (answer, FALSE);
+}
+
+static guint
+count_lines_starting (const char *answer,
+                      const char *start)
+{
+  g_auto(GStrv) lines = g_strsplit (answer, "\r\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    n += g_str_has_prefix (lines[i], start);
+  return n;
+}
+
 /* A request's head past 32 KiB is refused, with 414 when the request
  * line alone is that long and 431 otherwise, and the answer reaches a
  * client still sending: libsoup alone reads 64 KiB and drops the
- * connection unanswered. */
+ * connection unanswered.  Only the head counts: not a body, not the
+ * next request, not the requests before on a kept-alive connection. */
 static void
 test_head_limits (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autoptr(GString) flood = g_string_new ("GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n");
-  g_autoptr(GString) long_line = g_string_new ("GET /r/");
   g_autofree char *cookie = g_strnfill (20 * 1024, 'c');
+  g_autofree char *near = g_strnfill (28 * 1024, 'n');
+  g_autofree char *body = g_strnfill (200 * 1024, 'p');
   g_autofree char *fits = NULL;
   g_autofree char *post = NULL;
-  g_autofree char *body = g_strnfill (200 * 1024, 'p');
   g_autofree char *log = NULL;
 
   fixture->fatal_warnings = TRUE;
@@ -1330,47 +1357,118 @@ test_head_limits (Fixture       *fixture,
   g_string_append (flood, "\r\n");
   g_assert_cmpuint (raw_request (fixture, flood->str, flood->len), ==, 431);
 
-  for (guint i = 0; i < 40 * 1024; i++)
-    g_string_append_c (long_line, 'a');
-  g_string_append (long_line, " HTTP/1.1\r\nHost: qr.example\r\n\r\n");
-  g_assert_cmpuint (raw_request (fixture, long_line->str, long_line->len), ==, 414);
+  /* The request line alone: 414, whether its end comes soon after the
+   * limit or never. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GString) line = g_string_new ("GET /r/");
+
+      for (guint j = 0; j < (i == 0 ? 33 : 80) * 1024; j++)
+        g_string_append_c (line, 'a');
+      g_string_append (line, " HTTP/1.1\r\nHost: qr.example\r\n\r\n");
+      g_assert_cmpuint (raw_request (fixture, line->str, line->len), ==, 414);
+    }
 
   /* Under the limit: a large cookie is served. */
   fits = g_strdup_printf ("GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nCookie: %s\r\n"
                           "Connection: close\r\n\r\n", cookie);
   g_assert_cmpuint (raw_request (fixture, fits, strlen (fits)), ==, 302);
 
-  /* A body is not a head: 405, however long. */
-  post = g_strdup_printf ("POST /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nContent-Length: %zu\r\n"
-                          "Connection: close\r\n\r\n%s", strlen (body), body);
+  /* A body is not a head: a 28 KiB head with 200 KiB of body is 405. */
+  post = g_strdup_printf ("POST /r/plain1 HTTP/1.1\r\nHost: qr.example\r\nX-Near: %s\r\n"
+                          "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                          near, strlen (body), body);
   g_assert_cmpuint (raw_request (fixture, post, strlen (post)), ==, 405);
 
+  /* Nor is the next request, sent with it: two heads of 28 and 7 KiB,
+   * together past the limit, are both answered. */
+  {
+    g_autoptr(GSocketConnection) connection = connect_raw (fixture);
+    g_autofree char *seven = g_strnfill (7 * 1024, 's');
+    g_autofree char *two = g_strdup_printf ("GET /healthz HTTP/1.1\r\nHost: qr.example\r\nX-Near: %s\r\n\r\n"
+                                            "GET /healthz HTTP/1.1\r\nHost: qr.example\r\nX-Seven: %s\r\n"
+                                            "Connection: close\r\n\r\n", near, seven);
+    g_autofree char *answers = NULL;
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                              two, strlen (two), NULL, NULL, NULL));
+    answers = read_to_close (connection);
+    g_assert_true (g_str_has_prefix (answers, "HTTP/1.1 200 "));
+    g_assert_nonnull (strstr (answers + 1, "HTTP/1.1 200 "));
+  }
+
   /* Counted afresh for each request of a kept-alive connection: 40
-   * heads of 1 KiB pass, a large one after them is refused, with the
-   * headers of every answer. */
+   * heads of 1 KiB and a redirect pass, a large head after them is
+   * refused, with the headers of a refusal alone (none of the
+   * redirect's before it). */
   {
     g_autoptr(GSocketConnection) connection = connect_raw (fixture);
     GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
     g_autofree char *pad = g_strnfill (1000, 'x');
     g_autofree char *padded = g_strdup_printf ("GET /healthz HTTP/1.1\r\nHost: qr.example\r\nX-Pad: %s\r\n\r\n", pad);
-    char answer[4096];
-    gsize received = 0;
-    gssize n;
+    const char *redirect = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n\r\n";
+    g_autofree char *answer = NULL;
 
     for (guint i = 0; i < 40; i++)
       {
         g_assert_true (g_output_stream_write_all (out, padded, strlen (padded), NULL, NULL, NULL));
         g_assert_true (read_answer (connection, "\r\n\r\nok\n"));
       }
+    g_assert_true (g_output_stream_write_all (out, redirect, strlen (redirect), NULL, NULL, NULL));
+    {
+      GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+      g_autoptr(GString) got = g_string_new (NULL);
+      char buffer[4096];
+      gssize n;
+
+      while (strstr (got->str, "\r\n\r\n") == NULL &&
+             (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+        g_string_append_len (got, buffer, n);
+      g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 302 "));
+    }
     g_assert_true (g_output_stream_write_all (out, flood->str, flood->len, NULL, NULL, NULL));
-    while (received < sizeof answer - 1 &&
-           (n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                                     answer + received, sizeof answer - 1 - received, NULL, NULL)) > 0)
-      received += n;
-    answer[received] = '\0';
+    answer = read_to_close (connection);
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 431 Request Header Fields Too Large\r\n"));
-    g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
-    g_assert_nonnull (strstr (answer, "\r\nCache-Control: no-store\r\n"));
+    g_assert_cmpuint (count_lines_starting (answer, "Connection: close"), ==, 1);
+    g_assert_cmpuint (count_lines_starting (answer, "Cache-Control: no-store"), ==, 1);
+    g_assert_cmpuint (count_lines_starting (answer, "Content-Length: 0"), ==, 1);
+    g_assert_cmpuint (count_lines_starting (answer, "Date: "), ==, 1);
+    g_assert_cmpuint (count_lines_starting (answer, "Location"), ==, 0);
+  }
+
+  /* A client that stops sending after the refusal and never closes:
+   * the answer ends with the daemon's end of sending, and the daemon
+   * lets go of the connection within the lingering time. */
+  {
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autofree char *answer = NULL;
+    guint fds;
+    gint64 deadline;
+
+    /* The connections before let go first: the last lingers a moment. */
+    for (fds = daemon_fd_count (fixture); ; )
+      {
+        guint now;
+
+        g_usleep (200000);
+        now = daemon_fd_count (fixture);
+        if (now == fds)
+          break;
+        fds = now;
+      }
+
+    connection = connect_raw (fixture);
+    /* No blank line: the head never ends. */
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                              flood->str, flood->len - 2, NULL, NULL, NULL));
+    answer = read_to_close (connection);
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 431 "));
+    g_assert_cmpuint (daemon_fd_count (fixture), ==, fds + 1);
+    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (daemon_fd_count (fixture) > fds && g_get_monotonic_time () < deadline)
+      g_usleep (50000);
+    g_test_message ("let go %.1f s before the test's deadline", (deadline - g_get_monotonic_time ()) / 1e6);
+    g_assert_cmpuint (daemon_fd_count (fixture), ==, fds);
   }
 
   /* The metrics listener closes such a connection unanswered, and lives. */
@@ -1381,12 +1479,12 @@ test_head_limits (Fixture       *fixture,
     g_assert_cmpuint (raw_request_to (fixture->metrics_port, metrics_flood, strlen (metrics_flood)), ==, 0);
   }
 
-  /* Alive, each refusal counted, nothing scanned but the two redirects
+  /* Alive, each refusal counted, nothing scanned but the three redirects
    * answered, nothing logged. */
   g_assert_cmpuint (raw_get (fixture, "/r/plain1"), ==, 302);
-  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"431\"}"), ==, 2);
-  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"414\"}"), ==, 1);
-  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 2);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"431\"}"), ==, 3);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"414\"}"), ==, 2);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 3);
   log = read_log (fixture);
   if (strstr (log, "WARNING") != NULL || strstr (log, "CRITICAL") != NULL)
     g_error ("The daemon logged:\n%s", log);
