@@ -49,6 +49,7 @@ struct _QrsGuardedInputStream
   gsize               head_limit; /* 0: none */
   gsize               head_bytes;
   gsize               line_end;   /* where the request line ended, 1-based; 0: not yet */
+  gboolean            line_text;  /* the request line has begun: not an empty line before it */
   guint               blank;      /* 1: a line just ended; 2: and a CR followed */
   gboolean            in_head;    /* reads are of a request's head */
   QrsGuardedHead      too_large;  /* the limit was passed: no reads from then on */
@@ -226,13 +227,21 @@ count_head (QrsGuardedInputStream *self,
         {
           const char *lf = memchr (p, '\n', end - p);
 
+          /* libsoup skips empty lines before the request line. */
+          if (self->line_end == 0 && !self->line_text)
+            for (const char *q = p; q < (lf != NULL ? lf : end); q++)
+              if (*q != '\r')
+                {
+                  self->line_text = TRUE;
+                  break;
+                }
           if (lf == NULL)
             {
               self->head_bytes += end - p;
               break;
             }
           self->head_bytes += lf + 1 - p;
-          if (self->line_end == 0)
+          if (self->line_end == 0 && self->line_text)
             self->line_end = self->head_bytes;
           self->blank = 1;
           p = lf + 1;
@@ -550,6 +559,7 @@ qrs_guarded_input_stream_next_head (QrsGuardedInputStream *self)
   self->in_head = TRUE;
   self->head_bytes = 0;
   self->line_end = 0;
+  self->line_text = FALSE;
   self->blank = 0;
 }
 
