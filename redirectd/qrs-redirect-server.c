@@ -401,7 +401,8 @@ compute_visitor_hash (Worker       *worker,
 /* ------------------------------------------------------------------ */
 /* Answers                                                             */
 
-static void
+/* Not inlined, so that tools/bench redirect-cost can count it. */
+G_GNUC_NO_INLINE static void
 add_common_headers (Worker             *worker,
                     SoupMessageHeaders *headers)
 {
