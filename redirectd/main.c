@@ -282,6 +282,7 @@ start (Daemon  *daemon,
   options.commit_batches = config->commit_batches;
   options.fsync_interval_ms = config->fsync_interval_ms;
   options.retry_max_ms = config->database_retry_max_ms;
+  options.yield_commits = TRUE;
   daemon->writer = qrs_scan_writer_new (daemon->spool, parser, &options);
   if (database_configured (config))
     {

@@ -2,9 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+/* SCHED_IDLE and gettid(). */
+#define _GNU_SOURCE
+
 #include "config.h"
 
+#include <sched.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "qrs-scan-writer.h"
 
@@ -29,6 +34,13 @@ struct _QrsScanWriter
 
   _Atomic guint64       written;
   atomic_bool           database_up;
+
+  /* Commits at idle priority (options.yield_commits): the writer's
+   * thread, and a source in the starting thread's context that puts it
+   * back when a commit has sat at idle priority too long. */
+  atomic_int            tid;
+  atomic_bool           yielding;
+  GSource              *rescue;
 };
 
 G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
@@ -38,6 +50,11 @@ G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
  * yet passed by the ledger is only sent again after a crash, and
  * ignored. */
 #define LEDGER_INTERVAL_US (250 * 1000)
+
+/* How long a commit may wait at idle priority before it goes back to
+ * the normal one: on a core that other work keeps busy, an idle thread
+ * would not run at all. */
+#define YIELD_MAX_US (50 * 1000)
 
 /* The writer's own classifications, which rows borrow.  A day's scans
  * come from a few hundred kinds of phone; past this many the table
@@ -51,6 +68,11 @@ qrs_scan_writer_finalize (GObject *object)
   QrsScanWriter *self = (QrsScanWriter *)object;
 
   qrs_scan_writer_stop (self, 0);
+  if (self->rescue != NULL)
+    {
+      g_source_destroy (self->rescue);
+      g_clear_pointer (&self->rescue, g_source_unref);
+    }
   if (self->ingest_destroy != NULL)
     self->ingest_destroy (self->ingest_data);
   g_clear_object (&self->spool);
@@ -243,6 +265,83 @@ commit_ledger (QrsScanWriter          *self,
     g_warning ("%s", error->message);
 }
 
+static gboolean
+set_policy (pid_t tid,
+            int   policy)
+{
+  struct sched_param param = { 0 };
+
+  return sched_setscheduler (tid, policy, &param) == 0;
+}
+
+/* A thread at SCHED_IDLE may go back to SCHED_OTHER only if RLIMIT_NICE
+ * allows nice 0, or with CAP_SYS_NICE (sched(7)): tried on a thread of
+ * its own, which may stay idle, before the writer goes idle at all. */
+static gpointer
+probe_idle_and_back (gpointer data)
+{
+  return GINT_TO_POINTER (set_policy (0, SCHED_IDLE) && set_policy (0, SCHED_OTHER));
+}
+
+static gboolean
+can_leave_idle (void)
+{
+  static gsize answer = 0;   /* 1: no, 2: yes */
+
+  if (g_once_init_enter (&answer))
+    {
+      GThread *probe = g_thread_new ("scan-writer-probe", probe_idle_and_back, NULL);
+
+      g_once_init_leave (&answer, GPOINTER_TO_INT (g_thread_join (probe)) ? 2 : 1);
+    }
+  return answer == 2;
+}
+
+/* Each commit of a writer that is caught up runs at SCHED_IDLE: a
+ * request's worker that wakes meanwhile takes the core at once, instead
+ * of waiting out a commit of a few milliseconds, which was what put
+ * part of the tail at half the peak (docs/performance.md).  The group
+ * fsync keeps the normal priority, and so does a writer behind, which
+ * must keep up at the peak on the workers' own cores. */
+static void
+yield_commits (QrsScanWriter *self,
+               gboolean       yield)
+{
+  if (yield == atomic_load (&self->yielding))
+    return;
+  if (!set_policy (0, yield ? SCHED_IDLE : SCHED_OTHER))
+    return;
+  atomic_store (&self->yielding, yield);
+  g_source_set_ready_time (self->rescue, yield ? g_get_monotonic_time () + YIELD_MAX_US : -1);
+}
+
+/* In the starting thread: a commit still at idle priority after
+ * YIELD_MAX_US is put back to the normal one. */
+typedef struct
+{
+  GSource        source;
+  QrsScanWriter *writer;
+} RescueSource;
+
+static gboolean
+rescue_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  QrsScanWriter *self = ((RescueSource *)source)->writer;
+
+  g_source_set_ready_time (source, -1);
+  if (atomic_load (&self->yielding) && set_policy (atomic_load (&self->tid), SCHED_OTHER))
+    {
+      atomic_store (&self->yielding, FALSE);
+      g_debug ("A commit at idle priority waited %d ms for a core; back to the normal priority",
+               YIELD_MAX_US / 1000);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs rescue_funcs = { NULL, NULL, rescue_dispatch, NULL, NULL, NULL };
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -263,6 +362,7 @@ writer_thread (gpointer data)
 
   g_array_set_clear_func (rows, (GDestroyNotify)clear_row);
   qrs_spool_get_ledger (self->spool, &position);
+  atomic_store (&self->tid, (int)gettid ());
 
   for (;;)
     {
@@ -324,7 +424,14 @@ writer_thread (gpointer data)
               (rows->len >= commit_rows || stopping ||
                now - batch_started >= (gint64)self->options.batch_interval_ms * 1000))
             {
-              if (flush_batch (self, rows, &logged_down))
+              gboolean flushed;
+
+              if (self->rescue != NULL)
+                yield_commits (self, rows->len < commit_rows && !stopping);
+              flushed = flush_batch (self, rows, &logged_down);
+              if (self->rescue != NULL)
+                yield_commits (self, FALSE);
+              if (flushed)
                 {
                   retry_ms = 100;
                   busy = qrs_spool_has_pending (self->spool, &position);
@@ -371,6 +478,16 @@ qrs_scan_writer_start (QrsScanWriter *self)
 {
   g_return_if_fail (QRS_IS_SCAN_WRITER (self));
   g_return_if_fail (self->thread == NULL);
+
+  if (self->options.yield_commits && self->ingest != NULL && can_leave_idle ())
+    {
+      self->rescue = g_source_new (&rescue_funcs, sizeof (RescueSource));
+      g_source_set_static_name (self->rescue, "qrs-scan-writer-rescue");
+      ((RescueSource *)self->rescue)->writer = self;
+      g_source_attach (self->rescue, g_main_context_get_thread_default ());
+    }
+  else if (self->options.yield_commits)
+    g_debug ("Commits keep the normal priority: this process may not bring a thread back from idle priority");
 
   self->thread = g_thread_new ("scan-writer", writer_thread, self);
 }

@@ -38,6 +38,8 @@ typedef struct
   guint  fsync_interval_ms;   /* the group fsync */
   guint  retry_max_ms;        /* the longest pause between database retries */
   guint  agents_max;          /* user agents classified and kept; 0: 4,096 */
+  gboolean yield_commits;     /* commit at idle priority while caught up
+                               * (needs a main loop in the starting thread) */
 } QrsScanWriterOptions;
 
 #define QRS_TYPE_SCAN_WRITER (qrs_scan_writer_get_type ())
