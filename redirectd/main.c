@@ -83,6 +83,7 @@ metrics_cb (SoupServer        *server,
   written = daemon->writer ? qrs_scan_writer_get_written (daemon->writer) : 0;
   gauges.scans_spooled = qrs_spool_get_appended (daemon->spool);
   gauges.scans_written = written;
+  gauges.commits_rescued = daemon->writer ? qrs_scan_writer_get_rescued (daemon->writer) : 0;
   gauges.scans_pending = gauges.scans_spooled > written ? gauges.scans_spooled - written : 0;
   gauges.scans_dropped = qrs_spool_get_dropped (daemon->spool);
   gauges.spool_skipped = qrs_spool_get_skipped (daemon->spool);

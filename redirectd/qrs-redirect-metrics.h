@@ -18,6 +18,7 @@ typedef struct
 {
   guint64  scans_spooled;
   guint64  scans_written;
+  guint64  commits_rescued;
   guint64  scans_pending;
   guint64  scans_dropped;
   guint64  spool_skipped;

@@ -40,6 +40,8 @@ struct _QrsScanWriter
    * back when a commit has sat at idle priority too long. */
   atomic_int            tid;
   atomic_bool           yielding;
+  _Atomic gint64        yield_after;  /* no yielding before this time: a commit was rescued */
+  _Atomic guint64       rescued;
   GSource              *rescue;
 };
 
@@ -55,6 +57,9 @@ G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
  * the normal one: on a core that other work keeps busy, an idle thread
  * would not run at all. */
 #define YIELD_MAX_US (50 * 1000)
+/* And after such a commit, the next ones keep the normal priority for a
+ * while: the core is busy, and each would wait as long. */
+#define YIELD_PAUSE_US (G_USEC_PER_SEC)
 
 /* The writer's own classifications, which rows borrow.  A day's scans
  * come from a few hundred kinds of phone; past this many the table
@@ -334,8 +339,8 @@ rescue_dispatch (GSource     *source,
   if (atomic_load (&self->yielding) && set_policy (atomic_load (&self->tid), SCHED_OTHER))
     {
       atomic_store (&self->yielding, FALSE);
-      g_debug ("A commit at idle priority waited %d ms for a core; back to the normal priority",
-               YIELD_MAX_US / 1000);
+      atomic_store (&self->yield_after, g_get_monotonic_time () + YIELD_PAUSE_US);
+      atomic_fetch_add (&self->rescued, 1);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -427,7 +432,8 @@ writer_thread (gpointer data)
               gboolean flushed;
 
               if (self->rescue != NULL)
-                yield_commits (self, rows->len < commit_rows && !stopping);
+                yield_commits (self, rows->len < commit_rows && !stopping &&
+                               now >= atomic_load (&self->yield_after));
               flushed = flush_batch (self, rows, &logged_down);
               if (self->rescue != NULL)
                 yield_commits (self, FALSE);
@@ -527,6 +533,20 @@ qrs_scan_writer_get_written (QrsScanWriter *self)
   g_return_val_if_fail (QRS_IS_SCAN_WRITER (self), 0);
 
   return atomic_load (&self->written);
+}
+
+/**
+ * qrs_scan_writer_get_rescued:
+ *
+ * Returns: how many commits sat at idle priority without a core until
+ *   they were put back to the normal one
+ */
+guint64
+qrs_scan_writer_get_rescued (QrsScanWriter *self)
+{
+  g_return_val_if_fail (QRS_IS_SCAN_WRITER (self), 0);
+
+  return atomic_load (&self->rescued);
 }
 
 gboolean

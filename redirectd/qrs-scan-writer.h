@@ -57,6 +57,7 @@ void           qrs_scan_writer_start        (QrsScanWriter              *self);
 void           qrs_scan_writer_stop         (QrsScanWriter              *self,
                                              guint                       drain_timeout_ms);
 guint64        qrs_scan_writer_get_written  (QrsScanWriter              *self);
+guint64        qrs_scan_writer_get_rescued  (QrsScanWriter              *self);
 gboolean       qrs_scan_writer_is_database_up (QrsScanWriter            *self);
 
 G_END_DECLS

@@ -4,9 +4,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+/* sched_setaffinity() and SCHED_IDLE. */
+#define _GNU_SOURCE
+
 #include "config.h"
 
 #include <pwd.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +330,91 @@ test_scans_reach_database (DbFixture     *fixture,
   g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM scan_visitors WHERE day < current_date - 7"), ==, 0);
   g_assert_cmpuint (sql_count (fixture, "SELECT count(*) FROM pg_class WHERE relname ="
                                         " to_char (now () AT TIME ZONE 'UTC' + interval '3 months', '\"scans_y\"YYYY\"m\"MM')"), ==, 1);
+}
+
+/* Whether a thread may go to idle priority and come back, as the
+ * daemon's writer must before it commits at idle priority. */
+static gpointer
+probe_idle_and_back (gpointer data)
+{
+  struct sched_param param = { 0 };
+
+  return GINT_TO_POINTER (sched_setscheduler (0, SCHED_IDLE, &param) == 0 &&
+                          sched_setscheduler (0, SCHED_OTHER, &param) == 0);
+}
+
+typedef struct
+{
+  cpu_set_t   cpu;
+  atomic_bool stop;
+} Spinner;
+
+static gpointer
+spin (gpointer data)
+{
+  Spinner *spinner = data;
+
+  g_assert_cmpint (sched_setaffinity (0, sizeof spinner->cpu, &spinner->cpu), ==, 0);
+  while (!atomic_load (&spinner->stop))
+    ;
+  return NULL;
+}
+
+/* The writer commits at idle priority while it is caught up, which a
+ * core that something else keeps busy would never give it: a commit
+ * left waiting is put back to the normal priority, and the scans reach
+ * the database. */
+static void
+test_commits_come_back_from_idle (DbFixture     *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *database = g_strdup_printf ("--database=%s", fixture->conninfo);
+  g_autofree char *tasks = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GDir) dir = NULL;
+  Spinner spinner = { .stop = FALSE };
+  cpu_set_t mine;
+  GThread *thread;
+  const char *name;
+  int cpu = 0;
+
+  if (!GPOINTER_TO_INT (g_thread_join (g_thread_new ("probe", probe_idle_and_back, NULL))))
+    {
+      g_test_skip ("This process may not bring a thread back from idle priority (RLIMIT_NICE below 20, "
+                   "no CAP_SYS_NICE), so the daemon commits at the normal priority");
+      return;
+    }
+
+  insert_two_codes (fixture);
+  daemon_start (&fixture->daemon, (const char *[]) { database, "--workers=1", NULL });
+  wait_until_ready (fixture);
+
+  /* The daemon's every thread and a busy loop of ours on one CPU. */
+  g_assert_cmpint (sched_getaffinity (0, sizeof mine, &mine), ==, 0);
+  while (!CPU_ISSET (cpu, &mine))
+    cpu++;
+  CPU_ZERO (&spinner.cpu);
+  CPU_SET (cpu, &spinner.cpu);
+  tasks = g_strdup_printf ("/proc/%s/task", g_subprocess_get_identifier (fixture->daemon.process));
+  dir = g_dir_open (tasks, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_cmpint (sched_setaffinity ((pid_t)g_ascii_strtoll (name, NULL, 10), sizeof spinner.cpu, &spinner.cpu), ==, 0);
+  thread = g_thread_new ("spin", spin, &spinner);
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_auto(Reply) reply = request (&fixture->daemon, "GET", "/r/open-day", NULL);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  wait_for_count (fixture, "SELECT count(*) FROM scans", 20, 60000);
+
+  atomic_store (&spinner.stop, TRUE);
+  g_thread_join (thread);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), >, 0);
+  log = read_log (&fixture->daemon);
+  if (strstr (log, "WARNING") != NULL || strstr (log, "CRITICAL") != NULL)
+    g_error ("The daemon logged:\n%s", log);
 }
 
 static void
@@ -713,6 +803,7 @@ main (int   argc,
   ADD ("/redirectd-db/routes-follow-database", test_routes_follow_database);
   ADD ("/redirectd-db/hostile-ids", test_hostile_ids_stored_verbatim_never_matched);
   ADD ("/redirectd-db/scans-reach-database", test_scans_reach_database);
+  ADD ("/redirectd-db/commits-come-back-from-idle", test_commits_come_back_from_idle);
   ADD ("/redirectd-db/graceful-stop-flushes", test_graceful_stop_flushes);
   ADD ("/redirectd-db/kill-and-restart-loses-nothing", test_kill_and_restart_loses_nothing);
   ADD ("/redirectd-db/database-outage-drains", test_database_outage_drains);
