@@ -156,7 +156,7 @@ qrs_redirect_metrics_render (QrsRedirectMetrics      *self,
                   "Scans committed to the database.", "counter", gauges->scans_written);
   append_counter (out, "qrstudio_redirect_scan_commits_rescued_total",
                   "Commits of the scan writer put back to the normal priority after 50 ms at idle priority "
-                  "without a core.", "counter", gauges->commits_rescued);
+                  "(a busy core, or a slow database).", "counter", gauges->commits_rescued);
   append_counter (out, "qrstudio_redirect_scans_dropped_total",
                   "Scans answered but not spooled (spool full or disk error).", "counter", gauges->scans_dropped);
   append_counter (out, "qrstudio_redirect_spool_records_skipped_total",

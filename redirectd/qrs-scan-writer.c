@@ -39,7 +39,8 @@ struct _QrsScanWriter
    * thread, and a source in the starting thread's context that puts it
    * back when a commit has sat at idle priority too long. */
   atomic_int            tid;
-  atomic_bool           yielding;
+  atomic_uint           idle_commit;  /* the commit at idle priority now, numbered; 0: none */
+  guint                 commits;      /* writer thread only */
   _Atomic gint64        yield_after;  /* no yielding before this time: a commit was rescued */
   _Atomic guint64       rescued;
   GSource              *rescue;
@@ -55,7 +56,7 @@ G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
 
 /* How long a commit may wait at idle priority before it goes back to
  * the normal one: on a core that other work keeps busy, an idle thread
- * would not run at all. */
+ * may wait long for a core. */
 #define YIELD_MAX_US (50 * 1000)
 /* And after such a commit, the next ones keep the normal priority for a
  * while: the core is busy, and each would wait as long. */
@@ -73,11 +74,6 @@ qrs_scan_writer_finalize (GObject *object)
   QrsScanWriter *self = (QrsScanWriter *)object;
 
   qrs_scan_writer_stop (self, 0);
-  if (self->rescue != NULL)
-    {
-      g_source_destroy (self->rescue);
-      g_clear_pointer (&self->rescue, g_source_unref);
-    }
   if (self->ingest_destroy != NULL)
     self->ingest_destroy (self->ingest_data);
   g_clear_object (&self->spool);
@@ -307,21 +303,39 @@ can_leave_idle (void)
  * of waiting out a commit of a few milliseconds, which was what put
  * part of the tail at half the peak (docs/performance.md).  The group
  * fsync keeps the normal priority, and so does a writer behind, which
- * must keep up at the peak on the workers' own cores. */
-static void
-yield_commits (QrsScanWriter *self,
-               gboolean       yield)
+ * must keep up at the peak on the workers' own cores.  Returns whether
+ * the commit went to idle priority; the writer comes back after it
+ * whatever the rescue did meanwhile (commit_done()). */
+static gboolean
+commit_at_idle (QrsScanWriter *self)
 {
-  if (yield == atomic_load (&self->yielding))
-    return;
-  if (!set_policy (0, yield ? SCHED_IDLE : SCHED_OTHER))
-    return;
-  atomic_store (&self->yielding, yield);
-  g_source_set_ready_time (self->rescue, yield ? g_get_monotonic_time () + YIELD_MAX_US : -1);
+  guint number = ++self->commits ? self->commits : ++self->commits;
+
+  /* Numbered and timed first: once idle, the writer may not run again
+   * until a worker lets it, and must not hold the main context's lock
+   * meanwhile (g_source_set_ready_time()). */
+  atomic_store (&self->idle_commit, number);
+  g_source_set_ready_time (self->rescue, g_get_monotonic_time () + YIELD_MAX_US);
+  /* Not once a stop has begun (qrs_scan_writer_stop()). */
+  if (atomic_load (&self->yield_after) != G_MAXINT64 && set_policy (0, SCHED_IDLE))
+    return TRUE;
+  atomic_store (&self->idle_commit, 0);
+  g_source_set_ready_time (self->rescue, -1);
+  return FALSE;
+}
+
+static void
+commit_done (QrsScanWriter *self)
+{
+  set_policy (0, SCHED_OTHER);
+  atomic_store (&self->idle_commit, 0);
+  g_source_set_ready_time (self->rescue, -1);
 }
 
 /* In the starting thread: a commit still at idle priority after
- * YIELD_MAX_US is put back to the normal one. */
+ * YIELD_MAX_US is put back to the normal one.  Only ever towards the
+ * normal priority: a rescue that comes late, as the next commit starts,
+ * at worst runs that one at the normal priority too. */
 typedef struct
 {
   GSource        source;
@@ -334,11 +348,15 @@ rescue_dispatch (GSource     *source,
                  gpointer     user_data)
 {
   QrsScanWriter *self = ((RescueSource *)source)->writer;
+  guint number;
 
+  /* Cleared before the commit is read: a commit numbered and timed after
+   * this is seen below, or times its own rescue after. */
   g_source_set_ready_time (source, -1);
-  if (atomic_load (&self->yielding) && set_policy (atomic_load (&self->tid), SCHED_OTHER))
+  number = atomic_load (&self->idle_commit);
+  if (number != 0 && set_policy (atomic_load (&self->tid), SCHED_OTHER) &&
+      atomic_compare_exchange_strong (&self->idle_commit, &number, 0))
     {
-      atomic_store (&self->yielding, FALSE);
       atomic_store (&self->yield_after, g_get_monotonic_time () + YIELD_PAUSE_US);
       atomic_fetch_add (&self->rescued, 1);
     }
@@ -429,14 +447,15 @@ writer_thread (gpointer data)
               (rows->len >= commit_rows || stopping ||
                now - batch_started >= (gint64)self->options.batch_interval_ms * 1000))
             {
+              gboolean idle = FALSE;
               gboolean flushed;
 
-              if (self->rescue != NULL)
-                yield_commits (self, rows->len < commit_rows && !stopping &&
-                               now >= atomic_load (&self->yield_after));
+              if (self->rescue != NULL && rows->len < commit_rows && !stopping &&
+                  now >= atomic_load (&self->yield_after))
+                idle = commit_at_idle (self);
               flushed = flush_batch (self, rows, &logged_down);
-              if (self->rescue != NULL)
-                yield_commits (self, FALSE);
+              if (idle)
+                commit_done (self);
               if (flushed)
                 {
                   retry_ms = 100;
@@ -515,6 +534,13 @@ qrs_scan_writer_stop (QrsScanWriter *self,
   if (self->thread == NULL)
     return;
 
+  /* The main loop may have stopped: nothing would rescue a commit at
+   * idle priority now.  No more of them, and the one under way back to
+   * the normal priority while its thread id is still the writer's. */
+  atomic_store (&self->yield_after, G_MAXINT64);
+  if (atomic_load (&self->idle_commit) != 0)
+    set_policy (atomic_load (&self->tid), SCHED_OTHER);
+
   g_mutex_lock (&self->lock);
   self->stopping = TRUE;
   self->drain_deadline = g_get_monotonic_time () + (gint64)drain_timeout_ms * 1000;
@@ -522,6 +548,12 @@ qrs_scan_writer_stop (QrsScanWriter *self,
   g_mutex_unlock (&self->lock);
 
   g_thread_join (g_steal_pointer (&self->thread));
+  /* Its thread id may be another thread's from now on. */
+  if (self->rescue != NULL)
+    {
+      g_source_destroy (self->rescue);
+      g_clear_pointer (&self->rescue, g_source_unref);
+    }
 
   if (!qrs_spool_sync (self->spool, &error))
     g_warning ("%s", error->message);
@@ -538,7 +570,7 @@ qrs_scan_writer_get_written (QrsScanWriter *self)
 /**
  * qrs_scan_writer_get_rescued:
  *
- * Returns: how many commits sat at idle priority without a core until
+ * Returns: how many commits sat 50 ms at idle priority until
  *   they were put back to the normal one
  */
 guint64
