@@ -213,6 +213,23 @@ end_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs @func for @client first thing in the next pass of its loop,
+ * outside libsoup's read that asked for it.  Returns the source, to
+ * keep until it ran or the client goes. */
+static GSource *
+first_thing (Client      *client,
+             const char  *name,
+             GSourceFunc  func)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_static_name (source, name);
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, func, client, NULL);
+  g_source_attach (source, g_source_get_context (client->source));
+  return source;
+}
+
 /* A read found the client's end.  In the middle of a request libsoup
  * sees it and lets the connection go; idle, the end is held back until
  * the connection has been taken back, first thing in the next pass of
@@ -226,13 +243,7 @@ client_ended (gpointer data)
     return FALSE;
 
   if (client->end_source == NULL)
-    {
-      client->end_source = g_idle_source_new ();
-      g_source_set_static_name (client->end_source, "qrs-client-end");
-      g_source_set_priority (client->end_source, G_PRIORITY_HIGH);
-      g_source_set_callback (client->end_source, end_cb, client, NULL);
-      g_source_attach (client->end_source, g_source_get_context (client->source));
-    }
+    client->end_source = first_thing (client, "qrs-client-end", end_cb);
   return TRUE;
 }
 
@@ -283,11 +294,7 @@ client_too_large (gpointer data)
   if (client->refuse_source == NULL)
     {
       g_debug ("Refusing a request whose head passed %d bytes", HEAD_LIMIT);
-      client->refuse_source = g_idle_source_new ();
-      g_source_set_static_name (client->refuse_source, "qrs-client-refuse");
-      g_source_set_priority (client->refuse_source, G_PRIORITY_HIGH);
-      g_source_set_callback (client->refuse_source, refuse_cb, client, NULL);
-      g_source_attach (client->refuse_source, g_source_get_context (client->source));
+      client->refuse_source = first_thing (client, "qrs-client-refuse", refuse_cb);
     }
   return TRUE;
 }
