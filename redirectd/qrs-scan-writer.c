@@ -498,6 +498,13 @@ writer_thread (gpointer data)
   return NULL;
 }
 
+/**
+ * qrs_scan_writer_start:
+ *
+ * Starts the writer's thread.  With options.yield_commits, the rescue of
+ * commits at idle priority runs in this thread's default context, whose
+ * loop must run; start, stop and the last unref in this same thread.
+ */
 void
 qrs_scan_writer_start (QrsScanWriter *self)
 {
