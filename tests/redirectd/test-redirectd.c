@@ -407,6 +407,23 @@ connect_raw (Fixture *fixture)
   return connection;
 }
 
+/* Reads from @connection until what came holds @ending, or the daemon
+ * closes it (@ending %NULL: until it closes); returns what came. */
+static char *
+read_until (GSocketConnection *connection,
+            const char        *ending)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GString *answer = g_string_new (NULL);
+  char buffer[4096];
+  gssize n;
+
+  while ((ending == NULL || strstr (answer->str, ending) == NULL) &&
+         (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (answer, buffer, n);
+  return g_string_free (answer, FALSE);
+}
+
 /* Waits up to @timeout_us for the daemon to close @connection, reading
  * and counting what it sends first.  Returns how long it took, or -1 if
  * it stayed open. */
@@ -456,17 +473,12 @@ test_fd_exhaustion (Fixture       *fixture,
   kept = connect_raw (fixture);
   {
     GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (kept));
-    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (kept));
     const char *get = "GET /healthz HTTP/1.1\r\nHost: qr.example\r\n\r\n";
-    g_autoptr(GString) answer = g_string_new (NULL);
-    char buffer[4096];
-    gssize n;
+    g_autofree char *answer = NULL;
 
     g_assert_true (g_output_stream_write_all (out, get, strlen (get), NULL, NULL, NULL));
-    while (strstr (answer->str, "\r\n\r\nok\n") == NULL &&
-           (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
-      g_string_append_len (answer, buffer, n);
-    g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 200 "));
+    answer = read_until (kept, "\r\n\r\nok\n");
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200 "));
   }
 
   /* More connections than the daemon has descriptors: the kernel queues
@@ -492,17 +504,12 @@ test_fd_exhaustion (Fixture       *fixture,
    * 302 is a promise that the scan is kept. */
   {
     GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (kept));
-    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (kept));
     const char *get = "GET /r/plain1 HTTP/1.1\r\nHost: qr.example\r\n\r\n";
-    g_autoptr(GString) answer = g_string_new (NULL);
-    char buffer[4096];
-    gssize n;
+    g_autofree char *answer = NULL;
 
     g_assert_true (g_output_stream_write_all (out, get, strlen (get), NULL, NULL, NULL));
-    while (strstr (answer->str, "\r\n\r\n") == NULL &&
-           (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
-      g_string_append_len (answer, buffer, n);
-    g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 302 "));
+    answer = read_until (kept, "\r\n\r\n");
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 302 "));
   }
   /* Ten group syncs' time (fsync-interval-ms is 50), descriptors still
    * all taken. */
@@ -537,15 +544,9 @@ static gboolean
 read_answer (GSocketConnection *connection,
              const char        *ending)
 {
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  g_autoptr(GString) answer = g_string_new (NULL);
-  char buffer[4096];
-  gssize n;
+  g_autofree char *answer = read_until (connection, ending);
 
-  while (strstr (answer->str, ending) == NULL &&
-         (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
-    g_string_append_len (answer, buffer, n);
-  return g_str_has_prefix (answer->str, "HTTP/1.1 200 ") && strstr (answer->str, ending) != NULL;
+  return g_str_has_prefix (answer, "HTTP/1.1 200 ") && strstr (answer, ending) != NULL;
 }
 
 /* libsoup's server has no timeout of its own: without one, a client
@@ -1306,20 +1307,6 @@ test_negative_content_length (Fixture       *fixture,
     g_error ("The daemon logged:\n%s", log);
 }
 
-/* Reads what the daemon sends on @connection until it closes it. */
-static char *
-read_to_close (GSocketConnection *connection)
-{
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  GString *answer = g_string_new (NULL);
-  char buffer[4096];
-  gssize n;
-
-  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
-    g_string_append_len (answer, buffer, n);
-  return g_string_free (answer, FALSE);
-}
-
 static guint
 count_lines_starting (const char *answer,
                       const char *start)
@@ -1392,7 +1379,7 @@ test_head_limits (Fixture       *fixture,
 
     g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
                                               two, strlen (two), NULL, NULL, NULL));
-    answers = read_to_close (connection);
+    answers = read_until (connection, NULL);
     g_assert_true (g_str_has_prefix (answers, "HTTP/1.1 200 "));
     g_assert_nonnull (strstr (answers + 1, "HTTP/1.1 200 "));
   }
@@ -1416,18 +1403,12 @@ test_head_limits (Fixture       *fixture,
       }
     g_assert_true (g_output_stream_write_all (out, redirect, strlen (redirect), NULL, NULL, NULL));
     {
-      GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-      g_autoptr(GString) got = g_string_new (NULL);
-      char buffer[4096];
-      gssize n;
+      g_autofree char *got = read_until (connection, "\r\n\r\n");
 
-      while (strstr (got->str, "\r\n\r\n") == NULL &&
-             (n = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
-        g_string_append_len (got, buffer, n);
-      g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 302 "));
+      g_assert_true (g_str_has_prefix (got, "HTTP/1.1 302 "));
     }
     g_assert_true (g_output_stream_write_all (out, flood->str, flood->len, NULL, NULL, NULL));
-    answer = read_to_close (connection);
+    answer = read_until (connection, NULL);
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     g_assert_cmpuint (count_lines_starting (answer, "Connection: close"), ==, 1);
     g_assert_cmpuint (count_lines_starting (answer, "Cache-Control: no-store"), ==, 1);
@@ -1461,7 +1442,7 @@ test_head_limits (Fixture       *fixture,
     /* No blank line: the head never ends. */
     g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
                                               flood->str, flood->len - 2, NULL, NULL, NULL));
-    answer = read_to_close (connection);
+    answer = read_until (connection, NULL);
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 431 "));
     g_assert_cmpuint (daemon_fd_count (fixture), ==, fds + 1);
     deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
