@@ -11,6 +11,7 @@
 
 #include "qrs-database-private.h"
 #include "qrs-scan-store.h"
+#include "qrs-utf8.h"
 
 /* What a scan's free-text fields are cut to: they come from strangers'
  * HTTP headers, and one oversized header must not take a batch down. */
@@ -209,6 +210,23 @@ qrs_scan_store_get_database (QrsScanStore *self)
 /* ------------------------------------------------------------------ */
 /* Ingest                                                              */
 
+/* g_string_append_len() without the call while the text has room: the
+ * ingest appends some twenty pieces a scan.  (GLib 2.76 inlines its own.) */
+static inline void
+copy_append (GString    *out,
+             const char *bytes,
+             gsize       length)
+{
+  if (G_LIKELY (out->len + length < out->allocated_len))
+    {
+      memcpy (out->str + out->len, bytes, length);
+      out->len += length;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, bytes, length);
+}
+
 /* COPY's text format: \N is NULL; backslash, tab, newline and carriage
  * return are escaped.  Text is made valid UTF-8 and cut at a character
  * boundary. */
@@ -228,10 +246,13 @@ append_copy_text (GString    *out,
       return;
     }
 
-  if (!g_utf8_validate (value, -1, NULL))
-    value = valid = g_utf8_make_valid (value, -1);
-
   length = strlen (value);
+  if (!qrs_utf8_validate_len (value, length))
+    {
+      value = valid = g_utf8_make_valid (value, length);
+      length = strlen (value);
+    }
+
   end = value + length;
   if (length > max_bytes)
     {
@@ -241,14 +262,16 @@ append_copy_text (GString    *out,
         end--;
     }
 
-  /* Plain runs in one go; they are nearly all of it. */
+  /* Plain runs in one go; they are nearly all of it.  The value ends in
+   * a NUL, where strpbrk() stops at the latest. */
   for (p = value; p < end; )
     {
       const char *run = p;
 
-      while (p < end && *p != '\\' && *p != '\t' && *p != '\n' && *p != '\r')
-        p++;
-      g_string_append_len (out, run, p - run);
+      p = strpbrk (run, "\\\t\n\r");
+      if (p == NULL || p > end)
+        p = end;
+      copy_append (out, run, p - run);
       if (p == end)
         break;
       switch (*p++)
@@ -259,6 +282,24 @@ append_copy_text (GString    *out,
         default: g_string_append (out, "\\r"); break;
         }
     }
+}
+
+/* g_uuid_string_is_valid() calls a function for each of the 36
+ * characters, and the ingest checks an event id per scan. */
+static gboolean
+uuid_string_is_valid (const char *text)
+{
+  for (guint i = 0; i < 36; i++)
+    {
+      if (i == 8 || i == 13 || i == 18 || i == 23)
+        {
+          if (text[i] != '-')
+            return FALSE;
+        }
+      else if (!g_ascii_isxdigit (text[i]))
+        return FALSE;
+    }
+  return text[36] == '\0';
 }
 
 static int
@@ -302,62 +343,88 @@ append_copy_int64 (GString *out,
   while (magnitude > 0);
   if (value < 0)
     *--p = '-';
-  g_string_append_len (out, p, end - p);
+  copy_append (out, p, end - p);
 }
+
+/* The date of the last timestamp formatted: a batch's scans nearly all
+ * fall on one day, and gmtime_r() takes a lock. */
+typedef struct
+{
+  gint64 day;        /* days from 1970-01-01; G_MININT64 before the first */
+  char   date[11];   /* "YYYY-MM-DD " */
+} CopyDay;
 
 /* The ingest formats one per scan, so no printf: "YYYY-MM-DD
  * HH:MM:SS.ffffff+00". */
 static void
 append_copy_timestamp (GString *out,
+                       CopyDay *cache,
                        gint64   usec)
 {
   gint64 micros = usec % G_USEC_PER_SEC;
-  time_t seconds = (time_t)(usec / G_USEC_PER_SEC);
+  gint64 seconds = usec / G_USEC_PER_SEC;
+  gint64 day;
+  gint64 second_of_day;
   char text[32];
-  char *p = text;
-  struct tm tm;
+  char *p;
 
   if (micros < 0)
     {
       micros += G_USEC_PER_SEC;
       seconds--;
     }
-  gmtime_r (&seconds, &tm);
-  if (tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+  day = seconds / 86400 - (seconds % 86400 < 0 ? 1 : 0);
+  second_of_day = seconds - day * 86400;
+
+  if (day != cache->day)
     {
-      /* Out of the four-digit years: let printf spell it. */
-      g_string_append_printf (out, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
-                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)micros);
-      return;
+      time_t start = (time_t)(day * 86400);
+      struct tm tm;
+
+      gmtime_r (&start, &tm);
+      if (tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+        {
+          /* Out of the four-digit years: let printf spell it. */
+          g_string_append_printf (out, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
+                                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                  (int)(second_of_day / 3600), (int)(second_of_day / 60 % 60),
+                                  (int)(second_of_day % 60), (int)micros);
+          return;
+        }
+      p = put_digits (cache->date, tm.tm_year + 1900, 4);
+      *p++ = '-';
+      p = put_digits (p, tm.tm_mon + 1, 2);
+      *p++ = '-';
+      p = put_digits (p, tm.tm_mday, 2);
+      *p = ' ';
+      cache->day = day;
     }
-  p = put_digits (p, tm.tm_year + 1900, 4);
-  *p++ = '-';
-  p = put_digits (p, tm.tm_mon + 1, 2);
-  *p++ = '-';
-  p = put_digits (p, tm.tm_mday, 2);
-  *p++ = ' ';
-  p = put_digits (p, tm.tm_hour, 2);
+
+  memcpy (text, cache->date, sizeof cache->date);
+  p = text + sizeof cache->date;
+  p = put_digits (p, second_of_day / 3600, 2);
   *p++ = ':';
-  p = put_digits (p, tm.tm_min, 2);
+  p = put_digits (p, second_of_day / 60 % 60, 2);
   *p++ = ':';
-  p = put_digits (p, tm.tm_sec, 2);
+  p = put_digits (p, second_of_day % 60, 2);
   *p++ = '.';
   p = put_digits (p, (guint64)micros, 6);
   memcpy (p, "+00", 3);
   p += 3;
-  g_string_append_len (out, text, p - text);
+  copy_append (out, text, p - text);
 }
 
 static void
 append_copy_row (GString       *out,
+                 CopyDay       *day,
                  const QrsScan *scan)
 {
-  g_string_append (out, scan->event_id);
+  /* Checked to be 36 characters. */
+  copy_append (out, scan->event_id, 36);
   g_string_append_c (out, '\t');
   append_copy_int64 (out, scan->code_id);
   g_string_append_c (out, '\t');
-  append_copy_timestamp (out, scan->scanned_at);
+  append_copy_timestamp (out, day, scan->scanned_at);
   g_string_append_c (out, '\t');
   append_copy_text (out, scan->user_agent ? scan->user_agent : "", MAX_USER_AGENT_BYTES);
   g_string_append_c (out, '\t');
@@ -370,7 +437,7 @@ append_copy_row (GString       *out,
   append_copy_text (out, scan->browser, MAX_NAME_BYTES);
   g_string_append_c (out, '\t');
   append_copy_text (out, scan->browser_version, MAX_VERSION_BYTES);
-  g_string_append (out, scan->is_bot ? "\tt\t" : "\tf\t");
+  copy_append (out, scan->is_bot ? "\tt\t" : "\tf\t", 3);
   append_copy_text (out, scan->referrer_host, MAX_HOST_BYTES);
   g_string_append_c (out, '\t');
   append_copy_text (out, scan->language, MAX_LANGUAGE_BYTES);
@@ -384,13 +451,16 @@ append_copy_row (GString       *out,
       const guint8 *bytes = g_bytes_get_data (scan->visitor_hash, &size);
 
       static const char hex[] = "0123456789abcdef";
+      gsize at;
 
       /* bytea's \x form, its backslash escaped for COPY. */
       g_string_append (out, "\\\\x");
+      at = out->len;
+      g_string_set_size (out, at + 2 * size);
       for (gsize i = 0; i < size; i++)
         {
-          g_string_append_c (out, hex[bytes[i] >> 4]);
-          g_string_append_c (out, hex[bytes[i] & 0xf]);
+          out->str[at + 2 * i] = hex[bytes[i] >> 4];
+          out->str[at + 2 * i + 1] = hex[bytes[i] & 0xf];
         }
     }
   g_string_append_c (out, '\n');
@@ -409,6 +479,7 @@ ensure_partitions (QrsScanStore     *self,
   int first_month = month_key_of (first_usec);
   int last_month = month_key_of (last_usec);
   gboolean all_known = TRUE;
+  CopyDay day = { G_MININT64, "" };
   GString *first, *last;
   const char *params[2];
   gboolean ok;
@@ -423,8 +494,8 @@ ensure_partitions (QrsScanStore     *self,
 
   first = g_string_new (NULL);
   last = g_string_new (NULL);
-  append_copy_timestamp (first, first_usec);
-  append_copy_timestamp (last, last_usec);
+  append_copy_timestamp (first, &day, first_usec);
+  append_copy_timestamp (last, &day, last_usec);
   params[0] = first->str;
   params[1] = last->str;
 
@@ -529,15 +600,6 @@ put_int32 (GByteArray *array,
   g_byte_array_append (array, (const guint8 *)&be, sizeof be);
 }
 
-static void
-put_int64 (GByteArray *array,
-           gint64      value)
-{
-  guint64 be = GUINT64_TO_BE ((guint64)value);
-
-  g_byte_array_append (array, (const guint8 *)&be, sizeof be);
-}
-
 /* A one-dimensional array's header, its length filled in at the end. */
 static GByteArray *
 array_new (guint32 element_oid,
@@ -589,23 +651,38 @@ rollup_arrays_clear (RollupArrays *arrays)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RollupArrays, rollup_arrays_clear)
 
 static void
+put_be32 (guint8 *p,
+          guint32 value)
+{
+  guint32 be = GUINT32_TO_BE (value);
+
+  memcpy (p, &be, sizeof be);
+}
+
+/* Each element is its length and its bytes: one append for both. */
+static void
 rollup_arrays_add (RollupArrays  *arrays,
                    const QrsScan *scan)
 {
   gint64 seconds = scan->scanned_at / G_USEC_PER_SEC - (scan->scanned_at % G_USEC_PER_SEC < 0 ? 1 : 0);
   gint64 day = seconds / 86400 - (seconds % 86400 < 0 ? 1 : 0);
-  guint8 bot = scan->is_bot ? 1 : 0;
+  guint64 be_code = GUINT64_TO_BE ((guint64)scan->code_id);
+  guint8 element[4 + 16];
 
-  put_int32 (arrays->code_ids, 8);
-  put_int64 (arrays->code_ids, scan->code_id);
-  put_int32 (arrays->days, 4);
-  put_int32 (arrays->days, (gint32)(day - POSTGRES_EPOCH_DAYS));
-  put_int32 (arrays->bots, 1);
-  g_byte_array_append (arrays->bots, &bot, 1);
+  put_be32 (element, 8);
+  memcpy (element + 4, &be_code, 8);
+  g_byte_array_append (arrays->code_ids, element, 4 + 8);
+  put_be32 (element, 4);
+  put_be32 (element + 4, (guint32)(gint32)(day - POSTGRES_EPOCH_DAYS));
+  g_byte_array_append (arrays->days, element, 4 + 4);
+  put_be32 (element, 1);
+  element[4] = scan->is_bot ? 1 : 0;
+  g_byte_array_append (arrays->bots, element, 4 + 1);
 
   if (scan->visitor_hash == NULL)
     {
-      put_int32 (arrays->hashes, -1);
+      put_be32 (element, (guint32)-1);
+      g_byte_array_append (arrays->hashes, element, 4);
       arrays->has_null_hash = TRUE;
     }
   else
@@ -613,8 +690,17 @@ rollup_arrays_add (RollupArrays  *arrays,
       gsize size;
       const guint8 *bytes = g_bytes_get_data (scan->visitor_hash, &size);
 
-      put_int32 (arrays->hashes, (gint32)size);
-      g_byte_array_append (arrays->hashes, bytes, size);
+      put_be32 (element, (guint32)size);
+      if (size <= sizeof element - 4)
+        {
+          memcpy (element + 4, bytes, size);
+          g_byte_array_append (arrays->hashes, element, 4 + size);
+        }
+      else
+        {
+          g_byte_array_append (arrays->hashes, element, 4);
+          g_byte_array_append (arrays->hashes, bytes, size);
+        }
     }
   arrays->n++;
 }
@@ -825,6 +911,7 @@ qrs_scan_store_insert (QrsScanStore    *self,
 {
   g_auto(CopyRows) rows = { NULL, NULL };
   g_auto(RollupArrays) arrays = { NULL, NULL, NULL, NULL, 0, FALSE };
+  CopyDay day = { G_MININT64, "" };
   g_autoptr(GError) local_error = NULL;
   QrsPgConnection *connection;
   gint64 first_usec = G_MAXINT64;
@@ -847,12 +934,12 @@ qrs_scan_store_insert (QrsScanStore    *self,
     {
       const QrsScan *scan = scans[i];
 
-      if (scan->event_id == NULL || !g_uuid_string_is_valid (scan->event_id) || scan->code_id <= 0)
+      if (scan->event_id == NULL || !uuid_string_is_valid (scan->event_id) || scan->code_id <= 0)
         {
           g_debug ("Skipping a scan without a valid event id or code");
           continue;
         }
-      append_copy_row (rows.text, scan);
+      append_copy_row (rows.text, &day, scan);
       rollup_arrays_add (&arrays, scan);
       first_usec = MIN (first_usec, scan->scanned_at);
       last_usec = MAX (last_usec, scan->scanned_at);

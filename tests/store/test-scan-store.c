@@ -438,7 +438,13 @@ test_text_fields (void)
   scan->user_agent = g_strconcat ("é", long_agent, NULL);
   g_ptr_array_add (scans, scan);
 
-  g_assert_cmpuint (insert (store, scans), ==, 3);
+  /* Past the first eight bytes, and in the last few. */
+  scan = make_scan (code, 2024, 6, 1, 15, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->user_agent);
+  scan->user_agent = g_strdup ("Mozilla/5.0 \xff (ñ) half \xc3");
+  g_ptr_array_add (scans, scan);
+
+  g_assert_cmpuint (insert (store, scans), ==, 4);
 
   value = qrs_test_sql_value (name, "SELECT user_agent || '|' || referrer_host FROM scans "
                                     "WHERE extract(hour FROM scanned_at) = 12");
@@ -454,11 +460,95 @@ test_text_fields (void)
   value = qrs_test_sql_value (name, "SELECT octet_length(user_agent) FROM scans "
                                     "WHERE extract(hour FROM scanned_at) = 14");
   g_assert_cmpstr (value, ==, "1024");
+  g_free (value);
+
+  value = qrs_test_sql_value (name, "SELECT user_agent FROM scans "
+                                    "WHERE extract(hour FROM scanned_at) = 15");
+  g_assert_cmpstr (value, ==, "Mozilla/5.0 \xef\xbf\xbd (ñ) half \xef\xbf\xbd");
+}
+
+/* A batch's times are spelt for COPY a day at a time: times on either
+ * side of midnight, out of order, and before 1970 (where division rounds
+ * the other way) keep their every microsecond, and their days roll up. */
+static void
+test_timestamps (void)
+{
+  static const struct
+  {
+    gint64      usec;
+    const char *text;
+  } times[][4] = {
+    {
+      { G_GINT64_CONSTANT (1717286399999999), "2024-06-01 23:59:59.999999" },
+      { G_GINT64_CONSTANT (1717286400000001), "2024-06-02 00:00:00.000001" },
+      { G_GINT64_CONSTANT (1717200000000000), "2024-06-01 00:00:00.000000" },
+      { G_GINT64_CONSTANT (1717331696789012), "2024-06-02 12:34:56.789012" },
+    },
+    {
+      { G_GINT64_CONSTANT (-500000), "1969-12-31 23:59:59.500000" },
+      { G_GINT64_CONSTANT (250000), "1970-01-01 00:00:00.250000" },
+      { G_GINT64_CONSTANT (-86400000001), "1969-12-30 23:59:59.999999" },
+      { G_GINT64_CONSTANT (-1), "1969-12-31 23:59:59.999999" },
+    },
+  };
+  g_autofree char *name = NULL;
+  g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
+  g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
+  gint64 code = make_code (database, "Around midnight");
+  g_autofree char *sql = NULL;
+
+  for (guint b = 0; b < G_N_ELEMENTS (times); b++)
+    {
+      g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func ((GDestroyNotify)qrs_scan_free);
+
+      for (guint i = 0; i < G_N_ELEMENTS (times[b]); i++)
+        {
+          QrsScan *scan = make_scan (code, 2024, 6, 1, 12, "Smartphone", "iOS", "Safari", FALSE, i + 1);
+
+          scan->scanned_at = times[b][i].usec;
+          g_ptr_array_add (scans, scan);
+        }
+      g_assert_cmpuint (insert (store, scans), ==, G_N_ELEMENTS (times[b]));
+    }
+
+  sql = g_strdup_printf ("SELECT string_agg(to_char (scanned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), ',' ORDER BY scanned_at)"
+                         "  FROM scans WHERE code_id = %" G_GINT64_FORMAT, code);
+  {
+    g_autofree char *stored = qrs_test_sql_value (name, sql);
+    g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+    g_autofree char *joined = NULL;
+
+    /* In time order, as the query gives them. */
+    g_ptr_array_add (expected, (gpointer)times[1][2].text);
+    g_ptr_array_add (expected, (gpointer)times[1][0].text);
+    g_ptr_array_add (expected, (gpointer)times[1][3].text);
+    g_ptr_array_add (expected, (gpointer)times[1][1].text);
+    g_ptr_array_add (expected, (gpointer)times[0][2].text);
+    g_ptr_array_add (expected, (gpointer)times[0][0].text);
+    g_ptr_array_add (expected, (gpointer)times[0][1].text);
+    g_ptr_array_add (expected, (gpointer)times[0][3].text);
+    g_ptr_array_add (expected, NULL);
+    joined = g_strjoinv (",", (char **)expected->pdata);
+    g_assert_cmpstr (stored, ==, joined);
+  }
+  {
+    g_autofree char *days = daily (name, code);
+
+    g_assert_cmpstr (days, ==, "1969-12-30:1/1/0 1969-12-31:2/2/0 1970-01-01:1/1/0 2024-06-01:2/2/0 2024-06-02:2/2/0");
+  }
 }
 
 static void
 test_invalid_rows_skipped (void)
 {
+  static const char *const bad_ids[] = {
+    "",
+    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4",     /* one short */
+    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d0",   /* one long */
+    "0a1b2c3d4e5f-4a6b-8c7d-9e0f1a2b3c4d-",    /* a dash out of place */
+    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g",    /* not hex */
+    "0a1b2c3d-4e5f-4a6b-8c7d 9e0f1a2b3c4d",
+  };
   g_autofree char *name = NULL;
   g_autoptr(QrsDatabase) database = qrs_test_open_migrated (&name);
   g_autoptr(QrsScanStore) store = qrs_scan_store_new (database);
@@ -474,12 +564,24 @@ test_invalid_rows_skipped (void)
   g_ptr_array_add (scans, scan);
   scan = make_scan (0, 2024, 2, 1, 1, "Smartphone", "iOS", "Safari", FALSE, 1);
   g_ptr_array_add (scans, scan);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+    {
+      scan = make_scan (code, 2024, 2, 1, 1, "Smartphone", "iOS", "Safari", FALSE, 1);
+      g_free (scan->event_id);
+      scan->event_id = g_strdup (bad_ids[i]);
+      g_ptr_array_add (scans, scan);
+    }
   g_ptr_array_add (scans, make_scan (code, 2024, 2, 1, 2, "Smartphone", "iOS", "Safari", FALSE, 1));
+  /* Either case is a UUID. */
+  scan = make_scan (code, 2024, 2, 1, 3, "Smartphone", "iOS", "Safari", FALSE, 1);
+  g_free (scan->event_id);
+  scan->event_id = g_strdup ("0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D");
+  g_ptr_array_add (scans, scan);
 
   g_assert_true (qrs_scan_store_insert (store, (QrsScan * const *)scans->pdata, scans->len,
                                         &n_inserted, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (n_inserted, ==, 1);
+  g_assert_cmpuint (n_inserted, ==, 2);
 
   /* Nothing to do is no error either. */
   g_assert_true (qrs_scan_store_insert (store, NULL, 0, &n_inserted, NULL, &error));
@@ -996,6 +1098,7 @@ main (int   argc,
   g_test_add_func ("/scan-store/visitors-across-batches", test_visitors_across_batches);
   g_test_add_func ("/scan-store/partitions", test_partitions);
   g_test_add_func ("/scan-store/text-fields", test_text_fields);
+  g_test_add_func ("/scan-store/timestamps", test_timestamps);
   g_test_add_func ("/scan-store/invalid-rows-skipped", test_invalid_rows_skipped);
   g_test_add_func ("/scan-store/count-by-day", test_count_by_day);
   g_test_add_func ("/scan-store/count-by", test_count_by);
