@@ -124,12 +124,22 @@ run_housekeeping (QrsScanIngest *self)
     g_warning ("Cannot keep the scan tables: %s", error->message);
 }
 
+/* An agent's versions as the scans store them, spelt once a batch:
+ * a batch holds many scans of few agents. */
+typedef struct
+{
+  char *os_version;
+  char *browser_version;
+} AgentVersions;
+
 /* @scan borrows the row's strings and the agent's, and keeps what it
  * makes in @strings: it lives for one batch and is never given to
- * qrs_scan_free(), which saves a dozen strings made and freed per scan. */
+ * qrs_scan_free(), which saves a dozen strings made and freed per scan.
+ * @versions maps the batch's agents to their #AgentVersions. */
 static void
 view_row (const QrsScanRow *row,
           GStringChunk     *strings,
+          GHashTable       *versions,
           QrsScan          *scan)
 {
   const QrsUserAgent *agent = row->agent;
@@ -146,16 +156,25 @@ view_row (const QrsScanRow *row,
 
   if (agent != NULL)
     {
-      char version[128];
+      AgentVersions *spelt = g_hash_table_lookup (versions, agent);
+
+      if (spelt == NULL)
+        {
+          char version[128];
+
+          spelt = g_new0 (AgentVersions, 1);
+          if (qrs_user_agent_format_os_version (agent, version, sizeof version))
+            spelt->os_version = g_string_chunk_insert (strings, version);
+          if (qrs_user_agent_format_browser_version (agent, version, sizeof version))
+            spelt->browser_version = g_string_chunk_insert (strings, version);
+          g_hash_table_insert (versions, (gpointer)agent, spelt);
+        }
 
       scan->device = (char *)qrs_device_class_to_string (agent->device_class);
       scan->os = agent->os_family;
-      /* A few versions cover a day's scans: each is kept once. */
-      if (qrs_user_agent_format_os_version (agent, version, sizeof version))
-        scan->os_version = g_string_chunk_insert_const (strings, version);
+      scan->os_version = spelt->os_version;
       scan->browser = agent->browser_family;
-      if (qrs_user_agent_format_browser_version (agent, version, sizeof version))
-        scan->browser_version = g_string_chunk_insert_const (strings, version);
+      scan->browser_version = spelt->browser_version;
       /* Bots are kept and flagged, never dropped. */
       scan->is_bot = agent->is_bot;
     }
@@ -171,6 +190,7 @@ qrs_scan_ingest_func (const QrsScanRow  *rows,
   g_autofree QrsScan *views = NULL;
   g_autofree QrsScan **scans = NULL;
   g_autoptr(GStringChunk) strings = NULL;
+  g_autoptr(GHashTable) versions = NULL;
   g_autofree char *next_conninfo = NULL;
   gboolean ok;
 
@@ -193,9 +213,10 @@ qrs_scan_ingest_func (const QrsScanRow  *rows,
   views = g_new0 (QrsScan, n_rows);
   scans = g_new (QrsScan *, n_rows);
   strings = g_string_chunk_new (64 * (gsize)MAX (n_rows, 1));
+  versions = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (guint i = 0; i < n_rows; i++)
     {
-      view_row (&rows[i], strings, &views[i]);
+      view_row (&rows[i], strings, versions, &views[i]);
       scans[i] = &views[i];
     }
 

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "qrs-spool.h"
+#include "qrs-utf8.h"
 
 /* A record: magic, payload length and CRC-32 of the payload (all
  * little-endian), then the payload:
@@ -300,7 +301,7 @@ take_string (const guint8 **p,
 {
   char *s;
 
-  if (*p + length > end || !g_utf8_validate ((const char *)*p, length, NULL))
+  if (*p + length > end || !qrs_utf8_validate_len ((const char *)*p, length))
     {
       *ok = FALSE;
       return NULL;
