@@ -60,6 +60,8 @@ die_with_parent (gpointer user_data)
 
       setrlimit (RLIMIT_NOFILE, &limit);
     }
+  if (fixture->child_setup != NULL)
+    fixture->child_setup (fixture->child_setup_data);
 }
 
 void

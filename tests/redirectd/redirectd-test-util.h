@@ -21,6 +21,10 @@ typedef struct
   guint        fd_limit;        /* RLIMIT_NOFILE of the daemon; 0: as ours */
   const char  *asan_options;    /* ASAN_OPTIONS of the daemon; NULL: as ours */
   gboolean     fatal_warnings;  /* a warning the daemon logs aborts it */
+  /* Run in the daemon's process between fork and exec, where only
+   * async-signal-safe calls may be made; NULL: nothing more. */
+  GSpawnChildSetupFunc child_setup;
+  gpointer             child_setup_data;
 } Fixture;
 
 typedef struct
