@@ -9,12 +9,16 @@
 
 #include "config.h"
 
+#include <linux/capability.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -342,44 +346,50 @@ probe_idle_and_back (gpointer data)
                           sched_setscheduler (0, SCHED_OTHER, &param) == 0);
 }
 
-/* The writer commits at idle priority while it is caught up, where a
- * busy core could leave it for long: a commit still at idle priority
- * after 50 ms is put back to the normal one.  Here PostgreSQL holds the
- * commit (the scans locked), which the rescue cannot tell from a core
- * that never comes, and the scans arrive once the lock goes. */
-static void
-test_commits_come_back_from_idle (DbFixture     *fixture,
-                                  gconstpointer  data)
+/* Holds the writer's next commit in PostgreSQL, which the rescue cannot
+ * tell from a core that never comes. */
+static PGconn *
+lock_scans (DbFixture *fixture)
 {
-  g_autofree char *database = g_strdup_printf ("--database=%s", fixture->conninfo);
   const char *keywords[] = { "dbname", NULL };
   const char *values[] = { fixture->dbname, NULL };
-  g_autofree char *log = NULL;
+  PGconn *lock = PQconnectdbParams (keywords, values, FALSE);
+  PGresult *result;
+
+  g_assert_cmpint (PQstatus (lock), ==, CONNECTION_OK);
+  PQclear (PQexec (lock, "BEGIN"));
+  result = PQexec (lock, "LOCK TABLE scans IN ACCESS EXCLUSIVE MODE");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  return lock;
+}
+
+static void
+unlock_scans (PGconn *lock)
+{
+  PQclear (PQexec (lock, "COMMIT"));
+  PQfinish (lock);
+}
+
+static void
+assert_log_quiet (DbFixture *fixture)
+{
+  g_autofree char *log = read_log (&fixture->daemon);
+
+  if (strstr (log, "WARNING") != NULL || strstr (log, "CRITICAL") != NULL)
+    g_error ("The daemon logged:\n%s", log);
+}
+
+/* Three scans whose commit PostgreSQL holds: the rescue puts it back to
+ * the normal priority once, and the scans arrive once the lock goes. */
+static void
+expect_held_commit_rescued (DbFixture *fixture)
+{
   gint64 deadline;
   PGconn *lock;
 
-  if (!GPOINTER_TO_INT (g_thread_join (g_thread_new ("probe", probe_idle_and_back, NULL))))
-    {
-      g_test_skip ("This process may not bring a thread back from idle priority (RLIMIT_NICE below 20, "
-                   "no CAP_SYS_NICE), so the daemon commits at the normal priority");
-      return;
-    }
-
-  insert_two_codes (fixture);
-  start_with_database (fixture, "--workers=1");
-  wait_until_ready (fixture);
   g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), ==, 0);
-
-  lock = PQconnectdbParams (keywords, values, FALSE);
-  g_assert_cmpint (PQstatus (lock), ==, CONNECTION_OK);
-  PQclear (PQexec (lock, "BEGIN"));
-  {
-    PGresult *result = PQexec (lock, "LOCK TABLE scans IN ACCESS EXCLUSIVE MODE");
-
-    g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-    PQclear (result);
-  }
-
+  lock = lock_scans (fixture);
   for (guint i = 0; i < 3; i++)
     {
       g_auto(Reply) reply = request (&fixture->daemon, "GET", "/r/open-day", NULL);
@@ -391,13 +401,154 @@ test_commits_come_back_from_idle (DbFixture     *fixture,
     g_usleep (20000);
   g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), ==, 1);
 
-  PQclear (PQexec (lock, "COMMIT"));
-  PQfinish (lock);
+  unlock_scans (lock);
   wait_for_count (fixture, "SELECT count(*) FROM scans", 3, 20000);
   g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_written_total"), ==, 3);
-  log = read_log (&fixture->daemon);
-  if (strstr (log, "WARNING") != NULL || strstr (log, "CRITICAL") != NULL)
-    g_error ("The daemon logged:\n%s", log);
+  assert_log_quiet (fixture);
+}
+
+/* The writer commits at idle priority while it is caught up, where a
+ * busy core could leave it for long: a commit still at idle priority
+ * after 50 ms is put back to the normal one. */
+static void
+test_commits_come_back_from_idle (DbFixture     *fixture,
+                                  gconstpointer  data)
+{
+  if (!GPOINTER_TO_INT (g_thread_join (g_thread_new ("probe", probe_idle_and_back, NULL))))
+    {
+      g_test_skip ("This process may not bring a thread back from idle priority (RLIMIT_NICE below 20, "
+                   "no CAP_SYS_NICE), so the daemon commits at the normal priority");
+      return;
+    }
+
+  insert_two_codes (fixture);
+  start_with_database (fixture, "--workers=1");
+  wait_until_ready (fixture);
+  expect_held_commit_rescued (fixture);
+}
+
+/* The daemon's process as the systemd unit makes it, whatever ours is:
+ * no CAP_SYS_NICE, and RLIMIT_NICE as given. */
+typedef struct
+{
+  rlim_t   nice_limit;
+  gboolean drop_sys_nice;
+} NiceSetup;
+
+#define CAP_MASK(cap) (G_GUINT64_CONSTANT (1) << (cap))
+
+/* One capability set of a /proc/PID/status, "CapEff" and the like. */
+static guint64
+status_caps (const char *status,
+             const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\n%s:", name);
+  const char *line = strstr (status, key);
+
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 16);
+}
+
+/* Between fork and exec, in a process that has threads: system calls
+ * only.  Their failures show in the daemon's /proc files, which the
+ * tests read (assert_daemon_nice()). */
+static void
+limit_nice (gpointer data)
+{
+  const NiceSetup *setup = data;
+  struct rlimit limit = { setup->nice_limit, setup->nice_limit };
+
+  setrlimit (RLIMIT_NICE, &limit);
+  if (setup->drop_sys_nice)
+    {
+      struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+      struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+
+      /* Root's exec takes its capabilities from the bounding set and
+       * the inheritable one: out of both. */
+      prctl (PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0);
+      if (syscall (SYS_capget, &header, caps) == 0)
+        {
+          caps[CAP_TO_INDEX (CAP_SYS_NICE)].inheritable &= ~CAP_TO_MASK (CAP_SYS_NICE);
+          syscall (SYS_capset, &header, caps);
+        }
+    }
+}
+
+/* Fills @setup for a daemon with RLIMIT_NICE @nice_limit and without
+ * CAP_SYS_NICE, or skips the test when this process cannot make one. */
+static gboolean
+nice_setup_or_skip (NiceSetup *setup,
+                    rlim_t     nice_limit)
+{
+  g_autofree char *status = NULL;
+  struct rlimit ours;
+  guint64 effective;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  effective = status_caps (status, "CapEff");
+  g_assert_cmpint (getrlimit (RLIMIT_NICE, &ours), ==, 0);
+  if (ours.rlim_max < nice_limit && (effective & CAP_MASK (CAP_SYS_RESOURCE)) == 0)
+    {
+      g_autofree char *reason = g_strdup_printf ("The hard RLIMIT_NICE here is %lu and this process lacks "
+                                                 "CAP_SYS_RESOURCE to raise it to %lu for the daemon",
+                                                 (gulong)ours.rlim_max, (gulong)nice_limit);
+      g_test_skip (reason);
+      return FALSE;
+    }
+
+  /* A process of root's gets every capability of its bounding set at
+   * exec; another one only its ambient ones (the daemon has no file
+   * capabilities). */
+  setup->nice_limit = nice_limit;
+  setup->drop_sys_nice = getuid () == 0 || geteuid () == 0 ||
+                         (status_caps (status, "CapAmb") & CAP_MASK (CAP_SYS_NICE)) != 0;
+  if (setup->drop_sys_nice && (effective & CAP_MASK (CAP_SETPCAP)) == 0)
+    {
+      g_test_skip ("The daemon would have CAP_SYS_NICE, and this process lacks CAP_SETPCAP "
+                   "to take it out of the daemon's bounding set");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Without this, a test of the daemon without CAP_SYS_NICE proves
+ * nothing. */
+static void
+assert_daemon_nice (DbFixture *fixture,
+                    rlim_t     nice_limit)
+{
+  g_autofree char *status = daemon_proc (&fixture->daemon, "status");
+  g_autofree char *limits = daemon_proc (&fixture->daemon, "limits");
+  const char *line = strstr (limits, "Max nice priority");
+  char *end;
+
+  g_assert_cmpuint (status_caps (status, "CapEff") & CAP_MASK (CAP_SYS_NICE), ==, 0);
+  g_assert_cmpuint (status_caps (status, "CapPrm") & CAP_MASK (CAP_SYS_NICE), ==, 0);
+  g_assert_nonnull (line);
+  line += strlen ("Max nice priority");
+  g_assert_cmpuint (g_ascii_strtoull (line, &end, 10), ==, nice_limit);
+  g_assert_cmpuint (g_ascii_strtoull (end, NULL, 10), ==, nice_limit);
+}
+
+/* The systemd unit's way (LimitNICE=+0, no capabilities): RLIMIT_NICE
+ * alone lets a commit come back from idle priority. */
+static void
+test_commits_come_back_by_rlimit_nice (DbFixture     *fixture,
+                                       gconstpointer  data)
+{
+  NiceSetup setup;
+
+  if (!nice_setup_or_skip (&setup, 20))
+    return;
+
+  insert_two_codes (fixture);
+  fixture->daemon.child_setup = limit_nice;
+  fixture->daemon.child_setup_data = &setup;
+  start_with_database (fixture, "--workers=1");
+  assert_daemon_nice (fixture, 20);
+  wait_until_ready (fixture);
+  expect_held_commit_rescued (fixture);
 }
 
 static void
@@ -787,6 +938,7 @@ main (int   argc,
   ADD ("/redirectd-db/hostile-ids", test_hostile_ids_stored_verbatim_never_matched);
   ADD ("/redirectd-db/scans-reach-database", test_scans_reach_database);
   ADD ("/redirectd-db/commits-come-back-from-idle", test_commits_come_back_from_idle);
+  ADD ("/redirectd-db/commits-come-back-by-rlimit-nice", test_commits_come_back_by_rlimit_nice);
   ADD ("/redirectd-db/graceful-stop-flushes", test_graceful_stop_flushes);
   ADD ("/redirectd-db/kill-and-restart-loses-nothing", test_kill_and_restart_loses_nothing);
   ADD ("/redirectd-db/database-outage-drains", test_database_outage_drains);
