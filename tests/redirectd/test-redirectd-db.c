@@ -551,6 +551,96 @@ test_commits_come_back_by_rlimit_nice (DbFixture     *fixture,
   expect_held_commit_rescued (fixture);
 }
 
+/* The daemon's thread named @name; 0 if it has none. */
+static pid_t
+daemon_thread (DbFixture  *fixture,
+               const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/task", g_subprocess_get_identifier (fixture->daemon.process));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename (path, tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      /* A thread may end between the listing and the read. */
+      if (g_file_get_contents (comm_path, &comm, NULL, NULL) && g_strcmp0 (g_strchomp (comm), name) == 0)
+        return (pid_t)g_ascii_strtoull (tid, NULL, 10);
+    }
+  return 0;
+}
+
+static int
+thread_policy (pid_t tid)
+{
+  int policy = sched_getscheduler (tid);
+
+  g_assert_cmpint (policy, >=, 0);
+  return policy & ~SCHED_RESET_ON_FORK;
+}
+
+/* Neither CAP_SYS_NICE nor RLIMIT_NICE 20: a thread at idle priority
+ * could never come back, nor could the rescue put it back, so the
+ * writer never goes there.  A commit that PostgreSQL holds then keeps
+ * the normal priority all along, and nothing is rescued.  The rescue
+ * counter alone would not show a writer stuck at idle priority, since a
+ * rescue that fails is not counted, and the daemon says what it chose
+ * only at debug level, on the standard output the tests silence: the
+ * thread's own policy is what shows. */
+static void
+test_commits_never_idle_without_way_back (DbFixture     *fixture,
+                                          gconstpointer  data)
+{
+  g_autofree char *waiting = g_strdup_printf ("SELECT count(*) FROM pg_stat_activity"
+                                              " WHERE usename = '%s' AND wait_event_type = 'Lock'",
+                                              fixture->login);
+  NiceSetup setup;
+  gint64 until;
+  pid_t writer;
+  PGconn *lock;
+
+  if (!nice_setup_or_skip (&setup, 0))
+    return;
+
+  insert_two_codes (fixture);
+  fixture->daemon.child_setup = limit_nice;
+  fixture->daemon.child_setup_data = &setup;
+  start_with_database (fixture, "--workers=1");
+  assert_daemon_nice (fixture, 0);
+  wait_until_ready (fixture);
+  writer = daemon_thread (fixture, "scan-writer");
+  g_assert_cmpint (writer, >, 0);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), ==, 0);
+
+  lock = lock_scans (fixture);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_auto(Reply) reply = request (&fixture->daemon, "GET", "/r/open-day", NULL);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  /* The commit under way, waiting for the lock: twenty times the 50 ms
+   * after which a commit at idle priority would be rescued. */
+  wait_for_count (fixture, waiting, 1, 20000);
+  until = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    {
+      g_assert_cmpint (thread_policy (writer), ==, SCHED_OTHER);
+      g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), ==, 0);
+      g_usleep (20000);
+    }
+  g_assert_cmpuint (sql_count (fixture, waiting), ==, 1);
+
+  unlock_scans (lock);
+  wait_for_count (fixture, "SELECT count(*) FROM scans", 3, 20000);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scans_written_total"), ==, 3);
+  g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), ==, 0);
+  g_assert_cmpint (thread_policy (writer), ==, SCHED_OTHER);
+  assert_log_quiet (fixture);
+}
+
 static void
 test_graceful_stop_flushes (DbFixture     *fixture,
                             gconstpointer  data)
@@ -939,6 +1029,7 @@ main (int   argc,
   ADD ("/redirectd-db/scans-reach-database", test_scans_reach_database);
   ADD ("/redirectd-db/commits-come-back-from-idle", test_commits_come_back_from_idle);
   ADD ("/redirectd-db/commits-come-back-by-rlimit-nice", test_commits_come_back_by_rlimit_nice);
+  ADD ("/redirectd-db/commits-never-idle-without-way-back", test_commits_never_idle_without_way_back);
   ADD ("/redirectd-db/graceful-stop-flushes", test_graceful_stop_flushes);
   ADD ("/redirectd-db/kill-and-restart-loses-nothing", test_kill_and_restart_loses_nothing);
   ADD ("/redirectd-db/database-outage-drains", test_database_outage_drains);
