@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <locale.h>
 #include <netinet/in.h>
-#include <string.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
@@ -26,9 +28,17 @@
 #include "qrs-spool.h"
 #include "qrs-user-agent.h"
 
-/* SIGTERM to exit within 5 s: requests get 2 s, the database 2 s. */
+/* SIGTERM to exit within 5 s: requests get 2 s, the route listener
+ * 0.3 s, the database 1.5 s (and the writer 0.3 s more to give up). */
 #define STOP_REQUESTS_MS  2000
-#define STOP_DRAIN_MS     2000
+#define STOP_LISTENER_MS  300
+#define STOP_DRAIN_MS     1500
+
+/* Threads a stop left inside a call to a database server that does not
+ * answer, with what they use: kept until the process exits. */
+static QrsRouteListener *left_listener;
+static QrsScanWriter *left_writer;
+static QrsSpool *left_spool;
 
 typedef struct
 {
@@ -316,7 +326,8 @@ start (Daemon  *daemon,
   return TRUE;
 }
 
-static void
+/* Returns FALSE when a thread was left running. */
+static gboolean
 stop (Daemon *daemon)
 {
   g_clear_pointer (&daemon->metrics_accept, qrs_accept_loop_free);
@@ -324,10 +335,15 @@ stop (Daemon *daemon)
     soup_server_disconnect (daemon->metrics_server);
   if (daemon->server != NULL)
     qrs_redirect_server_stop (daemon->server, STOP_REQUESTS_MS);
-  if (daemon->listener != NULL)
-    qrs_route_listener_stop (daemon->listener);
-  if (daemon->writer != NULL)
-    qrs_scan_writer_stop (daemon->writer, STOP_DRAIN_MS);
+  if (daemon->listener != NULL && !qrs_route_listener_stop (daemon->listener, STOP_LISTENER_MS))
+    left_listener = g_steal_pointer (&daemon->listener);
+  if (daemon->writer != NULL && !qrs_scan_writer_stop (daemon->writer, STOP_DRAIN_MS))
+    {
+      g_message ("The database did not answer in time; the scans not written yet are safe "
+                 "in the spool and go to the database after the next start");
+      left_writer = g_steal_pointer (&daemon->writer);
+      left_spool = g_steal_pointer (&daemon->spool);
+    }
   if (daemon->spool != NULL)
     qrs_spool_close (daemon->spool);
 
@@ -341,6 +357,7 @@ stop (Daemon *daemon)
   g_clear_pointer (&daemon->metrics, qrs_redirect_metrics_free);
   g_clear_pointer (&daemon->config, qrs_redirect_config_unref);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
+  return left_listener == NULL && left_writer == NULL;
 }
 
 int
@@ -398,7 +415,15 @@ main (int   argc,
 
   for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
     g_source_remove (signal_ids[i]);
-  stop (&daemon);
+  if (!stop (&daemon))
+    {
+      /* Not exit(): its handlers include OpenSSL's cleanup, which frees
+       * what a thread still inside libpq may take next, and crashes it
+       * (docs/architecture.md, "Exit waits for the store's threads").
+       * Every scan answered is on disk already. */
+      fflush (NULL);
+      _exit (daemon.exit_status);
+    }
   qrs_redirect_flags_clear (&daemon.flags);
 
   return daemon.exit_status;

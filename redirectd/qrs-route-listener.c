@@ -43,24 +43,32 @@ struct _QrsRouteListener
   gboolean        reload;          /* guarded by lock */
   gboolean        reconnect;       /* guarded by lock */
   gboolean        stopping;        /* guarded by lock */
+  gboolean        finished;        /* the thread is done; guarded by lock */
+  GCond           finished_cond;
 
   atomic_bool     connected;
 };
 
 G_DEFINE_FINAL_TYPE (QrsRouteListener, qrs_route_listener, G_TYPE_OBJECT)
 
+static gboolean stop_thread (QrsRouteListener *self,
+                             gint64            deadline);
+
 static void
 qrs_route_listener_finalize (GObject *object)
 {
   QrsRouteListener *self = (QrsRouteListener *)object;
 
-  qrs_route_listener_stop (self);
+  /* A thread left running by qrs_route_listener_stop() uses us still:
+   * the process was about to exit and should have kept us. */
+  stop_thread (self, G_MAXINT64);
   if (self->wake_fd >= 0)
     close (self->wake_fd);
   g_clear_object (&self->routes);
   g_clear_pointer (&self->snapshot_path, g_free);
   g_clear_pointer (&self->conninfo, g_free);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->finished_cond);
 
   G_OBJECT_CLASS (qrs_route_listener_parent_class)->finalize (object);
 }
@@ -77,6 +85,7 @@ static void
 qrs_route_listener_init (QrsRouteListener *self)
 {
   g_mutex_init (&self->lock);
+  g_cond_init (&self->finished_cond);
   self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (self->wake_fd < 0)
     g_error ("Cannot create an eventfd: %s", g_strerror (errno));
@@ -462,6 +471,10 @@ listener_thread (gpointer data)
         break;
     }
 
+  g_mutex_lock (&self->lock);
+  self->finished = TRUE;
+  g_cond_broadcast (&self->finished_cond);
+  g_mutex_unlock (&self->lock);
   return NULL;
 }
 
@@ -499,20 +512,50 @@ qrs_route_listener_reload (QrsRouteListener *self,
   wake (self);
 }
 
-void
-qrs_route_listener_stop (QrsRouteListener *self)
+static gboolean
+stop_thread (QrsRouteListener *self,
+             gint64            deadline)
 {
-  g_return_if_fail (QRS_IS_ROUTE_LISTENER (self));
+  gboolean finished;
 
   if (self->thread == NULL)
-    return;
+    return TRUE;
 
   g_mutex_lock (&self->lock);
   self->stopping = TRUE;
   g_mutex_unlock (&self->lock);
   wake (self);
 
-  g_thread_join (g_steal_pointer (&self->thread));
+  g_mutex_lock (&self->lock);
+  while (!self->finished)
+    if (!g_cond_wait_until (&self->finished_cond, &self->lock, deadline))
+      break;
+  finished = self->finished;
+  g_mutex_unlock (&self->lock);
+
+  if (finished)
+    g_thread_join (g_steal_pointer (&self->thread));
+  return finished;
+}
+
+/**
+ * qrs_route_listener_stop:
+ * @timeout_ms: how long to wait for the thread
+ *
+ * The thread may be connecting to a database server that does not
+ * answer, which only the connection's timeout ends: past @timeout_ms it
+ * is left running.
+ *
+ * Returns: %TRUE if the thread has ended; %FALSE if it was left running,
+ *   when @self must be kept until the process exits
+ */
+gboolean
+qrs_route_listener_stop (QrsRouteListener *self,
+                         guint             timeout_ms)
+{
+  g_return_val_if_fail (QRS_IS_ROUTE_LISTENER (self), TRUE);
+
+  return stop_thread (self, g_get_monotonic_time () + (gint64)timeout_ms * 1000);
 }
 
 gboolean

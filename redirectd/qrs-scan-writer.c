@@ -31,6 +31,7 @@ struct _QrsScanWriter
   GMutex                lock;
   GCond                 cond;
   gboolean              stopping;          /* guarded by lock */
+  gboolean              finished;          /* the thread is done; guarded by lock */
   gint64                drain_deadline;    /* guarded by lock */
 
   _Atomic guint64       written;
@@ -69,12 +70,23 @@ G_DEFINE_FINAL_TYPE (QrsScanWriter, qrs_scan_writer, G_TYPE_OBJECT)
  * is a copy, thirteen strings to make and free per scan. */
 #define AGENTS_MAX_DEFAULT 4096
 
+/* How long past the drain deadline a stop waits for the thread: a call
+ * into libpq ends only when the server answers or the connection times
+ * out, which for a server that hangs is far past any stop's time. */
+#define STOP_GRACE_US (300 * 1000)
+
+static gboolean stop_thread (QrsScanWriter *self,
+                             guint          drain_timeout_ms,
+                             gboolean       bounded);
+
 static void
 qrs_scan_writer_finalize (GObject *object)
 {
   QrsScanWriter *self = (QrsScanWriter *)object;
 
-  qrs_scan_writer_stop (self, 0);
+  /* A thread left running by qrs_scan_writer_stop() uses us still: the
+   * process was about to exit and should have kept us. */
+  stop_thread (self, 0, FALSE);
   if (self->ingest_destroy != NULL)
     self->ingest_destroy (self->ingest_data);
   g_clear_object (&self->spool);
@@ -519,6 +531,10 @@ writer_thread (gpointer data)
         }
     }
 
+  g_mutex_lock (&self->lock);
+  self->finished = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
   return NULL;
 }
 
@@ -548,22 +564,17 @@ qrs_scan_writer_start (QrsScanWriter *self)
   self->thread = g_thread_new ("scan-writer", writer_thread, self);
 }
 
-/**
- * qrs_scan_writer_stop:
- * @drain_timeout_ms: how long to go on writing to the database
- *
- * Makes the spool durable and writes what it can within the time given.
- */
-void
-qrs_scan_writer_stop (QrsScanWriter *self,
-                      guint          drain_timeout_ms)
+static gboolean
+stop_thread (QrsScanWriter *self,
+             guint          drain_timeout_ms,
+             gboolean       bounded)
 {
   g_autoptr(GError) error = NULL;
-
-  g_return_if_fail (QRS_IS_SCAN_WRITER (self));
+  gboolean finished;
+  gint64 deadline;
 
   if (self->thread == NULL)
-    return;
+    return TRUE;
 
   /* The main loop may have stopped: nothing would rescue a commit at
    * idle priority now.  No more of them, and the one under way back to
@@ -575,19 +586,51 @@ qrs_scan_writer_stop (QrsScanWriter *self,
   g_mutex_lock (&self->lock);
   self->stopping = TRUE;
   self->drain_deadline = g_get_monotonic_time () + (gint64)drain_timeout_ms * 1000;
+  deadline = self->drain_deadline + STOP_GRACE_US;
   g_cond_broadcast (&self->cond);
+  while (!self->finished)
+    if (!g_cond_wait_until (&self->cond, &self->lock, bounded ? deadline : G_MAXINT64))
+      break;
+  finished = self->finished;
   g_mutex_unlock (&self->lock);
 
-  g_thread_join (g_steal_pointer (&self->thread));
-  /* Its thread id may be another thread's from now on. */
-  if (self->rescue != NULL)
+  if (finished)
     {
-      g_source_destroy (self->rescue);
-      g_clear_pointer (&self->rescue, g_source_unref);
+      g_thread_join (g_steal_pointer (&self->thread));
+      /* Its thread id may be another thread's from now on. */
+      if (self->rescue != NULL)
+        {
+          g_source_destroy (self->rescue);
+          g_clear_pointer (&self->rescue, g_source_unref);
+        }
     }
 
+  /* Whether or not the thread is done: every scan answered is on disk. */
   if (!qrs_spool_sync (self->spool, &error))
     g_warning ("%s", error->message);
+  return finished;
+}
+
+/**
+ * qrs_scan_writer_stop:
+ * @drain_timeout_ms: how long to go on writing to the database
+ *
+ * Makes the spool durable and writes what it can within the time given.
+ * The thread may be inside a call to a database server that does not
+ * answer, which only the connection's own timeout ends: then it is left
+ * running, and the scans it has not committed stay in the spool for the
+ * next start.
+ *
+ * Returns: %TRUE if the thread has ended; %FALSE if it was left running,
+ *   when @self must be kept until the process exits
+ */
+gboolean
+qrs_scan_writer_stop (QrsScanWriter *self,
+                      guint          drain_timeout_ms)
+{
+  g_return_val_if_fail (QRS_IS_SCAN_WRITER (self), TRUE);
+
+  return stop_thread (self, drain_timeout_ms, TRUE);
 }
 
 guint64

@@ -54,7 +54,7 @@ void           qrs_scan_writer_set_ingest   (QrsScanWriter              *self,
                                              gpointer                    user_data,
                                              GDestroyNotify              destroy);
 void           qrs_scan_writer_start        (QrsScanWriter              *self);
-void           qrs_scan_writer_stop         (QrsScanWriter              *self,
+gboolean       qrs_scan_writer_stop         (QrsScanWriter              *self,
                                              guint                       drain_timeout_ms);
 guint64        qrs_scan_writer_get_written  (QrsScanWriter              *self);
 guint64        qrs_scan_writer_get_rescued  (QrsScanWriter              *self);

@@ -51,6 +51,10 @@ struct _QrsSpool
   int              dir_fd;
   guint64          segment_size;
 
+  /* One qrs_spool_sync() at a time: the writer thread's, and at a stop
+   * that could not wait for that thread, the stopping one's. */
+  GMutex           sync_lock;
+
   GMutex           lock;
   /* Guarded by lock. */
   GArray          *segments;        /* of Segment, by seq */
@@ -412,6 +416,7 @@ qrs_spool_finalize (GObject *object)
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->read_buffer, g_free);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->sync_lock);
 
   G_OBJECT_CLASS (qrs_spool_parent_class)->finalize (object);
 }
@@ -428,6 +433,7 @@ static void
 qrs_spool_init (QrsSpool *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->sync_lock);
   self->segments = g_array_new (FALSE, FALSE, sizeof (Segment));
   self->dir_fd = -1;
   self->active_fd = -1;
@@ -796,7 +802,7 @@ qrs_spool_append (QrsSpool            *self,
  *
  * Makes every record appended so far durable: the group fsync, called by
  * the writer thread every few tens of milliseconds, not per request.
- * One caller at a time.
+ * A second caller waits for the first (sync_lock).
  *
  * It syncs the active segment's own descriptor, outside the lock, and
  * needs no new one: a process out of descriptors (a flood of
@@ -839,9 +845,9 @@ qrs_spool_append (QrsSpool            *self,
  * moves.  Records after @target wait for the next call.  An error keeps
  * synced_bytes and puts dir_unsynced back, so the next call tries again.
  */
-gboolean
-qrs_spool_sync (QrsSpool  *self,
-                GError   **error)
+static gboolean
+sync_spool (QrsSpool  *self,
+            GError   **error)
 {
   guint64 target;
   gboolean sync_directory;
@@ -849,8 +855,6 @@ qrs_spool_sync (QrsSpool  *self,
   int retired;
   int fd = -1;
   int saved_errno = 0;
-
-  g_return_val_if_fail (QRS_IS_SPOOL (self), FALSE);
 
   g_mutex_lock (&self->lock);
   g_assert (self->syncing_fd < 0);
@@ -906,6 +910,20 @@ qrs_spool_sync (QrsSpool  *self,
     return set_io_error (error, saved_errno, _("Cannot sync the spool in"), self->directory);
 
   return TRUE;
+}
+
+gboolean
+qrs_spool_sync (QrsSpool  *self,
+                GError   **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (QRS_IS_SPOOL (self), FALSE);
+
+  g_mutex_lock (&self->sync_lock);
+  ok = sync_spool (self, error);
+  g_mutex_unlock (&self->sync_lock);
+  return ok;
 }
 
 void

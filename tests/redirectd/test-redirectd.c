@@ -1091,6 +1091,54 @@ test_stop_under_load (Fixture       *fixture,
   assert_spool_matches (fixture, load.redirects);
 }
 
+/* A database host that takes connections and never answers (frozen, or
+ * behind a firewall that drops): libpq waits out its connect timeout,
+ * 10 s, well past the 5 s a stop has.  The stop does not wait for it,
+ * and the scans answered are in the spool for the next start. */
+static void
+test_stop_while_database_hangs (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GArray) records = NULL;
+  g_autofree char *database = NULL;
+  g_autofree char *log = NULL;
+  gint64 took;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (silent, address, FALSE, &error));
+  g_assert_true (g_socket_listen (silent, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (silent, &error);
+  g_assert_no_error (error);
+  /* Never accepted: the kernel completes the handshakes, and nothing
+   * ever answers libpq's startup message. */
+  database = g_strdup_printf ("--database=host=127.0.0.1 port=%u dbname=qrstudio",
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  daemon_start (fixture, (const char *[]) { database, "--workers=1", NULL });
+  for (guint i = 0; i < 3; i++)
+    {
+      g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", NULL);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  /* The writer is connecting by now (its first batch waits at most
+   * 100 ms), and so is the route listener. */
+  g_usleep (500 * 1000);
+
+  took = daemon_stop (fixture, SIGTERM);
+  g_assert_cmpint (took, <, 5 * G_USEC_PER_SEC);
+  records = read_spool (fixture);
+  g_assert_cmpuint (records->len, ==, 3);
+  log = read_log (fixture);
+  g_assert_nonnull (strstr (log, "did not answer in time"));
+}
+
 static void
 test_spool_full_still_redirects (Fixture       *fixture,
                                  gconstpointer  data)
@@ -1620,6 +1668,7 @@ main (int   argc,
   ADD ("/redirectd/untrusted-forwarded-for", test_untrusted_forwarded_for, NULL);
   ADD ("/redirectd/graceful-stop", test_graceful_stop, NULL);
   ADD ("/redirectd/stop-under-load", test_stop_under_load, NULL);
+  ADD ("/redirectd/stop-while-database-hangs", test_stop_while_database_hangs, NULL);
   ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
   ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
   ADD ("/redirectd/client-aborts-are-not-500", test_client_aborts_are_not_500, NULL);
