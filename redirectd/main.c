@@ -98,6 +98,7 @@ metrics_cb (SoupServer        *server,
   gauges.scans_dropped = qrs_spool_get_dropped (daemon->spool);
   gauges.spool_skipped = qrs_spool_get_skipped (daemon->spool);
   gauges.spool_bytes = qrs_spool_get_bytes (daemon->spool);
+  gauges.spool_pending_bytes = qrs_spool_get_pending_bytes (daemon->spool);
   gauges.spool_max_bytes = qrs_spool_get_max_bytes (daemon->spool);
   gauges.routes_loaded = qrs_route_table_get_size (daemon->routes);
   gauges.route_lookups = qrs_route_table_get_lookups (daemon->routes);

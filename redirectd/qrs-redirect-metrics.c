@@ -162,9 +162,13 @@ qrs_redirect_metrics_render (QrsRedirectMetrics      *self,
   append_counter (out, "qrstudio_redirect_spool_records_skipped_total",
                   "Torn or damaged spool records skipped.", "counter", gauges->spool_skipped);
   append_counter (out, "qrstudio_redirect_scans_pending",
-                  "Scans spooled by this process and not yet in the database.", "gauge", gauges->scans_pending);
+                  "Scans spooled by this process since it started and not yet in the database.", "gauge",
+                  gauges->scans_pending);
   append_counter (out, "qrstudio_redirect_spool_bytes",
                   "Bytes of spool segments on disk.", "gauge", gauges->spool_bytes);
+  append_counter (out, "qrstudio_redirect_spool_pending_bytes",
+                  "Bytes of scans in the spool not yet known to be in the database, whichever run of the "
+                  "daemon spooled them.", "gauge", gauges->spool_pending_bytes);
   append_counter (out, "qrstudio_redirect_spool_max_bytes",
                   "The --spool-max limit.", "gauge", gauges->spool_max_bytes);
   append_counter (out, "qrstudio_redirect_routes_loaded",

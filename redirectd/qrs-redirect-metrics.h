@@ -23,6 +23,7 @@ typedef struct
   guint64  scans_dropped;
   guint64  spool_skipped;
   guint64  spool_bytes;
+  guint64  spool_pending_bytes;
   guint64  spool_max_bytes;
   guint    routes_loaded;
   guint64  route_lookups;

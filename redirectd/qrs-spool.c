@@ -697,6 +697,19 @@ take_trouble_warning (QrsSpool   *self,
   return warning;
 }
 
+/* Called with the lock held. */
+static void
+check_half_full (QrsSpool *self,
+                 guint64   max_bytes)
+{
+  if (!self->half_logged && self->bytes > max_bytes / 2)
+    {
+      self->half_logged = TRUE;
+      g_warning ("The scan spool is half full (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                 " bytes): is the database reachable?", self->bytes, max_bytes);
+    }
+}
+
 /**
  * qrs_spool_append:
  * @self: a #QrsSpool
@@ -726,10 +739,25 @@ qrs_spool_append (QrsSpool            *self,
 
   g_mutex_lock (&self->lock);
 
+  /* Before the full check: a spool left more than half full by an
+   * earlier run says so at its first scan, dropped or not. */
+  check_half_full (self, max_bytes);
+
   if (self->active_fd < 0 || self->bytes + length > max_bytes)
     {
+      if (self->active_fd >= 0)
+        {
+          g_autofree char *what = g_strdup_printf ("The scan spool is full (%" G_GUINT64_FORMAT " of %"
+                                                   G_GUINT64_FORMAT " bytes, spool-max): scans are "
+                                                   "dropped until the database takes the ones waiting",
+                                                   self->bytes, max_bytes);
+
+          trouble = take_trouble_warning (self, what);
+        }
       g_mutex_unlock (&self->lock);
       atomic_fetch_add (&self->dropped, 1);
+      if (trouble != NULL)
+        g_warning ("%s", trouble);
       return QRS_SPOOL_FULL;
     }
 
@@ -782,12 +810,7 @@ qrs_spool_append (QrsSpool            *self,
   if (rotation_error != NULL)
     trouble = take_trouble_warning (self, rotation_error);
 
-  if (!self->half_logged && self->bytes > max_bytes / 2)
-    {
-      self->half_logged = TRUE;
-      g_warning ("The scan spool is half full (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                 " bytes): is the database reachable?", self->bytes, max_bytes);
-    }
+  check_half_full (self, max_bytes);
 
   g_mutex_unlock (&self->lock);
 
@@ -955,6 +978,34 @@ qrs_spool_get_bytes (QrsSpool *self)
   g_mutex_unlock (&self->lock);
 
   return bytes;
+}
+
+/**
+ * qrs_spool_get_pending_bytes:
+ *
+ * Returns: the bytes of records past the ledger: scans not known to be
+ *   in the database yet, whichever process spooled them
+ */
+guint64
+qrs_spool_get_pending_bytes (QrsSpool *self)
+{
+  guint64 pending = 0;
+
+  g_return_val_if_fail (QRS_IS_SPOOL (self), 0);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->segments->len; i++)
+    {
+      const Segment *segment = &g_array_index (self->segments, Segment, i);
+
+      if (segment->seq > self->ledger.segment)
+        pending += segment->size;
+      else if (segment->seq == self->ledger.segment && segment->size > self->ledger.offset)
+        pending += segment->size - self->ledger.offset;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return pending;
 }
 
 guint64

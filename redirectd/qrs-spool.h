@@ -81,6 +81,7 @@ void                 qrs_spool_set_max_bytes    (QrsSpool               *self,
                                                  guint64                 max_bytes);
 guint64              qrs_spool_get_max_bytes    (QrsSpool               *self);
 guint64              qrs_spool_get_bytes        (QrsSpool               *self);
+guint64              qrs_spool_get_pending_bytes (QrsSpool               *self);
 guint64              qrs_spool_get_appended     (QrsSpool               *self);
 guint64              qrs_spool_get_dropped      (QrsSpool               *self);
 guint64              qrs_spool_get_skipped      (QrsSpool               *self);

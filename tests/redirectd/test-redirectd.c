@@ -1158,7 +1158,52 @@ test_spool_full_still_redirects (Fixture       *fixture,
   {
     g_autofree char *log = read_log (fixture);
     g_assert_nonnull (strstr (log, "half full"));
+    /* Once, however many are dropped: the counter has the count. */
+    g_assert_nonnull (strstr (log, "The scan spool is full"));
+    g_assert_null (strstr (strstr (log, "The scan spool is full") + 1, "The scan spool is full"));
   }
+}
+
+/* A spool an earlier run left nearly full: the next run says so at its
+ * first scan, and its backlog counts as pending though this run did not
+ * spool it. */
+static void
+test_spool_left_full (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *log = NULL;
+  guint64 pending;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", "--spool-max=4K", NULL });
+  for (guint i = 0; i < 200 && metric (fixture, "qrstudio_redirect_scans_dropped_total") == 0; i++)
+    {
+      g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", NULL);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_dropped_total"), ==, 1);
+  pending = metric (fixture, "qrstudio_redirect_spool_pending_bytes");
+  g_assert_cmpuint (pending, >, 2048);
+  g_assert_cmpuint (pending, <=, 4096);
+  daemon_stop (fixture, SIGTERM);
+
+  /* The log of the second run alone. */
+  write_config (fixture, "[redirectd]\n");
+  {
+    g_autofree char *path = g_build_filename (fixture->dir, "log", NULL);
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  }
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", "--spool-max=4K", NULL });
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_spool_pending_bytes"), ==, pending);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_pending"), ==, 0);
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", NULL);
+    g_assert_cmpuint (reply.status, ==, 302);
+  }
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_dropped_total"), ==, 1);
+  daemon_stop (fixture, SIGTERM);
+  log = read_log (fixture);
+  g_assert_nonnull (strstr (log, "half full"));
+  g_assert_nonnull (strstr (log, "The scan spool is full"));
 }
 
 static void
@@ -1670,6 +1715,7 @@ main (int   argc,
   ADD ("/redirectd/stop-under-load", test_stop_under_load, NULL);
   ADD ("/redirectd/stop-while-database-hangs", test_stop_while_database_hangs, NULL);
   ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
+  ADD ("/redirectd/spool-left-full", test_spool_left_full, NULL);
   ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
   ADD ("/redirectd/client-aborts-are-not-500", test_client_aborts_are_not_500, NULL);
   ADD ("/redirectd/negative-content-length", test_negative_content_length, NULL);
