@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -636,6 +637,20 @@ qrs_spool_open (const char  *directory,
   if (self->dir_fd < 0)
     {
       set_io_error (error, errno, _("Cannot open the spool directory"), directory);
+      return NULL;
+    }
+  /* One spool, one process: a second daemon on the same directory would
+   * delete the segments the first writes to, and lose their scans.  The
+   * lock goes with the descriptor, so with the process, however it ends. */
+  if (flock (self->dir_fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      if (errno == EWOULDBLOCK)
+        g_set_error (error, QRS_SPOOL_ERROR, QRS_SPOOL_ERROR_IN_USE,
+                     _("Another process uses the spool in %s (a second qrstudio-redirectd with the same "
+                       "state directory?): stop it, or give this one a state directory of its own"),
+                     directory);
+      else
+        set_io_error (error, errno, _("Cannot lock the spool directory"), directory);
       return NULL;
     }
 

@@ -24,6 +24,7 @@ typedef enum
 {
   QRS_SPOOL_ERROR_IO,
   QRS_SPOOL_ERROR_LEDGER,
+  QRS_SPOOL_ERROR_IN_USE,
 } QrsSpoolError;
 
 #define QRS_SCAN_USER_AGENT_MAX 512

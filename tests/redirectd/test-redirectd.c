@@ -1229,6 +1229,61 @@ test_bad_configuration (Fixture       *fixture,
   g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
 }
 
+/* A second daemon on the same state directory (an administrator trying
+ * one by hand beside the service) would delete the spool segments the
+ * first writes to: it refuses to start instead, and the first goes on. */
+static void
+test_one_daemon_per_spool (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autofree char *state_dir = g_strdup_printf ("--state-dir=%s", fixture->dir);
+  g_autofree char *config = g_strdup_printf ("--config=%s", fixture->config_path);
+  g_autofree char *err = NULL;
+  g_autoptr(GArray) records = NULL;
+
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", NULL);
+    g_assert_cmpuint (reply.status, ==, 302);
+  }
+
+  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                             g_getenv ("QRS_REDIRECTD"), config, state_dir, "--database=none",
+                             "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0", "--workers=1", NULL);
+  g_assert_no_error (error);
+  {
+    /* One that starts would never end by itself. */
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (g_subprocess_get_identifier (second) != NULL && g_get_monotonic_time () < deadline)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (10000);
+      }
+    if (g_subprocess_get_identifier (second) != NULL)
+      {
+        g_subprocess_send_signal (second, SIGKILL);
+        g_subprocess_wait (second, NULL, NULL);
+        g_error ("A second daemon started on the same state directory");
+      }
+  }
+  g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (second));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
+  g_assert_nonnull (strstr (err, "Another process uses the spool"));
+
+  {
+    g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", NULL);
+    g_assert_cmpuint (reply.status, ==, 302);
+  }
+  daemon_stop (fixture, SIGTERM);
+  records = read_spool (fixture);
+  g_assert_cmpuint (records->len, ==, 2);
+}
+
 /* Polls the metrics until @name is @value; returns what it is at the
  * end of a few seconds otherwise. */
 static guint64
@@ -1717,6 +1772,7 @@ main (int   argc,
   ADD ("/redirectd/spool-full-still-redirects", test_spool_full_still_redirects, NULL);
   ADD ("/redirectd/spool-left-full", test_spool_left_full, NULL);
   ADD ("/redirectd/bad-configuration", test_bad_configuration, NULL);
+  ADD ("/redirectd/one-daemon-per-spool", test_one_daemon_per_spool, NULL);
   ADD ("/redirectd/client-aborts-are-not-500", test_client_aborts_are_not_500, NULL);
   ADD ("/redirectd/negative-content-length", test_negative_content_length, NULL);
   ADD ("/redirectd/head-limits", test_head_limits, NULL);
