@@ -230,6 +230,83 @@ qrs_redirect_referrer_host (const char *referer)
   return g_ascii_strdown (host, -1);
 }
 
+/* One hop of X-Forwarded-For as proxies write it: a bare address, an
+ * IPv4 address with a port, or an IPv6 address in brackets with or
+ * without one.  NULL for anything else: "unknown", an obfuscated name
+ * or garbage.  The longest form, "[" + 45 + "]:65535", fits the buffer,
+ * so no hop costs an allocation however long the header. */
+static GInetAddress *
+forwarded_hop_address (const char *text,
+                       gsize       length)
+{
+  char buffer[64];
+  const char *address = text;
+  gsize address_length;
+  const char *port = NULL;
+  gsize port_length = 0;
+  GSocketFamily family = G_SOCKET_FAMILY_INVALID;
+  GInetAddress *hop;
+
+  if (length == 0 || length >= sizeof buffer)
+    return NULL;
+
+  if (text[0] == '[')
+    {
+      const char *close = memchr (text, ']', length);
+
+      if (close == NULL)
+        return NULL;
+      address = text + 1;
+      address_length = close - address;
+      if (close + 1 < text + length)
+        {
+          if (close[1] != ':')
+            return NULL;
+          port = close + 2;
+          port_length = text + length - port;
+        }
+      family = G_SOCKET_FAMILY_IPV6;
+    }
+  else
+    {
+      const char *colon = memchr (text, ':', length);
+
+      address_length = length;
+      /* One colon is an IPv4 address and its port; more is IPv6, whose
+       * port would need the brackets. */
+      if (colon != NULL && memchr (colon + 1, ':', text + length - colon - 1) == NULL)
+        {
+          address_length = colon - text;
+          port = colon + 1;
+          port_length = text + length - port;
+          family = G_SOCKET_FAMILY_IPV4;
+        }
+    }
+
+  if (port != NULL)
+    {
+      guint value = 0;
+
+      if (port_length == 0 || port_length > 5)
+        return NULL;
+      for (gsize i = 0; i < port_length; i++)
+        {
+          if (!g_ascii_isdigit (port[i]))
+            return NULL;
+          value = value * 10 + (port[i] - '0');
+        }
+      if (value > G_MAXUINT16)
+        return NULL;
+    }
+
+  memcpy (buffer, address, address_length);
+  buffer[address_length] = '\0';
+  hop = g_inet_address_new_from_string (buffer);
+  if (hop != NULL && family != G_SOCKET_FAMILY_INVALID && g_inet_address_get_family (hop) != family)
+    g_clear_object (&hop);
+  return hop;
+}
+
 /**
  * qrs_redirect_client_address:
  * @config: the configuration with the trusted proxies
@@ -238,9 +315,21 @@ qrs_redirect_referrer_host (const char *referer)
  *
  * Believes X-Forwarded-For only when @peer is a trusted proxy, and then
  * only up to the first address, from the right, that is not one: what is
- * left of that was written by the client and may be anything.
+ * left of that was written by the client and may be anything.  Empty
+ * elements ("a,", "a, ,b") are no hops and are passed over.
  *
- * Returns: (transfer full): the visitor's address
+ * A hop that is no address ("unknown", garbage) where the client should
+ * be was still written by a proxy we trust, which did not know the
+ * client.  The client is then unknown, and the answer is the
+ * unspecified address "::": those visitors are told apart by their user
+ * agent alone, under a name of their own.  Not the proxy's address,
+ * which would mix them with the proxy's own requests and split them by
+ * which proxy relayed them; not a value new for every request, which
+ * would count one phone scanning twice as two visitors, and a whole
+ * misconfigured proxy's traffic as that many.
+ *
+ * Returns: (transfer full): the visitor's address, or "::" when a
+ *   trusted proxy vouched for no address
  */
 GInetAddress *
 qrs_redirect_client_address (QrsRedirectConfig *config,
@@ -259,25 +348,34 @@ qrs_redirect_client_address (QrsRedirectConfig *config,
 
   /* Read from the right, where our proxies appended their hops, and
    * never split whole: the client writes the left part, as long as it
-   * likes, and a split with a cap would lump the right end together. */
+   * likes, and a split with a cap would lump the right end together.
+   * Empty elements count against the cap too, so a header of commas
+   * costs no more than one of hops. */
   end = forwarded_for + strlen (forwarded_for);
   for (guint n = 0; n < FORWARDED_HOPS_MAX && end > forwarded_for; n++)
     {
       const char *start = end;
-      g_autofree char *text = NULL;
+      const char *first;
+      const char *last;
       GInetAddress *hop;
 
       while (start > forwarded_for && start[-1] != ',')
         start--;
-      text = g_strndup (start, end - start);
-      hop = g_inet_address_new_from_string (g_strstrip (text));
-      if (hop == NULL)
-        break;
+      for (first = start; first < end && (*first == ' ' || *first == '\t'); first++)
+        ;
+      for (last = end; last > first && (last[-1] == ' ' || last[-1] == '\t'); last--)
+        ;
+      hop = forwarded_hop_address (first, last - first);
+      end = start > forwarded_for ? start - 1 : start;
+
+      if (first == last)
+        continue;
       g_object_unref (client);
+      if (hop == NULL)
+        return g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
       client = hop;
       if (!qrs_redirect_config_is_trusted_proxy (config, hop))
         break;
-      end = start > forwarded_for ? start - 1 : start;
     }
   return client;
 }
