@@ -670,6 +670,60 @@ test_visitor_hash (void)
     }
 }
 
+/* The forms proxies write a hop in, and the empty elements between. */
+static void
+test_forwarded_for_hop_forms (void)
+{
+  g_autoptr(QrsRedirectConfig) config = config_with_proxies ("10.0.0.0/8;::1/128");
+  struct { const char *xff; const char *client; } cases[] = {
+    { "198.51.100.7:5555", "198.51.100.7" },
+    { " 198.51.100.7:65535 ", "198.51.100.7" },
+    { "[2001:db8::1]", "2001:db8::1" },
+    { "[2001:db8::1]:443", "2001:db8::1" },
+    { "\t2001:db8::1\t", "2001:db8::1" },
+    { "198.51.100.7:5555, 10.9.9.9:80", "198.51.100.7" },
+    { "198.51.100.7, [::1]:8080", "198.51.100.7" },
+    /* Empty elements are no hops. */
+    { "198.51.100.7,", "198.51.100.7" },
+    { "198.51.100.7, ,", "198.51.100.7" },
+    { "1.2.3.4, ,198.51.100.7", "198.51.100.7" },
+    { "198.51.100.7, , 10.9.9.9", "198.51.100.7" },
+    { ",198.51.100.7", "198.51.100.7" },
+    { ", 10.9.9.9", "10.9.9.9" },
+    /* No address where the client should be: unknown, not the proxy. */
+    { "unknown", "::" },
+    { "198.51.100.7, unknown", "::" },
+    { "unknown, 10.9.9.9", "::" },
+    { "_hidden", "::" },
+    { "198.51.100.7:", "::" },
+    { "198.51.100.7:65536", "::" },
+    { "198.51.100.7:80x", "::" },
+    { "198.51.100.7:123456", "::" },
+    { "[198.51.100.7]", "::" },
+    { "[198.51.100.7]:80", "::" },
+    { "[2001:db8::1", "::" },
+    { "[2001:db8::1]443", "::" },
+    { "[2001:db8::1]:", "::" },
+    { "2001:db8::1:443:x", "::" },
+    { "[]", "::" },
+    { "[2001:db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]:443", "::" },
+    /* Left of the client is the client's own writing, whatever it is. */
+    { "unknown, 198.51.100.7:5555", "198.51.100.7" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *client = client_of (config, "10.1.2.3", cases[i].xff);
+      g_assert_cmpstr (client, ==, cases[i].client);
+    }
+
+  /* Not from a trusted proxy, none of it is read. */
+  {
+    g_autofree char *client = client_of (config, "203.0.113.9", "unknown");
+    g_assert_cmpstr (client, ==, "203.0.113.9");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -686,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/request/referrer-host", test_referrer_host);
   g_test_add_func ("/request/forwarded-for", test_forwarded_for);
   g_test_add_func ("/request/visitor-hash", test_visitor_hash);
+  g_test_add_func ("/request/forwarded-for-hop-forms", test_forwarded_for_hop_forms);
   g_test_add_func ("/config/defaults-and-errors", test_config_defaults_and_errors);
   g_test_add_func ("/config/example-documents-every-key", test_config_example);
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);

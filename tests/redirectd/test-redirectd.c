@@ -1032,6 +1032,77 @@ test_untrusted_forwarded_for (Fixture       *fixture,
                    g_array_index (records, QrsScanRecord, 1).visitor_hash, 16);
 }
 
+/* The hop forms proxies write, through the daemon: each visitor keeps a
+ * hash of its own, and none becomes the proxy. */
+static void
+test_forwarded_for_hop_forms (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  enum { V4, V4_PORT, V4_TRAILING_COMMA, V4_EMPTY_HOPS, V6, V6_BRACKETS, V6_BRACKETS_PORT,
+         PROXY, UNKNOWN, UNKNOWN_RIGHT, GARBAGE, UNKNOWN_OTHER_AGENT, N_REQUESTS };
+  const char *forwarded[N_REQUESTS] = {
+    [V4] = "198.51.100.7",
+    [V4_PORT] = "198.51.100.7:5555",
+    [V4_TRAILING_COMMA] = "198.51.100.7,",
+    [V4_EMPTY_HOPS] = "203.0.113.50, ,198.51.100.7, , 127.0.0.9",
+    [V6] = "2001:db8::1",
+    [V6_BRACKETS] = "[2001:db8::1]",
+    [V6_BRACKETS_PORT] = "[2001:db8::1]:443",
+    [PROXY] = NULL,
+    [UNKNOWN] = "unknown",
+    [UNKNOWN_RIGHT] = "198.51.100.7, unknown",
+    [GARBAGE] = "not-an-address",
+    [UNKNOWN_OTHER_AGENT] = "unknown",
+  };
+  const guint8 visitor[] = { 198, 51, 100, 7 };
+  const guint8 visitor6[] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GBytes) spool = NULL;
+  QrsScanRecord *r;
+
+  write_config (fixture, "[redirectd]\ntrusted-proxies=127.0.0.0/8\n");
+  daemon_start (fixture, (const char *[]) { "--database=none", "--workers=1", NULL });
+
+  for (guint i = 0; i < N_REQUESTS; i++)
+    {
+      const char *headers[] = { "User-Agent", i == UNKNOWN_OTHER_AGENT ? "Phone/2" : "Phone/1",
+                                forwarded[i] ? "X-Forwarded-For" : NULL, forwarded[i], NULL };
+      g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", headers);
+      g_assert_cmpuint (reply.status, ==, 302);
+    }
+  daemon_stop (fixture, SIGTERM);
+
+  records = read_spool (fixture);
+  g_assert_cmpuint (records->len, ==, N_REQUESTS);
+  r = (QrsScanRecord *)records->data;
+
+  /* With a port, in brackets, between empty elements: the same visitor. */
+  g_assert_cmpmem (r[V4_PORT].visitor_hash, 16, r[V4].visitor_hash, 16);
+  g_assert_cmpmem (r[V4_TRAILING_COMMA].visitor_hash, 16, r[V4].visitor_hash, 16);
+  g_assert_cmpmem (r[V4_EMPTY_HOPS].visitor_hash, 16, r[V4].visitor_hash, 16);
+  g_assert_cmpmem (r[V6_BRACKETS].visitor_hash, 16, r[V6].visitor_hash, 16);
+  g_assert_cmpmem (r[V6_BRACKETS_PORT].visitor_hash, 16, r[V6].visitor_hash, 16);
+  g_assert_true (memcmp (r[V4].visitor_hash, r[V6].visitor_hash, 16) != 0);
+  g_assert_true (memcmp (r[V4].visitor_hash, r[PROXY].visitor_hash, 16) != 0);
+  g_assert_true (memcmp (r[V6].visitor_hash, r[PROXY].visitor_hash, 16) != 0);
+
+  /* An unknown client is one of its own, told apart by its agent alone,
+   * and not the proxy. */
+  g_assert_cmpmem (r[UNKNOWN_RIGHT].visitor_hash, 16, r[UNKNOWN].visitor_hash, 16);
+  g_assert_cmpmem (r[GARBAGE].visitor_hash, 16, r[UNKNOWN].visitor_hash, 16);
+  g_assert_true (memcmp (r[UNKNOWN].visitor_hash, r[PROXY].visitor_hash, 16) != 0);
+  g_assert_true (memcmp (r[UNKNOWN].visitor_hash, r[V4].visitor_hash, 16) != 0);
+  g_assert_true (memcmp (r[UNKNOWN].visitor_hash, r[UNKNOWN_OTHER_AGENT].visitor_hash, 16) != 0);
+
+  /* The address feeds the hash and nothing else. */
+  spool = read_spool_bytes (fixture);
+  g_assert_false (bytes_contain (spool, "198.51.100.7", 12));
+  g_assert_false (bytes_contain (spool, "2001:db8", 8));
+  g_assert_false (bytes_contain (spool, "unknown", 7));
+  g_assert_false (bytes_contain (spool, visitor, sizeof visitor));
+  g_assert_false (bytes_contain (spool, visitor6, sizeof visitor6));
+}
+
 static void
 assert_spool_matches (Fixture *fixture,
                       guint    redirects)
@@ -1766,6 +1837,7 @@ main (int   argc,
   ADD ("/redirectd/configured-headers-and-sighup", test_configured_headers, NULL);
   ADD ("/redirectd/privacy", test_privacy, NULL);
   ADD ("/redirectd/untrusted-forwarded-for", test_untrusted_forwarded_for, NULL);
+  ADD ("/redirectd/forwarded-for-hop-forms", test_forwarded_for_hop_forms, NULL);
   ADD ("/redirectd/graceful-stop", test_graceful_stop, NULL);
   ADD ("/redirectd/stop-under-load", test_stop_under_load, NULL);
   ADD ("/redirectd/stop-while-database-hangs", test_stop_while_database_hangs, NULL);
