@@ -391,6 +391,108 @@ is_query_safe (const char *query)
   return TRUE;
 }
 
+/* One parameter of a query: the text as written, and its name as the
+ * site reading the query will see it. */
+typedef struct
+{
+  const char *text;
+  gsize       length;
+  GString    *name;
+  gboolean    written;
+} QueryParameter;
+
+static void
+query_parameter_clear (gpointer data)
+{
+  QueryParameter *parameter = data;
+
+  g_string_free (parameter->name, TRUE);
+}
+
+/* A name compares decoded, "%XX" and "+" as a form decoder reads them,
+ * because that is how the target site will read it: "utm%5Fsource" is
+ * its "utm_source", and leaving both would bring the duplicate back.
+ * Case counts, as it does for every query parser we know. */
+static GString *
+query_parameter_name (const char *text,
+                      gsize       length)
+{
+  const char *equals = memchr (text, '=', length);
+  gsize end = equals ? (gsize)(equals - text) : length;
+  GString *name = g_string_sized_new (end);
+
+  for (gsize i = 0; i < end; i++)
+    {
+      int high, low;
+
+      if (text[i] == '%' && i + 2 < end &&
+          (high = g_ascii_xdigit_value (text[i + 1])) >= 0 &&
+          (low = g_ascii_xdigit_value (text[i + 2])) >= 0)
+        {
+          g_string_append_c (name, (char)(high << 4 | low));
+          i += 2;
+        }
+      else
+        g_string_append_c (name, text[i] == '+' ? ' ' : text[i]);
+    }
+  return name;
+}
+
+/* Parameters are split at "&" alone; empty ones carry nothing and are
+ * left out. */
+static GArray *
+query_parameters (const char *query,
+                  gsize       length)
+{
+  GArray *parameters = g_array_new (FALSE, FALSE, sizeof (QueryParameter));
+  const char *end = query + length;
+
+  g_array_set_clear_func (parameters, query_parameter_clear);
+  for (const char *start = query; start < end; )
+    {
+      const char *amp = memchr (start, '&', end - start);
+      const char *stop = amp ? amp : end;
+
+      if (stop > start)
+        {
+          QueryParameter parameter = { start, stop - start, query_parameter_name (start, stop - start), FALSE };
+          g_array_append_val (parameters, parameter);
+        }
+      start = stop + 1;
+    }
+  return parameters;
+}
+
+/* The target's bytes outside ASCII, percent-encoded: the Location is
+ * plain ASCII. */
+static void
+append_ascii (GString    *location,
+              const char *text,
+              gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = text[i];
+
+      if (c >= 0x80)
+        g_string_append_printf (location, "%%%02X", c);
+      else
+        g_string_append_c (location, c);
+    }
+}
+
+static void
+append_parameter (GString    *location,
+                  gboolean   *first,
+                  const char *text,
+                  gsize       length)
+{
+  if (!*first)
+    g_string_append_c (location, '&');
+  *first = FALSE;
+  append_ascii (location, text, length);
+}
+
 /**
  * qrs_redirect_build_location:
  * @route: the route
@@ -400,16 +502,35 @@ is_query_safe (const char *query)
  * pass-through), and any byte outside ASCII percent-encoded, so the
  * Location header is always plain ASCII.
  *
+ * A parameter the scanned URL carries replaces the target's parameters
+ * of the same name, where the first of them stood: a code printed with
+ * "?utm_source=poster" and scanned from a flyer as "?utm_source=flyer"
+ * goes to "?utm_source=flyer", since most analytics read the first value
+ * of a name and the scan's own campaign would otherwise be lost.  When
+ * the scan repeats a name, all its values go there, in its order: what
+ * the visitor's link carried is passed on, only the target's duplicates
+ * are not.  The target's other parameters keep their order; the scan's
+ * other ones follow them, in the scan's order; the target's fragment
+ * stays at the end.  A parameter without "=" is a name with no value
+ * ("?preview" and "?preview=1" share the name "preview"); empty ones
+ * ("a=1&&b=2&") are none and are left out.  Names are compared decoded
+ * and case-sensitively (query_parameter_name()).
+ *
  * Returns: (transfer full): the Location
  */
 char *
 qrs_redirect_build_location (const QrsRedirectRoute *route,
                              const char     *query)
 {
+  g_autoptr(GArray) scanned = NULL;
+  g_autoptr(GArray) targeted = NULL;
   GString *location;
   const char *target;
   const char *fragment;
+  const char *question;
   gsize before_fragment;
+  gsize before_query;
+  gboolean first = TRUE;
 
   g_return_val_if_fail (route != NULL, NULL);
 
@@ -419,41 +540,54 @@ qrs_redirect_build_location (const QrsRedirectRoute *route,
   target = route->target_url;
   fragment = strchr (target, '#');
   before_fragment = fragment ? (gsize)(fragment - target) : strlen (target);
+  /* A "?" in the fragment is the fragment's. */
+  question = memchr (target, '?', before_fragment);
+  before_query = question ? (gsize)(question - target) : before_fragment;
 
-  location = g_string_sized_new (before_fragment + 64);
-  for (gsize i = 0; i < before_fragment; i++)
+  scanned = query_parameters (query, strlen (query));
+  targeted = question ? query_parameters (question + 1, before_fragment - before_query - 1)
+                      : g_array_new (FALSE, FALSE, sizeof (QueryParameter));
+
+  location = g_string_sized_new (before_fragment + strlen (query) + 64);
+  append_ascii (location, target, before_query);
+  if (question != NULL || scanned->len > 0)
+    g_string_append_c (location, '?');
+
+  for (guint t = 0; t < targeted->len; t++)
     {
-      guchar c = target[i];
-      if (c >= 0x80)
-        g_string_append_printf (location, "%%%02X", c);
-      else
-        g_string_append_c (location, c);
+      QueryParameter *own = &g_array_index (targeted, QueryParameter, t);
+      gboolean replaced = FALSE;
+
+      for (guint s = 0; s < scanned->len; s++)
+        {
+          QueryParameter *scan = &g_array_index (scanned, QueryParameter, s);
+
+          if (!g_string_equal (scan->name, own->name))
+            continue;
+          replaced = TRUE;
+          if (!scan->written)
+            append_parameter (location, &first, scan->text, scan->length);
+          scan->written = TRUE;
+        }
+      if (!replaced)
+        append_parameter (location, &first, own->text, own->length);
+    }
+  for (guint s = 0; s < scanned->len; s++)
+    {
+      QueryParameter *scan = &g_array_index (scanned, QueryParameter, s);
+
+      if (!scan->written)
+        append_parameter (location, &first, scan->text, scan->length);
     }
 
-  if (route->utm_passthrough && query != NULL && query[0] != '\0' && is_query_safe (query))
-    {
-      gboolean has_query = memchr (target, '?', before_fragment) != NULL;
-      char last = location->len ? location->str[location->len - 1] : '\0';
+  if (fragment != NULL)
+    append_ascii (location, fragment, strlen (fragment));
 
-      if (!has_query)
-        g_string_append_c (location, '?');
-      else if (last != '?' && last != '&')
-        g_string_append_c (location, '&');
-      g_string_append (location, query);
-    }
-
-  for (const char *p = fragment; p != NULL && *p; p++)
-    {
-      if ((guchar)*p >= 0x80)
-        g_string_append_printf (location, "%%%02X", (guchar)*p);
-      else
-        g_string_append_c (location, *p);
-    }
-
+  /* Too long for the headers: the target alone, and in ASCII too. */
   if (location->len > LOCATION_MAX)
     {
       g_string_free (location, TRUE);
-      return g_strdup (route->target_url);
+      return g_strdup (route->location);
     }
   return g_string_free (location, FALSE);
 }
