@@ -724,6 +724,77 @@ test_forwarded_for_hop_forms (void)
   }
 }
 
+/* UTM pass-through: the scan's parameters replace the target's own of
+ * the same name, so no name reaches the site twice. */
+static void
+test_location_merges_parameters (void)
+{
+  struct { const char *target; const char *query; const char *expected; } cases[] = {
+    { "https://example.edu/e?utm_source=poster", "utm_source=flyer",
+      "https://example.edu/e?utm_source=flyer" },
+    /* The target's order, then the scan's new names, then the fragment. */
+    { "https://a.example/x?utm_source=poster&lang=en&utm_medium=print#top", "utm_medium=flyer&utm_campaign=open",
+      "https://a.example/x?utm_source=poster&lang=en&utm_medium=flyer&utm_campaign=open#top" },
+    /* A name the scan repeats: all its values, in its order, where the target's stood. */
+    { "https://a.example/x?a=1&utm_source=poster&b=2", "utm_source=flyer&c=3&utm_source=card",
+      "https://a.example/x?a=1&utm_source=flyer&utm_source=card&b=2&c=3" },
+    { "https://a.example/x?a=1", "c=3&d=4&c=5", "https://a.example/x?a=1&c=3&d=4&c=5" },
+    /* A name the target repeats: replaced once. */
+    { "https://a.example/x?utm_source=a&b=2&utm_source=c", "utm_source=flyer",
+      "https://a.example/x?utm_source=flyer&b=2" },
+    /* Case counts: these are two names. */
+    { "https://a.example/x?utm_source=poster", "UTM_SOURCE=flyer",
+      "https://a.example/x?utm_source=poster&UTM_SOURCE=flyer" },
+    { "https://a.example/x?Lang=en", "lang=fr", "https://a.example/x?Lang=en&lang=fr" },
+    /* Names compare decoded, as the site will read them; what is written is the scan's text. */
+    { "https://a.example/x?utm_source=poster", "utm%5Fsource=flyer", "https://a.example/x?utm%5Fsource=flyer" },
+    { "https://a.example/x?utm%5fsource=poster", "utm_source=flyer", "https://a.example/x?utm_source=flyer" },
+    { "https://a.example/x?a+b=1", "a%20b=2", "https://a.example/x?a%20b=2" },
+    { "https://a.example/x?a=1", "a%3Db=2", "https://a.example/x?a=1&a%3Db=2" },
+    { "https://a.example/x?a=1", "a=%0D%0ASet-Cookie:x", "https://a.example/x?a=%0D%0ASet-Cookie:x" },
+    { "https://a.example/x?a=1", "%0D%0A=1", "https://a.example/x?a=1&%0D%0A=1" },
+    { "https://a.example/x?a%zz=1&a%=1", "a%zz=2&a%=2", "https://a.example/x?a%zz=2&a%=2" },
+    { "https://a.example/x?\xc3\xb1=1&b=2", "%C3%B1=2", "https://a.example/x?%C3%B1=2&b=2" },
+    /* A parameter without "=" is a name with no value. */
+    { "https://a.example/x?preview&a=1", "preview=1", "https://a.example/x?preview=1&a=1" },
+    { "https://a.example/x?preview=0", "preview", "https://a.example/x?preview" },
+    { "https://a.example/x?preview", "previewed=1", "https://a.example/x?preview&previewed=1" },
+    { "https://a.example/x?a=", "a=2", "https://a.example/x?a=2" },
+    { "https://a.example/x?=1", "=2", "https://a.example/x?=2" },
+    /* Empty elements carry nothing. */
+    { "https://a.example/x?a=1&&b=2&", "c=3", "https://a.example/x?a=1&b=2&c=3" },
+    { "https://a.example/x?a=1", "&b=2&", "https://a.example/x?a=1&b=2" },
+    { "https://a.example/x", "&&", "https://a.example/x" },
+    { "https://a.example/x?", "&", "https://a.example/x?" },
+    /* The fragment's "?" is the fragment's, names and all. */
+    { "https://a.example/x?a=1#frag?a=2", "a=3", "https://a.example/x?a=3#frag?a=2" },
+    { "https://a.example/x#frag?a=2", "a=3", "https://a.example/x?a=3#frag?a=2" },
+    /* Non-ASCII in the target is percent-encoded, replaced or not. */
+    { "https://a.example/a\xc3\xb1o?tema=ni\xc3\xb1os&utm_source=p#secci\xc3\xb3n", "utm_source=f",
+      "https://a.example/a%C3%B1o?tema=ni%C3%B1os&utm_source=f#secci%C3%B3n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(QrsRedirectRoute) route = qrs_redirect_route_new (1, "abcd", cases[i].target, TRUE, 0, TRUE);
+      g_autofree char *location = qrs_redirect_build_location (route, cases[i].query);
+
+      g_assert_cmpstr (location, ==, cases[i].expected);
+    }
+
+  /* Too long a Location falls back to the target alone, and still in ASCII. */
+  {
+    g_autofree char *path = g_strnfill (7000, 'p');
+    g_autofree char *query = g_strnfill (1500, 'q');
+    g_autofree char *target = g_strconcat ("https://a.example/a\xc3\xb1o/", path, NULL);
+    g_autofree char *expected = g_strconcat ("https://a.example/a%C3%B1o/", path, NULL);
+    g_autoptr(QrsRedirectRoute) route = qrs_redirect_route_new (1, "abcd", target, TRUE, 0, TRUE);
+    g_autofree char *location = qrs_redirect_build_location (route, query);
+
+    g_assert_cmpstr (location, ==, expected);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -741,6 +812,7 @@ main (int   argc,
   g_test_add_func ("/request/forwarded-for", test_forwarded_for);
   g_test_add_func ("/request/visitor-hash", test_visitor_hash);
   g_test_add_func ("/request/forwarded-for-hop-forms", test_forwarded_for_hop_forms);
+  g_test_add_func ("/request/location-merges-parameters", test_location_merges_parameters);
   g_test_add_func ("/config/defaults-and-errors", test_config_defaults_and_errors);
   g_test_add_func ("/config/example-documents-every-key", test_config_example);
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);

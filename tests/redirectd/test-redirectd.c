@@ -98,9 +98,16 @@ test_redirect (Fixture       *fixture,
                      "https://example.edu/open-day?lang=en&utm_source=poster&utm_medium=print#top");
     g_assert_cmpstr (response_header (&without, "Location"), ==, "https://example.edu/plain");
   }
+  {
+    /* The scan's parameter replaces the target's of the same name. */
+    g_auto(Reply) reply = request (fixture, "GET", "/r/open-day?utm_source=flyer&lang=fr", agent);
 
-  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 4);
-  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"302\"}"), ==, 4);
+    g_assert_cmpstr (response_header (&reply, "Location"), ==,
+                     "https://example.edu/open-day?lang=fr&utm_source=flyer#top");
+  }
+
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 5);
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_requests_total{status=\"302\"}"), ==, 5);
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_routes_loaded"), ==, 4);
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_routes_from_snapshot"), ==, 1);
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_database_up"), ==, 0);
