@@ -174,6 +174,7 @@ connect_database (QrsRouteListener  *self,
                   GError           **error)
 {
   g_autofree char *conninfo = NULL;
+  g_autofree char *expanded = NULL;
   const char *keywords[] = { "dbname", "connect_timeout", "fallback_application_name",
                              "keepalives", "keepalives_idle", "keepalives_interval",
                              "keepalives_count", NULL };
@@ -183,8 +184,12 @@ connect_database (QrsRouteListener  *self,
   g_mutex_lock (&self->lock);
   conninfo = g_strdup (self->conninfo);
   g_mutex_unlock (&self->lock);
+  /* As the scan writer's connection reads it: a bare word is a service. */
+  expanded = qrs_database_expand_conninfo (conninfo, error);
+  if (expanded == NULL)
+    return NULL;
 
-  values[0] = conninfo;
+  values[0] = expanded;
   values[1] = "2";
   values[2] = "qrstudio-redirectd";
   values[3] = "1";

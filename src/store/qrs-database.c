@@ -1171,21 +1171,22 @@ looks_like_conninfo (const char *str)
 }
 
 /**
- * qrs_database_new:
+ * qrs_database_expand_conninfo:
  * @conninfo: (nullable): a libpq connection string ("host=… dbname=…"),
  *   a postgresql:// URI, the name of a service in pg_service.conf, or
  *   %NULL or "" for libpq's defaults (the PG* environment variables)
  * @error: a #GError
  *
- * Checks the connection settings; nothing connects until the first call
- * that needs the database (or qrs_database_connect()).
+ * What libpq takes for @conninfo, checked: a bare service name becomes
+ * "service=NAME".  Whatever opens its own connection with libpq passes
+ * this, so that it reaches the server #QrsDatabase does.
  *
- * Returns: (transfer full): a new #QrsDatabase, or %NULL when @conninfo
- *   cannot be parsed
+ * Returns: (transfer full): the connection string, or %NULL when
+ *   @conninfo cannot be parsed
  */
-QrsDatabase *
-qrs_database_new (const char  *conninfo,
-                  GError     **error)
+char *
+qrs_database_expand_conninfo (const char  *conninfo,
+                              GError     **error)
 {
   g_autofree char *full = NULL;
   char *parse_error = NULL;
@@ -1225,6 +1226,29 @@ qrs_database_new (const char  *conninfo,
         }
       PQconninfoFree (options);
     }
+
+  return g_steal_pointer (&full);
+}
+
+/**
+ * qrs_database_new:
+ * @conninfo: (nullable): as for qrs_database_expand_conninfo()
+ * @error: a #GError
+ *
+ * Checks the connection settings; nothing connects until the first call
+ * that needs the database (or qrs_database_connect()).
+ *
+ * Returns: (transfer full): a new #QrsDatabase, or %NULL when @conninfo
+ *   cannot be parsed
+ */
+QrsDatabase *
+qrs_database_new (const char  *conninfo,
+                  GError     **error)
+{
+  g_autofree char *full = qrs_database_expand_conninfo (conninfo, error);
+
+  if (full == NULL)
+    return NULL;
 
   return g_object_new (QRS_TYPE_DATABASE,
                        "conninfo", full,

@@ -70,6 +70,8 @@ void          qrs_migration_free                       (QrsMigration         *se
 
 int           qrs_database_get_program_schema_version  (void);
 
+char         *qrs_database_expand_conninfo             (const char           *conninfo,
+                                                        GError              **error);
 QrsDatabase  *qrs_database_new                         (const char           *conninfo,
                                                         GError              **error);
 const char   *qrs_database_get_conninfo                (QrsDatabase          *self);

@@ -279,6 +279,31 @@ insert_two_codes (DbFixture *fixture)
                 " ('dynamic', 'url', 'plain1', 'https://example.edu/plain')");
 }
 
+/* --database=NAME names a service of pg_service.conf (as --help and the
+ * admin guide say): the routes and the scans both reach it. */
+static void
+test_database_by_service_name (DbFixture     *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *service_file = g_build_filename (fixture->daemon.dir, "pg_service.conf", NULL);
+  g_auto(GStrv) settings = g_strsplit (fixture->conninfo, " ", -1);
+  g_autofree char *joined = g_strjoinv ("\n", settings);
+  g_autofree char *contents = g_strdup_printf ("[qrs-test-service]\n%s\n", joined);
+
+  g_assert_true (g_file_set_contents (service_file, contents, -1, NULL));
+  insert_two_codes (fixture);
+  /* The daemon takes our environment. */
+  g_setenv ("PGSERVICEFILE", service_file, TRUE);
+  daemon_start (&fixture->daemon, (const char *[]) { "--database=qrs-test-service", "--workers=1", NULL });
+  g_unsetenv ("PGSERVICEFILE");
+  wait_until_ready (fixture);
+  {
+    g_auto(Reply) reply = request (&fixture->daemon, "GET", "/r/plain1", NULL);
+    g_assert_cmpuint (reply.status, ==, 302);
+  }
+  wait_for_count (fixture, "SELECT count(*) FROM scans", 1, 20000);
+}
+
 static void
 test_scans_reach_database (DbFixture     *fixture,
                            gconstpointer  data)
@@ -1027,6 +1052,7 @@ main (int   argc,
   ADD ("/redirectd-db/routes-follow-database", test_routes_follow_database);
   ADD ("/redirectd-db/hostile-ids", test_hostile_ids_stored_verbatim_never_matched);
   ADD ("/redirectd-db/scans-reach-database", test_scans_reach_database);
+  ADD ("/redirectd-db/database-by-service-name", test_database_by_service_name);
   ADD ("/redirectd-db/commits-come-back-from-idle", test_commits_come_back_from_idle);
   ADD ("/redirectd-db/commits-come-back-by-rlimit-nice", test_commits_come_back_by_rlimit_nice);
   ADD ("/redirectd-db/commits-never-idle-without-way-back", test_commits_never_idle_without_way_back);
