@@ -380,7 +380,6 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  daemon.flags.workers = -1;
   entries = qrs_redirect_flags_get_entries (&daemon.flags);
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Answer the short URLs of QR Studio's dynamic codes and record every scan."));

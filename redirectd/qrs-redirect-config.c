@@ -93,11 +93,12 @@ qrs_redirect_flags_clear (QrsRedirectFlags *flags)
   g_clear_pointer (&flags->referrer_policy, g_free);
   g_clear_pointer (&flags->hsts, g_free);
   g_clear_pointer (&flags->trusted_proxies, g_strfreev);
+  g_clear_pointer (&flags->workers, g_free);
 }
 
 /**
  * qrs_redirect_flags_get_entries:
- * @flags: where the parsed flags go; set workers to -1 first
+ * @flags: where the parsed flags go, zeroed
  *
  * Returns: (transfer full): option entries writing into @flags
  */
@@ -122,8 +123,8 @@ qrs_redirect_flags_get_entries (QrsRedirectFlags *flags)
       N_("Stop spooling scans beyond SIZE (default 1GiB)"), N_("SIZE") },
     { "metrics-listen", 0, 0, G_OPTION_ARG_STRING, &flags->metrics_listen,
       N_("Serve Prometheus metrics on HOST:PORT, or \"off\" (default 127.0.0.1:9108)"), N_("HOST:PORT") },
-    { "workers", 'w', 0, G_OPTION_ARG_INT, &flags->workers,
-      N_("Answer requests on N threads (default: one per core)"), N_("N") },
+    { "workers", 'w', 0, G_OPTION_ARG_STRING, &flags->workers,
+      N_("Answer requests on N threads, 1 to 256 (default: one per core)"), N_("N") },
     { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &flags->trusted_proxies,
       N_("Believe X-Forwarded-For from CIDR (repeatable)"), N_("CIDR") },
     { "referrer-policy", 0, 0, G_OPTION_ARG_STRING, &flags->referrer_policy,
@@ -279,8 +280,13 @@ pick_string (const char *flag,
   return g_strdup (fallback);
 }
 
+/* A number setting: the flag (@flag, NULL when not given), else the key
+ * file, else @fallback.  Both are held to the same range, and the key
+ * is checked even under a flag, so that a bad file is found now and not
+ * on the first start without the flag. */
 static gboolean
-pick_uint (GKeyFile    *key_file,
+pick_uint (const char  *flag,
+           GKeyFile    *key_file,
            const char  *key,
            guint        fallback,
            guint        min,
@@ -289,23 +295,58 @@ pick_uint (GKeyFile    *key_file,
            GError     **error)
 {
   g_autofree char *text = NULL;
-  guint64 value;
+  guint64 value = fallback;
 
   if (key_file != NULL)
     text = g_key_file_get_string (key_file, QRS_REDIRECT_CONFIG_GROUP, key, NULL);
-  if (text == NULL || g_strstrip (text)[0] == '\0')
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+  if (text != NULL && g_strstrip (text)[0] != '\0' &&
+      !g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
     {
       g_set_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
                    _("The key “%s” must be a whole number from %u to %u, not “%s”"),
                    key, min, max, text);
       return FALSE;
     }
+
+  if (flag != NULL)
+    {
+      /* g_ascii_string_to_unsigned() takes neither spaces nor a sign. */
+      if (!g_ascii_string_to_unsigned (flag, 10, min, max, &value, NULL))
+        {
+          g_set_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
+                       _("The flag --%s must be a whole number from %u to %u, not “%s”"),
+                       key, min, max, flag);
+          return FALSE;
+        }
+    }
+
   *out = (guint)value;
+  return TRUE;
+}
+
+/* A yes-or-no key: GKeyFile's true/false (or 1/0), or empty for false.
+ * Anything else is refused, not read as false. */
+static gboolean
+pick_boolean (GKeyFile    *key_file,
+              const char  *key,
+              gboolean    *out,
+              GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+
+  *out = FALSE;
+  if (key_file != NULL)
+    text = g_key_file_get_string (key_file, QRS_REDIRECT_CONFIG_GROUP, key, NULL);
+  if (text == NULL || g_strstrip (text)[0] == '\0')
+    return TRUE;
+  *out = g_key_file_get_boolean (key_file, QRS_REDIRECT_CONFIG_GROUP, key, &local_error);
+  if (local_error != NULL)
+    {
+      g_set_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
+                   _("The key “%s” must be true or false, not “%s”"), key, text);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -369,7 +410,6 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
   g_auto(GStrv) proxies = NULL;
   const char *path;
   const char *state_default;
-  guint workers;
 
   g_return_val_if_fail (flags != NULL, NULL);
 
@@ -424,7 +464,11 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
   if (segment_size != NULL && !qrs_parse_byte_size (segment_size, &self->spool_segment_size, error))
     return NULL;
   if (self->spool_segment_size < 4096)
-    self->spool_segment_size = 4096;
+    {
+      g_set_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
+                   _("The key “%s” must be at least 4K, not “%s”"), "spool-segment-size", segment_size);
+      return NULL;
+    }
 
   self->referrer_policy = pick_string (flags->referrer_policy, key_file, "referrer-policy",
                                        DEFAULT_REFERRER_POLICY);
@@ -456,32 +500,22 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
   if (!parse_trusted_proxies (proxies, self->trusted_proxies, error))
     return NULL;
 
-  if (!pick_uint (key_file, "workers", g_get_num_processors (), 1, 256, &workers, error))
-    return NULL;
-  if (flags->workers > 0)
-    workers = MIN ((guint)flags->workers, 256);
-  else if (flags->workers == 0)
-    {
-      g_set_error_literal (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
-                           _("--workers needs at least one worker"));
-      return NULL;
-    }
-  self->workers = workers;
-
-  if (!pick_uint (key_file, "batch-rows", 1000, 1, 100000, &self->batch_rows, error) ||
-      !pick_uint (key_file, "batch-interval-ms", 100, 1, 60000, &self->batch_interval_ms, error) ||
-      !pick_uint (key_file, "commit-batches", 8, 1, 1000, &self->commit_batches, error) ||
-      !pick_uint (key_file, "fsync-interval-ms", 50, 1, 10000, &self->fsync_interval_ms, error) ||
-      !pick_uint (key_file, "database-retry-max-ms", 5000, 100, 600000,
+  if (!pick_uint (flags->workers, key_file, "workers", MIN (g_get_num_processors (), 256), 1, 256,
+                  &self->workers, error) ||
+      !pick_uint (NULL, key_file, "batch-rows", 1000, 1, 100000, &self->batch_rows, error) ||
+      !pick_uint (NULL, key_file, "batch-interval-ms", 100, 1, 60000, &self->batch_interval_ms, error) ||
+      !pick_uint (NULL, key_file, "commit-batches", 8, 1, 1000, &self->commit_batches, error) ||
+      !pick_uint (NULL, key_file, "fsync-interval-ms", 50, 1, 10000, &self->fsync_interval_ms, error) ||
+      !pick_uint (NULL, key_file, "database-retry-max-ms", 5000, 100, 600000,
                   &self->database_retry_max_ms, error) ||
-      !pick_uint (key_file, "client-timeout", DEFAULT_CLIENT_TIMEOUT, 1, 3600,
+      !pick_uint (NULL, key_file, "client-timeout", DEFAULT_CLIENT_TIMEOUT, 1, 3600,
                   &self->client_timeout_s, error))
     return NULL;
 
   self->port_file = g_strdup (flags->port_file);
-  self->verbose = flags->verbose;
-  if (!self->verbose && key_file != NULL)
-    self->verbose = g_key_file_get_boolean (key_file, QRS_REDIRECT_CONFIG_GROUP, "verbose", NULL);
+  if (!pick_boolean (key_file, "verbose", &self->verbose, error))
+    return NULL;
+  self->verbose |= flags->verbose;
 
   return g_steal_pointer (&self);
 }

@@ -25,8 +25,10 @@ typedef enum
 #define QRS_REDIRECT_CONFIG_DEFAULT_FILE "/etc/qrstudio/redirectd.conf"
 #define QRS_REDIRECT_CONFIG_GROUP        "redirectd"
 
-/* What was given on the command line; NULL or -1 when not given, so the
- * key file and the defaults can fill in. */
+/* What was given on the command line; NULL when not given, so the key
+ * file and the defaults can fill in.  Numbers stay text until loaded, to
+ * be checked by the key file's rules: a flag and a key take the same
+ * values. */
 typedef struct
 {
   char   *config_file;
@@ -40,7 +42,7 @@ typedef struct
   char   *referrer_policy;
   char   *hsts;
   char  **trusted_proxies;
-  int     workers;
+  char   *workers;
   gboolean verbose;
 } QrsRedirectFlags;
 

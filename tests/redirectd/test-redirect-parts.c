@@ -279,7 +279,6 @@ config_with_proxies (const char *proxies)
   QrsRedirectConfig *config;
 
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  flags.workers = -1;
   flags.config_file = g_strdup (path);
   config = qrs_redirect_config_load (&flags, &error);
   g_assert_no_error (error);
@@ -364,12 +363,17 @@ test_config_defaults_and_errors (void)
     "[redirectd]\nworkers=0\n",
     "[redirectd]\nbatch-rows=-4\n",
     "[redirectd]\ncommit-batches=0\n",
+    "[redirectd]\nworkers=300\n",
+    "[redirectd]\nworkers=-3\n",
+    "[redirectd]\nverbose=maybe\n",
+    "[redirectd]\nspool-segment-size=1K\n",
     "[redirectd\n",
   };
+  /* Each refused as a flag as it is in the file, where it has a key. */
+  const char *bad_workers[] = { "-3", "0", "257", "100000", "4294967297", "three", " 3", "" };
   QrsRedirectFlags flags = { 0 };
   guint64 size;
 
-  flags.workers = -1;
   flags.config_file = g_strdup (path);
   g_assert_true (g_file_set_contents (path, "", -1, NULL));
   config = qrs_redirect_config_load (&flags, &error);
@@ -403,14 +407,63 @@ test_config_defaults_and_errors (void)
   g_clear_pointer (&config, qrs_redirect_config_unref);
   g_clear_pointer (&flags.listen, g_free);
 
+  /* The same range for the flag, and the flag wins over a good key. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad_workers); i++)
+    {
+      flags.workers = g_strdup (bad_workers[i]);
+      config = qrs_redirect_config_load (&flags, &error);
+      g_assert_null (config);
+      g_assert_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "--workers"));
+      g_assert_nonnull (strstr (error->message, "1 to 256"));
+      g_clear_error (&error);
+      g_clear_pointer (&flags.workers, g_free);
+    }
+  flags.workers = g_strdup ("256");
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->workers, ==, 256);
+  g_clear_pointer (&config, qrs_redirect_config_unref);
+  g_clear_pointer (&flags.workers, g_free);
+
+  /* GKeyFile's booleans, an empty value the default; -v wins over false. */
+  {
+    const struct { const char *text; gboolean flag; gboolean verbose; } booleans[] = {
+      { "true", FALSE, TRUE }, { "false", FALSE, FALSE }, { "1", FALSE, TRUE },
+      { "0", FALSE, FALSE }, { "", FALSE, FALSE }, { "false", TRUE, TRUE },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (booleans); i++)
+      {
+        g_autofree char *text = g_strdup_printf ("[redirectd]\nverbose=%s\n", booleans[i].text);
+
+        g_assert_true (g_file_set_contents (path, text, -1, NULL));
+        flags.verbose = booleans[i].flag;
+        config = qrs_redirect_config_load (&flags, &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (config->verbose, ==, booleans[i].verbose);
+        g_clear_pointer (&config, qrs_redirect_config_unref);
+      }
+    flags.verbose = FALSE;
+  }
+
+
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_assert_true (g_file_set_contents (path, bad[i], -1, NULL));
       config = qrs_redirect_config_load (&flags, &error);
-      g_assert_null (config);
+      if (config != NULL)
+        g_error ("%s was taken", bad[i]);
       g_assert_nonnull (error);
       g_clear_error (&error);
     }
+  /* The key and the value are named, whatever the key. */
+  g_assert_true (g_file_set_contents (path, "[redirectd]\nverbose=maybe\n", -1, NULL));
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "“verbose”"));
+  g_assert_nonnull (strstr (error->message, "“maybe”"));
+  g_clear_error (&error);
 
   /* An explicit file that is missing is an error; the default may be. */
   g_unlink (path);
@@ -471,11 +524,11 @@ test_config_example (void)
   g_assert_cmpuint (documented->len, ==, g_strv_length ((char **)keys));
 
   g_assert_true (g_file_set_contents (path, uncommented->str, -1, NULL));
-  flags.workers = -1;
   flags.config_file = g_strdup (path);
   config = qrs_redirect_config_load (&flags, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (config->spool_max, ==, G_GUINT64_CONSTANT (1) << 30);
+  g_assert_false (config->verbose);
   qrs_redirect_config_unref (config);
 
   /* A misspelt key is refused, not ignored. */
@@ -525,6 +578,139 @@ test_systemd_unit (void)
   exec_start = g_key_file_get_value (key_file, "Service", "ExecStart", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (exec_start, ==, SBINDIR "/qrstudio-redirectd --config=/etc/qrstudio/redirectd.conf");
+}
+
+typedef struct
+{
+  int   status;             /* the exit status, or -1 if it kept running */
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+wait_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *done = TRUE;
+}
+
+/* Runs the real daemon with @args after a --config file holding
+ * @config_text, in a directory of its own that is also its working
+ * directory and $STATE_DIRECTORY.  What should be refused at start but
+ * is taken runs a daemon: it is stopped after a few seconds and its
+ * status is -1, so that the test fails instead of hanging. */
+static Run
+run_daemon (const char         *config_text,
+            const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qrs-daemon-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (dir, "redirectd.conf", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "out", NULL);
+  g_autofree char *err_path = g_build_filename (dir, "err", NULL);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean done = FALSE;
+  Run run = { -1, NULL, NULL };
+
+  g_assert_nonnull (g_getenv ("QRS_REDIRECTD"));
+  g_assert_true (g_file_set_contents (config, config_text, -1, NULL));
+  g_ptr_array_add (argv, g_strdup (g_getenv ("QRS_REDIRECTD")));
+  g_ptr_array_add (argv, g_strdup_printf ("--config=%s", config));
+  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
+  g_ptr_array_add (argv, g_strdup ("--metrics-listen=off"));
+  g_ptr_array_add (argv, g_strdup ("--database=none"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  g_subprocess_launcher_setenv (launcher, "STATE_DIRECTORY", dir, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
+  g_assert_no_error (error);
+
+  g_subprocess_wait_async (process, NULL, wait_cb, &done);
+  while (!done && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  if (!done)
+    {
+      g_subprocess_force_exit (process);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  else if (g_subprocess_get_if_exited (process))
+    run.status = g_subprocess_get_exit_status (process);
+
+  g_assert_true (g_file_get_contents (out_path, &run.out, NULL, NULL));
+  g_assert_true (g_file_get_contents (err_path, &run.err, NULL, NULL));
+  g_test_message ("exit %d, stderr: %s", run.status, run.err);
+
+  /* With whatever a daemon that ran left in it. */
+  g_assert_true (g_spawn_sync (NULL, (char *[]) { (char *)"rm", (char *)"-rf", dir, NULL }, NULL,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL));
+  return run;
+}
+
+/* Refused at start: exit status 2 and one line that names @words. */
+static void
+assert_refused (const char         *config_text,
+                const char * const *args,
+                const char * const *words)
+{
+  g_auto(Run) run = run_daemon (config_text, args);
+
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_true (g_str_has_prefix (run.err, "qrstudio-redirectd: "));
+  g_assert_true (strchr (run.err, '\n') == run.err + strlen (run.err) - 1);
+  for (guint i = 0; words[i] != NULL; i++)
+    if (strstr (run.err, words[i]) == NULL)
+      g_error ("“%s” is not in: %s", words[i], run.err);
+}
+
+#define ARGS(...) ((const char * const []) { __VA_ARGS__, NULL })
+#define NO_ARGS   ((const char * const []) { NULL })
+
+static void
+test_daemon_booleans (void)
+{
+  assert_refused ("[redirectd]\nverbose=maybe\n", NO_ARGS, ARGS ("verbose", "maybe"));
+  /* Under -v too: the file is wrong all the same. */
+  assert_refused ("[redirectd]\nverbose=yes\n", ARGS ("--verbose"), ARGS ("verbose", "yes"));
+}
+
+/* A flag and its key take the same numbers and are refused alike. */
+static void
+test_daemon_numbers (void)
+{
+  assert_refused ("[redirectd]\nworkers=300\n", NO_ARGS, ARGS ("“workers”", "1 to 256", "300"));
+  assert_refused ("", ARGS ("--workers=300"), ARGS ("--workers", "1 to 256", "300"));
+  assert_refused ("", ARGS ("--workers=-3"), ARGS ("--workers", "1 to 256", "-3"));
+  assert_refused ("", ARGS ("--workers=100000"), ARGS ("--workers", "1 to 256", "100000"));
+  assert_refused ("", ARGS ("--workers=0"), ARGS ("--workers", "1 to 256"));
+  assert_refused ("", ARGS ("-w", "-1"), ARGS ("--workers", "1 to 256", "-1"));
+  assert_refused ("", ARGS ("--spool-max=-1"), ARGS ("-1", "not a size"));
+  assert_refused ("[redirectd]\nspool-segment-size=1K\n", NO_ARGS, ARGS ("spool-segment-size", "4K"));
 }
 
 /* The alert rules and the dashboard speak of metrics that exist. */
@@ -816,6 +1002,8 @@ main (int   argc,
   g_test_add_func ("/config/defaults-and-errors", test_config_defaults_and_errors);
   g_test_add_func ("/config/example-documents-every-key", test_config_example);
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);
+  g_test_add_func ("/config/daemon/booleans", test_daemon_booleans);
+  g_test_add_func ("/config/daemon/numbers", test_daemon_numbers);
   g_test_add_func ("/config/deploy-metric-names", test_deploy_metric_names);
   g_test_add_func ("/pages/languages", test_pages);
 
