@@ -350,6 +350,23 @@ pick_boolean (GKeyFile    *key_file,
   return TRUE;
 }
 
+/* A daemon's directories do not depend on where it was started from:
+ * under systemd that is /, read-only, and a relative path typed in the
+ * file would quietly mean something else in a shell.  Refusing it says
+ * so at start, where guessing would fail later or write elsewhere. */
+static gboolean
+check_absolute_dir (const char  *what,
+                    const char  *example,
+                    const char  *path,
+                    GError     **error)
+{
+  if (g_path_is_absolute (path))
+    return TRUE;
+  g_set_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
+               _("%s must be an absolute path such as %s, not “%s”"), what, example, path);
+  return FALSE;
+}
+
 static gboolean
 parse_trusted_proxies (char       **cidrs,
                        GPtrArray   *masks,
@@ -452,6 +469,9 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
     g_autofree char *spool_default = g_build_filename (self->state_dir, "spool", NULL);
     self->spool_dir = pick_string (flags->spool_dir, key_file, "spool-dir", spool_default);
   }
+  if (!check_absolute_dir ("state-dir", "/var/lib/qrstudio-redirectd", self->state_dir, error) ||
+      !check_absolute_dir ("spool-dir", "/var/lib/qrstudio-redirectd/spool", self->spool_dir, error))
+    return NULL;
   self->snapshot_path = g_build_filename (self->state_dir, "routes.json", NULL);
 
   spool_max = pick_string (flags->spool_max, key_file, "spool-max", NULL);

@@ -367,6 +367,8 @@ test_config_defaults_and_errors (void)
     "[redirectd]\nworkers=-3\n",
     "[redirectd]\nverbose=maybe\n",
     "[redirectd]\nspool-segment-size=1K\n",
+    "[redirectd]\nstate-dir=state\n",
+    "[redirectd]\nspool-dir=STATE-DIR/spool\n",
     "[redirectd\n",
   };
   /* Each refused as a flag as it is in the file, where it has a key. */
@@ -447,6 +449,14 @@ test_config_defaults_and_errors (void)
     flags.verbose = FALSE;
   }
 
+  /* A relative directory is refused from a flag as from the file. */
+  g_assert_true (g_file_set_contents (path, "", -1, NULL));
+  flags.spool_dir = g_strdup ("spool");
+  config = qrs_redirect_config_load (&flags, &error);
+  g_assert_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "absolute"));
+  g_clear_error (&error);
+  g_clear_pointer (&flags.spool_dir, g_free);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -513,9 +523,8 @@ test_config_example (void)
         {
           char *key = g_strndup (line + 1, equals - line - 1);
           g_ptr_array_add (documented, key);
-          /* Placeholders stay commented; real defaults must load. */
-          if (strstr (equals, "STATE-DIR") == NULL)
-            g_string_append_printf (uncommented, "%s\n", line + 1);
+          /* Every line, uncommented as written, is the default. */
+          g_string_append_printf (uncommented, "%s\n", line + 1);
         }
     }
 
@@ -528,8 +537,13 @@ test_config_example (void)
   config = qrs_redirect_config_load (&flags, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (config->spool_max, ==, G_GUINT64_CONSTANT (1) << 30);
+  g_assert_cmpstr (config->state_dir, ==, "/var/lib/qrstudio-redirectd");
+  g_assert_cmpstr (config->spool_dir, ==, "/var/lib/qrstudio-redirectd/spool");
   g_assert_false (config->verbose);
   qrs_redirect_config_unref (config);
+
+  /* ProtectSystem=strict: a spool elsewhere needs the unit's word. */
+  g_assert_nonnull (strstr (text, "ReadWritePaths="));
 
   /* A misspelt key is refused, not ignored. */
   g_assert_true (g_file_set_contents (path, "[redirectd]\nlisen=127.0.0.1:80\n", -1, NULL));
@@ -711,6 +725,18 @@ test_daemon_numbers (void)
   assert_refused ("", ARGS ("-w", "-1"), ARGS ("--workers", "1 to 256", "-1"));
   assert_refused ("", ARGS ("--spool-max=-1"), ARGS ("-1", "not a size"));
   assert_refused ("[redirectd]\nspool-segment-size=1K\n", NO_ARGS, ARGS ("spool-segment-size", "4K"));
+}
+
+/* A relative directory is refused, and nothing is made where the daemon
+ * was started. */
+static void
+test_daemon_relative_paths (void)
+{
+  assert_refused ("[redirectd]\nspool-dir=STATE-DIR/spool\n", NO_ARGS,
+                  ARGS ("spool-dir", "absolute", "STATE-DIR/spool"));
+  assert_refused ("[redirectd]\nstate-dir=state\n", NO_ARGS, ARGS ("state-dir", "absolute", "“state”"));
+  assert_refused ("", ARGS ("--state-dir=state"), ARGS ("state-dir", "absolute"));
+  assert_refused ("", ARGS ("--spool-dir=./spool"), ARGS ("spool-dir", "absolute"));
 }
 
 /* The alert rules and the dashboard speak of metrics that exist. */
@@ -1004,6 +1030,7 @@ main (int   argc,
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);
   g_test_add_func ("/config/daemon/booleans", test_daemon_booleans);
   g_test_add_func ("/config/daemon/numbers", test_daemon_numbers);
+  g_test_add_func ("/config/daemon/relative-paths", test_daemon_relative_paths);
   g_test_add_func ("/config/deploy-metric-names", test_deploy_metric_names);
   g_test_add_func ("/pages/languages", test_pages);
 
