@@ -387,6 +387,26 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("qrstudio-redirectd: %s\n", error->message);
+      qrs_redirect_flags_clear (&daemon.flags);
+      return 2;
+    }
+  if (daemon.flags.version)
+    {
+      /* As qrstudio-cli --version says it. */
+      g_print ("%s (%s) %s\n", "qrstudio-redirectd", PACKAGE_NAME, PACKAGE_VERSION);
+      qrs_redirect_flags_clear (&daemon.flags);
+      return 0;
+    }
+  /* Everything is a flag: a word left over is most likely the
+   * configuration file, which would otherwise be silently the default. */
+  if (argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf (_("unexpected argument “%s”: the configuration file is "
+                                                     "given as --config=FILE, every setting as a flag "
+                                                     "(see --help)"), argv[1]);
+
+      g_printerr ("qrstudio-redirectd: %s\n", message);
+      qrs_redirect_flags_clear (&daemon.flags);
       return 2;
     }
 

@@ -135,6 +135,8 @@ qrs_redirect_flags_get_entries (QrsRedirectFlags *flags)
       N_("Write the port listened on to FILE (for tests)"), N_("FILE") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &flags->verbose,
       N_("Log debugging messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &flags->version,
+      N_("Print the version and exit"), NULL },
     { NULL }
   };
 

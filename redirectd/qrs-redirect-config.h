@@ -44,6 +44,7 @@ typedef struct
   char  **trusted_proxies;
   char   *workers;
   gboolean verbose;
+  gboolean version;
 } QrsRedirectFlags;
 
 typedef struct

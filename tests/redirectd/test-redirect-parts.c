@@ -727,6 +727,24 @@ test_daemon_numbers (void)
   assert_refused ("[redirectd]\nspool-segment-size=1K\n", NO_ARGS, ARGS ("spool-segment-size", "4K"));
 }
 
+static void
+test_daemon_leftover_arguments (void)
+{
+  assert_refused ("", ARGS ("extra-arg"), ARGS ("“extra-arg”", "--config=FILE"));
+  assert_refused ("", ARGS ("--workers=1", "/etc/qrstudio/other.conf"),
+                  ARGS ("/etc/qrstudio/other.conf", "--config=FILE"));
+}
+
+static void
+test_daemon_version (void)
+{
+  g_auto(Run) run = run_daemon ("", ARGS ("--version"));
+
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "qrstudio-redirectd (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
+  g_assert_cmpstr (run.err, ==, "");
+}
+
 /* A relative directory is refused, and nothing is made where the daemon
  * was started. */
 static void
@@ -1030,6 +1048,8 @@ main (int   argc,
   g_test_add_func ("/config/systemd-unit", test_systemd_unit);
   g_test_add_func ("/config/daemon/booleans", test_daemon_booleans);
   g_test_add_func ("/config/daemon/numbers", test_daemon_numbers);
+  g_test_add_func ("/config/daemon/leftover-arguments", test_daemon_leftover_arguments);
+  g_test_add_func ("/config/daemon/version", test_daemon_version);
   g_test_add_func ("/config/daemon/relative-paths", test_daemon_relative_paths);
   g_test_add_func ("/config/deploy-metric-names", test_deploy_metric_names);
   g_test_add_func ("/pages/languages", test_pages);
