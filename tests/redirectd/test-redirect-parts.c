@@ -745,6 +745,40 @@ test_daemon_version (void)
   g_assert_cmpstr (run.err, ==, "");
 }
 
+/* Each option that has a default says it on its line of --help. */
+static void
+test_daemon_help (void)
+{
+  const char *with_default[] = {
+    "--config", "--listen", "--database", "--state-dir", "--spool-dir", "--spool-max",
+    "--metrics-listen", "--workers", "--trusted-proxy", "--referrer-policy", "--hsts",
+  };
+  g_auto(Run) run = run_daemon ("", ARGS ("--help"));
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (run.status, ==, 0);
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (with_default); i++)
+    {
+      g_autofree char *start = g_strconcat (with_default[i], "=", NULL);
+      gboolean found = FALSE;
+
+      for (guint l = 0; lines[l] != NULL; l++)
+        {
+          const char *line = strstr (lines[l], "--") ? strstr (lines[l], "--") : "";
+
+          if (!g_str_has_prefix (line, start))
+            continue;
+          found = TRUE;
+          if (strstr (line, "default") == NULL)
+            g_error ("--help says no default: %s", lines[l]);
+        }
+      g_assert_true (found);
+    }
+  g_assert_nonnull (strstr (run.out, "/var/lib/qrstudio-redirectd"));
+  g_assert_nonnull (strstr (run.out, "--version"));
+}
+
 /* A relative directory is refused, and nothing is made where the daemon
  * was started. */
 static void
@@ -1050,6 +1084,7 @@ main (int   argc,
   g_test_add_func ("/config/daemon/numbers", test_daemon_numbers);
   g_test_add_func ("/config/daemon/leftover-arguments", test_daemon_leftover_arguments);
   g_test_add_func ("/config/daemon/version", test_daemon_version);
+  g_test_add_func ("/config/daemon/help-says-defaults", test_daemon_help);
   g_test_add_func ("/config/daemon/relative-paths", test_daemon_relative_paths);
   g_test_add_func ("/config/deploy-metric-names", test_deploy_metric_names);
   g_test_add_func ("/pages/languages", test_pages);
