@@ -481,6 +481,14 @@ qrs_redirect_config_load (const QrsRedirectFlags  *flags,
   self->spool_max = DEFAULT_SPOOL_MAX;
   if (spool_max != NULL && !qrs_parse_byte_size (spool_max, &self->spool_max, error))
     return NULL;
+  /* A spool that holds no scan drops every one, and says so only in a
+   * counter: a typo, not a setting. */
+  if (self->spool_max < 1024)
+    {
+      g_set_error (error, QRS_REDIRECT_CONFIG_ERROR, QRS_REDIRECT_CONFIG_ERROR_INVALID,
+                   _("The spool limit “%s” (spool-max) must be at least 1K; the default is 1G"), spool_max);
+      return NULL;
+    }
 
   segment_size = pick_string (NULL, key_file, "spool-segment-size", NULL);
   self->spool_segment_size = DEFAULT_SEGMENT_SIZE;

@@ -358,6 +358,8 @@ test_config_defaults_and_errors (void)
     "[redirectd]\nlisten=127.0.0.1\n",
     "[redirectd]\nlisten=127.0.0.1:99999\n",
     "[redirectd]\nspool-max=lots\n",
+    "[redirectd]\nspool-max=0\n",
+    "[redirectd]\nspool-max=1023\n",
     "[redirectd]\nreferrer-policy=whatever\n",
     "[redirectd]\ntrusted-proxies=10.0.0.0/33\n",
     "[redirectd]\nworkers=0\n",
@@ -724,6 +726,7 @@ test_daemon_numbers (void)
   assert_refused ("", ARGS ("--workers=0"), ARGS ("--workers", "1 to 256"));
   assert_refused ("", ARGS ("-w", "-1"), ARGS ("--workers", "1 to 256", "-1"));
   assert_refused ("", ARGS ("--spool-max=-1"), ARGS ("-1", "not a size"));
+  assert_refused ("", ARGS ("--spool-max=0"), ARGS ("spool-max", "at least 1K", "“0”"));
   assert_refused ("[redirectd]\nspool-segment-size=1K\n", NO_ARGS, ARGS ("spool-segment-size", "4K"));
 }
 
