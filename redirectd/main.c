@@ -59,7 +59,7 @@ typedef struct
 } Daemon;
 
 static gboolean
-database_configured (QrsRedirectConfig *config)
+database_configured (const QrsRedirectConfig *config)
 {
   /* "none" runs from the snapshot alone: for tests and emergencies. */
   return g_strcmp0 (config->database, "none") != 0;
@@ -229,15 +229,40 @@ reload_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  if (g_strcmp0 (config->listen_host, daemon->config->listen_host) != 0 ||
-      config->listen_port != daemon->config->listen_port ||
-      config->workers != daemon->config->workers ||
-      g_strcmp0 (config->state_dir, daemon->config->state_dir) != 0 ||
-      g_strcmp0 (config->spool_dir, daemon->config->spool_dir) != 0 ||
-      g_strcmp0 (config->metrics_host, daemon->config->metrics_host) != 0 ||
-      config->metrics_port != daemon->config->metrics_port)
-    g_message ("The listen addresses, workers and directories change only on restart");
+  /* What the running parts were built with: named, so that nobody
+   * believes a reload applied them. */
+  {
+    const QrsRedirectConfig *old = daemon->config;
+    g_autoptr(GPtrArray) later = g_ptr_array_new ();
 
+#define CHANGED(key, differs) G_STMT_START { if (differs) g_ptr_array_add (later, (gpointer)key); } G_STMT_END
+    CHANGED ("listen", g_strcmp0 (config->listen_host, old->listen_host) != 0 ||
+                       config->listen_port != old->listen_port);
+    CHANGED ("metrics-listen", g_strcmp0 (config->metrics_host, old->metrics_host) != 0 ||
+                               config->metrics_port != old->metrics_port);
+    CHANGED ("workers", config->workers != old->workers);
+    CHANGED ("state-dir", g_strcmp0 (config->state_dir, old->state_dir) != 0);
+    CHANGED ("spool-dir", g_strcmp0 (config->spool_dir, old->spool_dir) != 0);
+    CHANGED ("spool-segment-size", config->spool_segment_size != old->spool_segment_size);
+    CHANGED ("database (turned on or off)", database_configured (config) != database_configured (old));
+    CHANGED ("batch-rows", config->batch_rows != old->batch_rows);
+    CHANGED ("batch-interval-ms", config->batch_interval_ms != old->batch_interval_ms);
+    CHANGED ("commit-batches", config->commit_batches != old->commit_batches);
+    CHANGED ("fsync-interval-ms", config->fsync_interval_ms != old->fsync_interval_ms);
+    CHANGED ("database-retry-max-ms", config->database_retry_max_ms != old->database_retry_max_ms);
+#undef CHANGED
+    if (later->len > 0)
+      {
+        g_ptr_array_add (later, NULL);
+        {
+          g_autofree char *names = g_strjoinv (", ", (char **)later->pdata);
+
+          g_warning ("Restart the daemon to apply %s: read only at start", names);
+        }
+      }
+  }
+
+  g_log_set_debug_enabled (config->verbose);
   qrs_redirect_server_set_config (daemon->server, config);
   if (daemon->metrics_accept != NULL)
     qrs_accept_loop_set_client_timeout (daemon->metrics_accept, config->client_timeout_s);
