@@ -111,6 +111,15 @@ nginx_fixture_set_up (NginxFixture  *fixture,
 
   /* The shipped site, with only addresses and certificate paths changed. */
   g_assert_true (g_file_get_contents (shipped_path, &shipped, NULL, NULL));
+  /* nginx must let an idle upstream connection go before the daemon's
+   * client timeout (20 s by default) does, or it sends a request on a
+   * connection being closed and logs a reset. */
+  {
+    const char *at = strstr (shipped, "\n    keepalive_timeout ");
+
+    g_assert_nonnull (at);
+    g_assert_cmpint (g_ascii_strtoll (at + strlen ("\n    keepalive_timeout "), NULL, 10), <, 20);
+  }
   fixture->http_port = free_port ();
   fixture->https_port = free_port ();
   listen_http = g_strdup_printf ("listen 127.0.0.1:%u;", fixture->http_port);
