@@ -176,7 +176,8 @@ qrs_redirect_metrics_render (QrsRedirectMetrics      *self,
   append_counter (out, "qrstudio_redirect_route_lookups_total",
                   "Lookups in the route table.", "counter", gauges->route_lookups);
   append_counter (out, "qrstudio_redirect_routes_from_snapshot",
-                  "1 when the routes come from the snapshot, not the database.", "gauge",
+                  "1 while the routes may be stale: read from the snapshot, or kept from before the "
+                  "connection to the database was lost.", "gauge",
                   gauges->routes_from_snapshot ? 1 : 0);
   append_counter (out, "qrstudio_redirect_database_up",
                   "1 when the route listener is connected to PostgreSQL.", "gauge",
