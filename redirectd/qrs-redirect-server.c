@@ -502,19 +502,21 @@ append_parameter (GString    *location,
  * pass-through), and any byte outside ASCII percent-encoded, so the
  * Location header is always plain ASCII.
  *
- * A parameter the scanned URL carries replaces the target's parameters
- * of the same name, where the first of them stood: a code printed with
- * "?utm_source=poster" and scanned from a flyer as "?utm_source=flyer"
- * goes to "?utm_source=flyer", since most analytics read the first value
- * of a name and the scan's own campaign would otherwise be lost.  When
- * the scan repeats a name, all its values go there, in its order: what
- * the visitor's link carried is passed on, only the target's duplicates
- * are not.  The target's other parameters keep their order; the scan's
- * other ones follow them, in the scan's order; the target's fragment
- * stays at the end.  A parameter without "=" is a name with no value
- * ("?preview" and "?preview=1" share the name "preview"); empty ones
- * ("a=1&&b=2&") are none and are left out.  Names are compared decoded
- * and case-sensitively (query_parameter_name()).
+ * A campaign tag the scanned URL carries (a name starting "utm_")
+ * replaces the target's parameters of the same name, where the first of
+ * them stood: a code printed with "?utm_source=poster" and scanned from
+ * a flyer as "?utm_source=flyer" goes to "?utm_source=flyer", since most
+ * analytics read the first value of a name and the scan's own campaign
+ * would otherwise be lost.  When the scan repeats a tag, all its values
+ * go there, in its order.  Any other parameter the target has is the
+ * code owner's and stands: the scan's value of it is dropped, so that a
+ * link on our short domain cannot change "next=" or "plan=" of a page
+ * the owner chose.  The target's parameters keep their order; the
+ * scan's new ones follow them, in the scan's order; the target's
+ * fragment stays at the end.  A parameter without "=" is a name with no
+ * value ("?preview" and "?preview=1" share the name "preview"); empty
+ * ones ("a=1&&b=2&") are none and are left out.  Names are compared
+ * decoded and case-sensitively (query_parameter_name()).
  *
  * Returns: (transfer full): the Location
  */
@@ -556,6 +558,7 @@ qrs_redirect_build_location (const QrsRedirectRoute *route,
   for (guint t = 0; t < targeted->len; t++)
     {
       QueryParameter *own = &g_array_index (targeted, QueryParameter, t);
+      gboolean campaign = g_str_has_prefix (own->name->str, "utm_");
       gboolean replaced = FALSE;
 
       for (guint s = 0; s < scanned->len; s++)
@@ -564,9 +567,14 @@ qrs_redirect_build_location (const QrsRedirectRoute *route,
 
           if (!g_string_equal (scan->name, own->name))
             continue;
-          replaced = TRUE;
-          if (!scan->written)
-            append_parameter (location, &first, scan->text, scan->length);
+          /* Not a campaign tag: the owner's value stands, the scan's goes. */
+          if (campaign && !scan->written)
+            {
+              append_parameter (location, &first, scan->text, scan->length);
+              replaced = TRUE;
+            }
+          else if (campaign)
+            replaced = TRUE;
           scan->written = TRUE;
         }
       if (!replaced)

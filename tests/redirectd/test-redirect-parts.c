@@ -1009,6 +1009,12 @@ test_location_merges_parameters (void)
     /* A name the target repeats: replaced once. */
     { "https://a.example/x?utm_source=a&b=2&utm_source=c", "utm_source=flyer",
       "https://a.example/x?utm_source=flyer&b=2" },
+    /* Any other parameter the target has is the owner's, and stands. */
+    { "https://a.example/x?next=/home&plan=basic", "next=https://evil.example&plan=pro&utm_source=x",
+      "https://a.example/x?next=/home&plan=basic&utm_source=x" },
+    { "https://a.example/x?a=1", "a=2", "https://a.example/x?a=1" },
+    { "https://a.example/x?preview", "preview=1", "https://a.example/x?preview" },
+    { "https://a.example/x?=1", "=2", "https://a.example/x?=1" },
     /* Case counts: these are two names. */
     { "https://a.example/x?utm_source=poster", "UTM_SOURCE=flyer",
       "https://a.example/x?utm_source=poster&UTM_SOURCE=flyer" },
@@ -1016,25 +1022,25 @@ test_location_merges_parameters (void)
     /* Names compare decoded, as the site will read them; what is written is the scan's text. */
     { "https://a.example/x?utm_source=poster", "utm%5Fsource=flyer", "https://a.example/x?utm%5Fsource=flyer" },
     { "https://a.example/x?utm%5fsource=poster", "utm_source=flyer", "https://a.example/x?utm_source=flyer" },
-    { "https://a.example/x?a+b=1", "a%20b=2", "https://a.example/x?a%20b=2" },
+    { "https://a.example/x?utm_a+b=1", "utm_a%20b=2", "https://a.example/x?utm_a%20b=2" },
+    { "https://a.example/x?a+b=1", "a%20b=2", "https://a.example/x?a+b=1" },
     { "https://a.example/x?a=1", "a%3Db=2", "https://a.example/x?a=1&a%3Db=2" },
-    { "https://a.example/x?a=1", "a=%0D%0ASet-Cookie:x", "https://a.example/x?a=%0D%0ASet-Cookie:x" },
+    { "https://a.example/x?utm_a=1", "utm_a=%0D%0ASet-Cookie:x", "https://a.example/x?utm_a=%0D%0ASet-Cookie:x" },
     { "https://a.example/x?a=1", "%0D%0A=1", "https://a.example/x?a=1&%0D%0A=1" },
-    { "https://a.example/x?a%zz=1&a%=1", "a%zz=2&a%=2", "https://a.example/x?a%zz=2&a%=2" },
-    { "https://a.example/x?\xc3\xb1=1&b=2", "%C3%B1=2", "https://a.example/x?%C3%B1=2&b=2" },
+    { "https://a.example/x?utm_a%zz=1&utm_a%=1", "utm_a%zz=2&utm_a%=2", "https://a.example/x?utm_a%zz=2&utm_a%=2" },
+    { "https://a.example/x?utm_\xc3\xb1=1&b=2", "utm_%C3%B1=2", "https://a.example/x?utm_%C3%B1=2&b=2" },
     /* A parameter without "=" is a name with no value. */
-    { "https://a.example/x?preview&a=1", "preview=1", "https://a.example/x?preview=1&a=1" },
-    { "https://a.example/x?preview=0", "preview", "https://a.example/x?preview" },
+    { "https://a.example/x?utm_preview&a=1", "utm_preview=1", "https://a.example/x?utm_preview=1&a=1" },
+    { "https://a.example/x?utm_preview=0", "utm_preview", "https://a.example/x?utm_preview" },
     { "https://a.example/x?preview", "previewed=1", "https://a.example/x?preview&previewed=1" },
-    { "https://a.example/x?a=", "a=2", "https://a.example/x?a=2" },
-    { "https://a.example/x?=1", "=2", "https://a.example/x?=2" },
+    { "https://a.example/x?utm_a=", "utm_a=2", "https://a.example/x?utm_a=2" },
     /* Empty elements carry nothing. */
     { "https://a.example/x?a=1&&b=2&", "c=3", "https://a.example/x?a=1&b=2&c=3" },
     { "https://a.example/x?a=1", "&b=2&", "https://a.example/x?a=1&b=2" },
     { "https://a.example/x", "&&", "https://a.example/x" },
     { "https://a.example/x?", "&", "https://a.example/x?" },
     /* The fragment's "?" is the fragment's, names and all. */
-    { "https://a.example/x?a=1#frag?a=2", "a=3", "https://a.example/x?a=3#frag?a=2" },
+    { "https://a.example/x?utm_a=1#frag?utm_a=2", "utm_a=3", "https://a.example/x?utm_a=3#frag?utm_a=2" },
     { "https://a.example/x#frag?a=2", "a=3", "https://a.example/x?a=3#frag?a=2" },
     /* Non-ASCII in the target is percent-encoded, replaced or not. */
     { "https://a.example/a\xc3\xb1o?tema=ni\xc3\xb1os&utm_source=p#secci\xc3\xb3n", "utm_source=f",
