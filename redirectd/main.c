@@ -28,11 +28,12 @@
 #include "qrs-spool.h"
 #include "qrs-user-agent.h"
 
-/* SIGTERM to exit within 5 s: requests get 2 s, the route listener
- * 0.3 s, the database 1.5 s (and the writer 0.3 s more to give up). */
+/* SIGTERM to exit within 5 s: requests get 2 s; then the scan writer
+ * 1.5 s to write to the database (and 0.3 s more to give up), and the
+ * route listener, stopping meanwhile, as long. */
 #define STOP_REQUESTS_MS  2000
-#define STOP_LISTENER_MS  300
 #define STOP_DRAIN_MS     1500
+#define STOP_THREADS_MS   1800
 
 /* Threads a stop left inside a call to a database server that does not
  * answer, with what they use: kept until the process exits. */
@@ -44,6 +45,7 @@ typedef struct
 {
   QrsRedirectFlags    flags;
   QrsRedirectConfig  *config;
+  QrsRedirectConfig  *started_with;   /* what the parts a reload leaves were made from */
   GMainLoop          *loop;
   QrsRouteTable      *routes;
   QrsSpool           *spool;
@@ -232,7 +234,7 @@ reload_cb (gpointer user_data)
   /* What the running parts were built with: named, so that nobody
    * believes a reload applied them. */
   {
-    const QrsRedirectConfig *old = daemon->config;
+    const QrsRedirectConfig *old = daemon->started_with;
     g_autoptr(GPtrArray) later = g_ptr_array_new ();
 
 #define CHANGED(key, differs) G_STMT_START { if (differs) g_ptr_array_add (later, (gpointer)key); } G_STMT_END
@@ -286,6 +288,8 @@ start (Daemon  *daemon,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(QrsUserAgentParser) parser = NULL;
   QrsScanWriterOptions options = { 0 };
+
+  daemon->started_with = qrs_redirect_config_ref (config);
 
   if (g_mkdir_with_parents (config->state_dir, 0700) < 0)
     {
@@ -356,13 +360,16 @@ start (Daemon  *daemon,
 static gboolean
 stop (Daemon *daemon)
 {
+  gint64 threads_deadline;
+
   g_clear_pointer (&daemon->metrics_accept, qrs_accept_loop_free);
   if (daemon->metrics_server != NULL)
     soup_server_disconnect (daemon->metrics_server);
   if (daemon->server != NULL)
     qrs_redirect_server_stop (daemon->server, STOP_REQUESTS_MS);
-  if (daemon->listener != NULL && !qrs_route_listener_stop (daemon->listener, STOP_LISTENER_MS))
-    left_listener = g_steal_pointer (&daemon->listener);
+  threads_deadline = g_get_monotonic_time () + STOP_THREADS_MS * 1000;
+  if (daemon->listener != NULL)
+    qrs_route_listener_stop_begin (daemon->listener);
   if (daemon->writer != NULL && !qrs_scan_writer_stop (daemon->writer, STOP_DRAIN_MS))
     {
       g_message ("The database did not answer in time; the scans not written yet are safe "
@@ -370,6 +377,10 @@ stop (Daemon *daemon)
       left_writer = g_steal_pointer (&daemon->writer);
       left_spool = g_steal_pointer (&daemon->spool);
     }
+  if (daemon->listener != NULL &&
+      !qrs_route_listener_stop (daemon->listener,
+                                MAX (threads_deadline - g_get_monotonic_time (), 0) / 1000))
+    left_listener = g_steal_pointer (&daemon->listener);
   if (daemon->spool != NULL)
     qrs_spool_close (daemon->spool);
 
@@ -382,6 +393,7 @@ stop (Daemon *daemon)
   g_clear_object (&daemon->routes);
   g_clear_pointer (&daemon->metrics, qrs_redirect_metrics_free);
   g_clear_pointer (&daemon->config, qrs_redirect_config_unref);
+  g_clear_pointer (&daemon->started_with, qrs_redirect_config_unref);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
   return left_listener == NULL && left_writer == NULL;
 }
@@ -424,7 +436,7 @@ main (int   argc,
     }
   /* Everything is a flag: a word left over is most likely the
    * configuration file, which would otherwise be silently the default. */
-  if (argc > 1)
+  if (argc > 1 && !(argc == 2 && g_str_equal (argv[1], "--")))
     {
       g_autofree char *message = g_strdup_printf (_("unexpected argument “%s”: the configuration file is "
                                                      "given as --config=FILE, every setting as a flag "

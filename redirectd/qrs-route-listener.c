@@ -526,10 +526,7 @@ stop_thread (QrsRouteListener *self,
   if (self->thread == NULL)
     return TRUE;
 
-  g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  g_mutex_unlock (&self->lock);
-  wake (self);
+  qrs_route_listener_stop_begin (self);
 
   g_mutex_lock (&self->lock);
   while (!self->finished)
@@ -541,6 +538,26 @@ stop_thread (QrsRouteListener *self,
   if (finished)
     g_thread_join (g_steal_pointer (&self->thread));
   return finished;
+}
+
+/**
+ * qrs_route_listener_stop_begin:
+ *
+ * Tells the thread to stop, without waiting: a stop may then see to
+ * other things while it ends.
+ */
+void
+qrs_route_listener_stop_begin (QrsRouteListener *self)
+{
+  g_return_if_fail (QRS_IS_ROUTE_LISTENER (self));
+
+  if (self->thread == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_mutex_unlock (&self->lock);
+  wake (self);
 }
 
 /**

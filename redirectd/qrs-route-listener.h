@@ -28,6 +28,7 @@ QrsRouteListener *qrs_route_listener_new           (QrsRouteTable    *routes,
 void              qrs_route_listener_start         (QrsRouteListener *self);
 void              qrs_route_listener_reload        (QrsRouteListener *self,
                                                     const char       *conninfo);
+void              qrs_route_listener_stop_begin    (QrsRouteListener *self);
 gboolean          qrs_route_listener_stop          (QrsRouteListener *self,
                                                     guint             timeout_ms);
 gboolean          qrs_route_listener_is_connected  (QrsRouteListener *self);

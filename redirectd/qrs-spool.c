@@ -44,6 +44,14 @@ typedef struct
   guint64 size;
 } Segment;
 
+/* A warning that may come with every append: logged at once, then once
+ * a minute with how often it happened in between. */
+typedef struct
+{
+  gint64  last;       /* monotonic µs, 0 for never */
+  guint64 unlogged;   /* since then */
+} WarningLimit;
+
 struct _QrsSpool
 {
   GObject          parent_instance;
@@ -70,8 +78,8 @@ struct _QrsSpool
   gboolean         close_after_sync;  /* syncing_fd was let go: the writer closes it */
   gboolean         dir_unsynced;    /* a segment created since the last sync */
   gboolean         half_logged;
-  gint64           last_trouble_warning;  /* monotonic µs, 0 for never */
-  guint64          troubles_unlogged;     /* since that warning */
+  WarningLimit     trouble_warnings;      /* the disk's */
+  WarningLimit     full_warnings;         /* the spool's limit's */
   QrsSpoolPosition ledger;
 
   /* Only the one reader thread touches these. */
@@ -645,13 +653,17 @@ qrs_spool_open (const char  *directory,
   if (flock (self->dir_fd, LOCK_EX | LOCK_NB) < 0)
     {
       if (errno == EWOULDBLOCK)
-        g_set_error (error, QRS_SPOOL_ERROR, QRS_SPOOL_ERROR_IN_USE,
-                     _("Another process uses the spool in %s (a second qrstudio-redirectd with the same "
-                       "state directory?): stop it, or give this one a state directory of its own"),
-                     directory);
-      else
-        set_io_error (error, errno, _("Cannot lock the spool directory"), directory);
-      return NULL;
+        {
+          g_set_error (error, QRS_SPOOL_ERROR, QRS_SPOOL_ERROR_IN_USE,
+                       _("Another process uses the spool in %s (a second qrstudio-redirectd with the same "
+                         "state directory?): stop it, or give this one a state directory of its own"),
+                       directory);
+          return NULL;
+        }
+      /* NFS takes flock() for a POSIX lock, which a directory opened
+       * for reading cannot hold (EBADF): go on, unguarded. */
+      g_warning ("Cannot lock the spool directory %s (%s): make sure no other daemon uses it",
+                 directory, g_strerror (errno));
     }
 
   dir = g_dir_open (directory, 0, NULL);
@@ -690,26 +702,36 @@ qrs_spool_open (const char  *directory,
  * with the lock held; returns what to log after it is released. */
 #define TROUBLE_WARNING_INTERVAL (60 * G_USEC_PER_SEC)
 
+/* Whether to log now; @more: how many went unlogged since the last. */
+static gboolean
+take_warning (WarningLimit *limit,
+              guint64      *more)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (limit->last != 0 && now - limit->last < TROUBLE_WARNING_INTERVAL)
+    {
+      limit->unlogged++;
+      return FALSE;
+    }
+  *more = limit->unlogged;
+  limit->last = now;
+  limit->unlogged = 0;
+  return TRUE;
+}
+
 static char *
 take_trouble_warning (QrsSpool   *self,
                       const char *what)
 {
-  gint64 now = g_get_monotonic_time ();
-  char *warning;
+  guint64 more;
 
-  if (self->last_trouble_warning != 0 && now - self->last_trouble_warning < TROUBLE_WARNING_INTERVAL)
-    {
-      self->troubles_unlogged++;
-      return NULL;
-    }
-  if (self->troubles_unlogged > 0)
-    warning = g_strdup_printf ("%s (and %" G_GUINT64_FORMAT " times more since the last such warning)",
-                               what, self->troubles_unlogged);
-  else
-    warning = g_strdup (what);
-  self->last_trouble_warning = now;
-  self->troubles_unlogged = 0;
-  return warning;
+  if (!take_warning (&self->trouble_warnings, &more))
+    return NULL;
+  if (more > 0)
+    return g_strdup_printf ("%s (and %" G_GUINT64_FORMAT " times more since the last such warning)",
+                            what, more);
+  return g_strdup (what);
 }
 
 /* Called with the lock held. */
@@ -760,14 +782,18 @@ qrs_spool_append (QrsSpool            *self,
 
   if (self->active_fd < 0 || self->bytes + length > max_bytes)
     {
-      if (self->active_fd >= 0)
-        {
-          g_autofree char *what = g_strdup_printf ("The scan spool is full (%" G_GUINT64_FORMAT " of %"
-                                                   G_GUINT64_FORMAT " bytes, spool-max): scans are "
-                                                   "dropped until the database takes the ones waiting",
-                                                   self->bytes, max_bytes);
+      guint64 more;
 
-          trouble = take_trouble_warning (self, what);
+      /* Its own limit: a failing disk must still be heard. */
+      if (self->active_fd >= 0 && take_warning (&self->full_warnings, &more))
+        {
+          g_autofree char *since = more > 0 ? g_strdup_printf (" (%" G_GUINT64_FORMAT " more dropped since "
+                                                               "the last such warning)", more)
+                                            : NULL;
+
+          trouble = g_strdup_printf ("The scan spool is full (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                                     " bytes, spool-max): scans are dropped until the database takes "
+                                     "the ones waiting%s", self->bytes, max_bytes, since ? since : "");
         }
       g_mutex_unlock (&self->lock);
       atomic_fetch_add (&self->dropped, 1);

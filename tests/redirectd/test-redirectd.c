@@ -99,11 +99,11 @@ test_redirect (Fixture       *fixture,
     g_assert_cmpstr (response_header (&without, "Location"), ==, "https://example.edu/plain");
   }
   {
-    /* The scan's parameter replaces the target's of the same name. */
+    /* The scan's campaign tags go on; the target's own parameters stand. */
     g_auto(Reply) reply = request (fixture, "GET", "/r/open-day?utm_source=flyer&lang=fr", agent);
 
     g_assert_cmpstr (response_header (&reply, "Location"), ==,
-                     "https://example.edu/open-day?lang=fr&utm_source=flyer#top");
+                     "https://example.edu/open-day?lang=en&utm_source=flyer#top");
   }
 
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 5);
@@ -894,6 +894,28 @@ test_request_body_not_kept (Fixture       *fixture,
   g_assert_cmpuint (metric (fixture, "qrstudio_redirect_scans_spooled_total"), ==, 0);
 }
 
+/* Waits until the log holds @text exactly @count times (and not more). */
+static void
+wait_for_log_count (Fixture    *fixture,
+                    const char *text,
+                    guint       count)
+{
+  for (guint i = 0; ; i++)
+    {
+      g_autofree char *log = read_log (fixture);
+      guint n = 0;
+
+      for (const char *at = strstr (log, text); at != NULL; at = strstr (at + 1, text))
+        n++;
+      g_assert_cmpuint (n, <=, count);
+      if (n == count)
+        return;
+      if (i == 200)
+        g_error ("“%s” %u times in the log, not %u:\n%s", text, n, count, log);
+      g_usleep (10000);
+    }
+}
+
 static void
 test_configured_headers (Fixture       *fixture,
                          gconstpointer  data)
@@ -939,6 +961,15 @@ test_configured_headers (Fixture       *fixture,
         g_error ("No word of the settings a reload does not apply:\n%s", log);
       g_usleep (10000);
     }
+
+  /* Against what the daemon started with, not the last file read: the
+   * same file again is still not applied; the first one back is. */
+  g_subprocess_send_signal (fixture->process, SIGHUP);
+  wait_for_log_count (fixture, "Restart the daemon to apply batch-rows, commit-batches", 2);
+  write_config (fixture, "[redirectd]\nreferrer-policy=same-origin\n");
+  g_subprocess_send_signal (fixture->process, SIGHUP);
+  wait_for_log_count (fixture, "Configuration reloaded", 4);
+  wait_for_log_count (fixture, "Restart the daemon to apply", 2);
 }
 
 static GBytes *
