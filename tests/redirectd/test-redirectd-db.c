@@ -556,6 +556,21 @@ assert_daemon_nice (DbFixture *fixture,
   g_assert_cmpuint (g_ascii_strtoull (end, NULL, 10), ==, nice_limit);
 }
 
+/* The daemon with the two codes, its RLIMIT_NICE @limit and no
+ * CAP_SYS_NICE (both checked), ready. */
+static void
+start_with_nice (DbFixture *fixture,
+                 NiceSetup *setup,
+                 rlim_t     limit)
+{
+  insert_two_codes (fixture);
+  fixture->daemon.child_setup = limit_nice;
+  fixture->daemon.child_setup_data = setup;
+  start_with_database (fixture, "--workers=1");
+  assert_daemon_nice (fixture, limit);
+  wait_until_ready (fixture);
+}
+
 /* The systemd unit's way (LimitNICE=+0, no capabilities): RLIMIT_NICE
  * alone lets a commit come back from idle priority. */
 static void
@@ -567,12 +582,7 @@ test_commits_come_back_by_rlimit_nice (DbFixture     *fixture,
   if (!nice_setup_or_skip (&setup, 20))
     return;
 
-  insert_two_codes (fixture);
-  fixture->daemon.child_setup = limit_nice;
-  fixture->daemon.child_setup_data = &setup;
-  start_with_database (fixture, "--workers=1");
-  assert_daemon_nice (fixture, 20);
-  wait_until_ready (fixture);
+  start_with_nice (fixture, &setup, 20);
   expect_held_commit_rescued (fixture);
 }
 
@@ -630,12 +640,7 @@ test_commits_never_idle_without_way_back (DbFixture     *fixture,
   if (!nice_setup_or_skip (&setup, 0))
     return;
 
-  insert_two_codes (fixture);
-  fixture->daemon.child_setup = limit_nice;
-  fixture->daemon.child_setup_data = &setup;
-  start_with_database (fixture, "--workers=1");
-  assert_daemon_nice (fixture, 0);
-  wait_until_ready (fixture);
+  start_with_nice (fixture, &setup, 0);
   writer = daemon_thread (fixture, "scan-writer");
   g_assert_cmpint (writer, >, 0);
   g_assert_cmpuint (metric (&fixture->daemon, "qrstudio_redirect_scan_commits_rescued_total"), ==, 0);
