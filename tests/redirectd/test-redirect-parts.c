@@ -736,6 +736,14 @@ test_daemon_leftover_arguments (void)
   assert_refused ("", ARGS ("extra-arg"), ARGS ("“extra-arg”", "--config=FILE"));
   assert_refused ("", ARGS ("--workers=1", "/etc/qrstudio/other.conf"),
                   ARGS ("/etc/qrstudio/other.conf", "--config=FILE"));
+  /* A bare "--" ends the options, and is no word left over: the daemon
+   * runs (until run_daemon() stops it). */
+  {
+    g_auto(Run) run = run_daemon ("", ARGS ("--workers=1", "--"));
+
+    g_assert_cmpint (run.status, ==, -1);
+    g_assert_nonnull (strstr (run.err, "Answering on"));
+  }
 }
 
 static void
