@@ -368,7 +368,7 @@ test_shapes (void)
   guint32 fg = render_test_color_pixel (&dark_blue);
   guint32 bg = render_test_color_pixel (&light_yellow);
   guint n = qrs_symbol_get_width (symbol);
-  guint lx, ly;
+  guint lx = 0, ly = 0;
 
   g_assert_true (find_lone_module (symbol, &lx, &ly));
 
