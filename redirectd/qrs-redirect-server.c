@@ -304,6 +304,22 @@ forwarded_hop_address (const char *text,
   hop = g_inet_address_new_from_string (buffer);
   if (hop != NULL && family != G_SOCKET_FAMILY_INVALID && g_inet_address_get_family (hop) != family)
     g_clear_object (&hop);
+
+  /* "::ffff:198.51.100.7" is 198.51.100.7 as an IPv6 stack writes it:
+   * one visitor, and one match against the trusted networks. */
+  if (hop != NULL && g_inet_address_get_family (hop) == G_SOCKET_FAMILY_IPV6)
+    {
+      static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+      const guint8 *bytes = g_inet_address_to_bytes (hop);
+
+      if (memcmp (bytes, mapped, sizeof mapped) == 0)
+        {
+          GInetAddress *v4 = g_inet_address_new_from_bytes (bytes + sizeof mapped, G_SOCKET_FAMILY_IPV4);
+
+          g_object_unref (hop);
+          hop = v4;
+        }
+    }
   return hop;
 }
 

@@ -984,6 +984,12 @@ test_forwarded_for_hop_forms (void)
     { "[2001:db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]:443", "::" },
     /* Left of the client is the client's own writing, whatever it is. */
     { "unknown, 198.51.100.7:5555", "198.51.100.7" },
+    /* An IPv4 address as an IPv6 stack writes it is that IPv4 address,
+     * trusted networks included. */
+    { "::ffff:198.51.100.7", "198.51.100.7" },
+    { "[::ffff:198.51.100.7]:443", "198.51.100.7" },
+    { "198.51.100.7, ::ffff:10.9.9.9", "198.51.100.7" },
+    { "::ffff:0:198.51.100.7", "::ffff:0:c633:6407" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
