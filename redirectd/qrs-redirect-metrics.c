@@ -19,6 +19,7 @@ struct _QrsRedirectMetrics
 {
   _Atomic guint64 requests[N_STATUSES];
   _Atomic guint64 aborted;
+  _Atomic guint64 unknown_clients;
   _Atomic guint64 latency[N_BUCKETS];
   _Atomic guint64 latency_sum_us;
   _Atomic guint64 latency_count;
@@ -85,6 +86,21 @@ qrs_redirect_metrics_observe_aborted (QrsRedirectMetrics *self)
   atomic_fetch_add_explicit (&self->aborted, 1, memory_order_relaxed);
 }
 
+/**
+ * qrs_redirect_metrics_observe_unknown_client:
+ *
+ * Counts a scan whose X-Forwarded-For, from a trusted proxy, named no
+ * address for the client: a proxy to look at, and visitors counted
+ * apart by their user agent alone.
+ */
+void
+qrs_redirect_metrics_observe_unknown_client (QrsRedirectMetrics *self)
+{
+  g_return_if_fail (self != NULL);
+
+  atomic_fetch_add_explicit (&self->unknown_clients, 1, memory_order_relaxed);
+}
+
 static void
 append_counter (GString    *out,
                 const char *name,
@@ -126,6 +142,9 @@ qrs_redirect_metrics_render (QrsRedirectMetrics      *self,
                   "Requests not answered: the client reset or closed the connection, or the client timeout "
                   "ended it, before the answer was sent whole. Counted in no status.", "counter",
                   atomic_load (&self->aborted));
+  append_counter (out, "qrstudio_redirect_unknown_clients_total",
+                  "Scans whose X-Forwarded-For, from a trusted proxy, named no address for the client.",
+                  "counter", atomic_load (&self->unknown_clients));
 
   g_string_append (out,
                    "# HELP qrstudio_redirect_request_duration_seconds From the request read to the answer sent, "

@@ -38,6 +38,7 @@ void                qrs_redirect_metrics_observe         (QrsRedirectMetrics    
                                                           guint                    status,
                                                           gint64                   duration_us);
 void                qrs_redirect_metrics_observe_aborted (QrsRedirectMetrics      *self);
+void                qrs_redirect_metrics_observe_unknown_client (QrsRedirectMetrics *self);
 char               *qrs_redirect_metrics_render          (QrsRedirectMetrics      *self,
                                                           const QrsRedirectGauges *gauges);
 

@@ -730,6 +730,9 @@ record_scan (Worker            *worker,
                                           soup_message_headers_get_list (request, "X-Forwarded-For"));
   else
     client = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  /* Only a trusted proxy's word makes the client unknown ("::"). */
+  if (g_inet_address_get_is_any (client))
+    qrs_redirect_metrics_observe_unknown_client (worker->server->metrics);
 
   qrs_scan_record_new_event_id (record.event_id, now);
   record.code_id = route->code_id;

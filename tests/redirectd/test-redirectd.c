@@ -1123,6 +1123,8 @@ test_forwarded_for_hop_forms (Fixture       *fixture,
       g_auto(Reply) reply = request (fixture, "GET", "/r/plain1", headers);
       g_assert_cmpuint (reply.status, ==, 302);
     }
+  /* A proxy that knows no client is worth a look: counted. */
+  g_assert_cmpuint (metric (fixture, "qrstudio_redirect_unknown_clients_total"), ==, 4);
   daemon_stop (fixture, SIGTERM);
 
   records = read_spool (fixture);
