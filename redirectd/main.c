@@ -36,10 +36,9 @@
 #define STOP_THREADS_MS   1800
 
 /* Threads a stop left inside a call to a database server that does not
- * answer, with what they use: kept until the process exits. */
+ * answer: kept until the process exits. */
 static QrsRouteListener *left_listener;
 static QrsScanWriter *left_writer;
-static QrsSpool *left_spool;
 
 typedef struct
 {
@@ -375,13 +374,13 @@ stop (Daemon *daemon)
       g_message ("The database did not answer in time; the scans not written yet are safe "
                  "in the spool and go to the database after the next start");
       left_writer = g_steal_pointer (&daemon->writer);
-      left_spool = g_steal_pointer (&daemon->spool);
     }
   if (daemon->listener != NULL &&
       !qrs_route_listener_stop (daemon->listener,
                                 MAX (threads_deadline - g_get_monotonic_time (), 0) / 1000))
     left_listener = g_steal_pointer (&daemon->listener);
-  if (daemon->spool != NULL)
+  /* A writer left running keeps the spool open, and a reference to it. */
+  if (daemon->spool != NULL && left_writer == NULL)
     qrs_spool_close (daemon->spool);
 
   g_clear_object (&daemon->metrics_server);

@@ -776,8 +776,9 @@ qrs_spool_append (QrsSpool            *self,
 
   g_mutex_lock (&self->lock);
 
-  /* Before the full check: a spool left more than half full by an
-   * earlier run says so at its first scan, dropped or not. */
+  /* Before the full check, so that a spool left more than half full by
+   * an earlier run says so at its first scan, dropped or not; a scan
+   * that passes half is told of at the next. */
   check_half_full (self, max_bytes);
 
   if (self->active_fd < 0 || self->bytes + length > max_bytes)
@@ -850,8 +851,6 @@ qrs_spool_append (QrsSpool            *self,
 
   if (rotation_error != NULL)
     trouble = take_trouble_warning (self, rotation_error);
-
-  check_half_full (self, max_bytes);
 
   g_mutex_unlock (&self->lock);
 
