@@ -47,6 +47,15 @@ read_log (Fixture *fixture)
   return text ? text : g_strdup ("");
 }
 
+void
+assert_log_quiet (Fixture *fixture)
+{
+  g_autofree char *log = read_log (fixture);
+
+  if (strstr (log, "WARNING") != NULL || strstr (log, "CRITICAL") != NULL)
+    g_error ("The daemon logged:\n%s", log);
+}
+
 /* A test that fails must not leave its daemon behind. */
 static void
 die_with_parent (gpointer user_data)

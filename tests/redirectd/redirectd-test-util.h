@@ -41,6 +41,8 @@ void         remove_tree     (const char         *path);
 void         write_config    (Fixture            *fixture,
                               const char         *text);
 char        *read_log        (Fixture            *fixture);
+/* Fails when the daemon logged a warning or worse. */
+void         assert_log_quiet (Fixture           *fixture);
 void         daemon_start    (Fixture            *fixture,
                               const char * const *extra);
 gint64       daemon_stop     (Fixture            *fixture,
